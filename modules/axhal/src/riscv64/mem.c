@@ -1,0 +1,35 @@
+/*
+ * mem.c - the axhal memory hooks on riscv64: the linear map, TLB flushes and
+ * switching page tables.
+ */
+#include <axhal/cpu.h>
+#include <axhal/mem.h>
+
+extern axhal_fault_handler_t axhal_fault_handler;
+
+void *phys_to_virt(paddr_t pa)
+{
+	return (void *)(pa + PHYS_VIRT_OFFSET);
+}
+
+paddr_t virt_to_phys(const void *va)
+{
+	return (paddr_t)va - PHYS_VIRT_OFFSET;
+}
+
+void axhal_flush_tlb_page(vaddr_t va)
+{
+	__asm__ volatile("sfence.vma %0, zero" ::"r"(va) : "memory");
+}
+
+void axhal_flush_tlb_all(void)
+{
+	__asm__ volatile("sfence.vma" ::: "memory");
+}
+
+void axhal_activate_page_table(uint64_t satp, axhal_fault_handler_t handler)
+{
+	axhal_fault_handler = handler;
+	csr_write(satp, satp);
+	axhal_flush_tlb_all();
+}

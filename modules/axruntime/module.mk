@@ -1,0 +1,2 @@
+# axruntime: init order, banner, main().
+obj-$(CONFIG_AXRUNTIME) += src/runtime.o src/init_memory.o

@@ -1,0 +1,50 @@
+/*
+ * runtime.c - brings the kernel up in order (console and memory map are
+ * ready when axhal calls in; then allocators, paging), prints the banner,
+ * runs the app's main() and exits with its value.
+ */
+#include <axhal/boot_info.h>
+#include <axhal/console.h>
+#include <axhal/panic.h>
+#include <axhal/platform.h>
+#include <axhal/time.h>
+#include <axruntime/app.h>
+#include <axruntime/init.h>
+#include <stdio.h>
+
+#define NS_PER_US 1000
+
+static void banner(const struct boot_info *bi)
+{
+	uint64_t ram = 0;
+
+	printf("\nArceOS-C on %s, app '%s'\n", platform_name(), CONFIG_APP);
+	printf("  harts: %d (boot hart %lu), timebase %lu Hz, console: %s\n", bi->fdt.nr_harts,
+	       bi->hartid, (unsigned long)bi->fdt.timebase_hz, axhal_console_name());
+	for (int i = 0; i < bi->fdt.nr_ram; i++) {
+		const struct mem_range *r = &bi->fdt.ram[i];
+		printf("  RAM   [%#014lx, %#014lx) %lu MiB\n", (unsigned long)r->base,
+		       (unsigned long)(r->base + r->size), (unsigned long)(r->size >> 20));
+		ram += r->size;
+	}
+	for (int i = 0; i < bi->nr_reserved; i++) {
+		const struct mem_range *r = &bi->reserved[i];
+		printf("  resv  [%#014lx, %#014lx)\n", (unsigned long)r->base,
+		       (unsigned long)(r->base + r->size));
+	}
+	printf("  kernel image %lu KiB, RAM %lu MiB\n", (unsigned long)(bi->kernel.size >> 10),
+	       (unsigned long)(ram >> 20));
+}
+
+void axruntime_main(const struct boot_info *bi)
+{
+	banner(bi);
+	axruntime_init_memory(bi);
+	uint64_t now = axhal_ticks();
+	printf("  boot-to-main: %lu us\n\n",
+	       (unsigned long)(axhal_ticks_to_ns(now - bi->boot_ticks) / NS_PER_US));
+	int ret = main();
+	if (ret != 0)
+		printf("\napp '%s' returned %d\n", CONFIG_APP, ret);
+	axhal_exit(ret);
+}

@@ -1,0 +1,77 @@
+# build.mk - the kernel image: every enabled module, the platform and the app,
+# compiled with clang for riscv64 and linked with ld.lld.
+#
+# A module/platform/app directory has a makefile fragment (module.mk,
+# platform.mk, app.mk) that adds objects Linux-style, relative to itself:
+#     obj-$(CONFIG_FOO) += src/foo.o
+# and may add CFLAGS to `cflags-y`.
+
+ARCH := riscv64
+PLATFORM := $(patsubst "%",%,$(CONFIG_PLATFORM))
+PLAT_DIR := platforms/$(PLATFORM)
+ifeq ($(wildcard $(PLAT_DIR)/platform.mk),)
+$(error unknown platform '$(PLATFORM)' in $(CONFIG); the platforms are: $(notdir $(wildcard platforms/*)))
+endif
+
+CC := clang
+LD := ld.lld
+OBJCOPY := llvm-objcopy
+MARCH := rv64gc$(if $(CONFIG_RISCV_ZBB),_zbb)
+
+KINCLUDES := -Imodules/klib/libc $(addprefix -I,$(wildcard modules/*/include)) -I$(O)/include
+KCFLAGS := --target=riscv64-unknown-elf -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
+	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-resource-dir)/include \
+	-fno-stack-protector -fno-common -fno-pic -ffunction-sections -fdata-sections \
+	-std=gnu11 -O2 -g -Wall -Wextra -Werror -include $(AUTOCONF) $(KINCLUDES)
+
+# Collect objects: $(call collect,dir,makefile) includes dir/makefile with a
+# fresh obj-y and prefixes what it added with the output directory.
+KOBJS :=
+define collect
+obj-y :=
+cflags-y :=
+include $(1)/$(2)
+KOBJS += $$(addprefix $(O)/obj/$(1)/,$$(obj-y))
+KCFLAGS += $$(cflags-y)
+endef
+$(foreach m,$(wildcard modules/*/module.mk),$(eval $(call collect,$(patsubst %/,%,$(dir $(m))),module.mk)))
+$(eval $(call collect,$(PLAT_DIR),platform.mk))
+$(eval $(call collect,apps/$(APP_NAME),app.mk))
+
+ELF := $(O)/$(APP_NAME).elf
+BIN := $(O)/$(APP_NAME).bin
+OBJLIST := $(O)/objs.list
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	$(Q)scripts/fixdep $(@:.o=.d) $(O)/include/config
+
+$(O)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+	$(Q)scripts/fixdep $(@:.o=.d) $(O)/include/config
+
+-include $(KOBJS:.o=.d)
+
+# The link depends on the object list, so removing a module relinks.
+$(OBJLIST): FORCE
+	@mkdir -p $(@D)
+	$(Q)echo "$(KOBJS)" | cmp -s - $@ || echo "$(KOBJS)" >$@
+
+$(ELF): $(KOBJS) $(LDSCRIPT) $(OBJLIST)
+	@echo "  LD      $@"
+	$(Q)$(LD) -T $(LDSCRIPT) --gc-sections -o $@ $(KOBJS)
+
+$(BIN): $(ELF)
+	@echo "  OBJCOPY $@"
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+.PHONY: build size
+build: $(BIN)
+
+size: $(ELF)
+	$(Q)llvm-size -A $(ELF) | awk 'NR <= 2 || ($$2 > 0 && $$1 ~ /^\./)'
+	$(Q)llvm-size $(ELF)

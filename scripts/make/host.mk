@@ -1,0 +1,55 @@
+# host.mk - host unit tests, fuzz targets and benchmarks.
+#
+# A test directory is modules/<mod>/tests or tests/<suite> (not tests/host).
+# In it:
+#   test_*.c   cmocka programs, built with ASan + UBSan, run by `make test-host`
+#   fuzz_*.c   libFuzzer targets, run by `make fuzz` (and briefly by `make test`)
+#   bench_*.c  benchmark programs (-O2, no sanitizers), run by `make bench`
+#   deps       optional: names of modules whose src/*.c are linked too
+#   cflags     optional: extra compiler flags (e.g. -DCONFIG_MM_COW=1)
+# Every program links the owning module's src/*.c (not subdirectories, which
+# hold architecture code), its deps' src/*.c and tests/host/*.c.
+
+HOST_CC ?= clang
+HOST_BUILD := $(BUILD)/host
+HOST_INCLUDES := $(addprefix -I,$(wildcard modules/*/include)) -Itests/host
+HOST_BASE_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror -DHOST_TEST $(HOST_INCLUDES)
+HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_TEST_CFLAGS := $(HOST_BASE_CFLAGS) -O1 $(HOST_SAN)
+HOST_FUZZ_CFLAGS := $(HOST_BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+HOST_BENCH_CFLAGS := $(HOST_BASE_CFLAGS) -O2 -DNDEBUG
+
+HOST_HEADERS := $(wildcard modules/*/include/*/*.h modules/*/libc/*.h tests/host/*.h)
+HOST_TEST_DIRS := $(wildcard modules/*/tests) $(filter-out tests/host,$(patsubst %/,%,$(wildcard tests/*/)))
+HOST_HELPERS := $(wildcard tests/host/*.c)
+
+# $(call host-srcs,dir): the sources every program of a test directory links.
+host-owner = $(if $(filter modules/%,$(1)),$(patsubst %/tests,%,$(1)))
+host-deps = $(if $(wildcard $(1)/deps),$(shell cat $(1)/deps))
+host-srcs = $(sort $(wildcard $(call host-owner,$(1))/src/*.c) \
+	$(foreach m,$(call host-deps,$(1)),$(wildcard modules/$(m)/src/*.c)) $(HOST_HELPERS))
+host-extra = $(if $(wildcard $(1)/cflags),$(shell cat $(1)/cflags))
+
+HOST_TESTS :=
+HOST_FUZZERS :=
+HOST_BENCHES :=
+
+# $(call host-kind,dir,prefix,flags-var,kind,list-var) defines the programs of one kind.
+define host-kind
+$(foreach p,$(basename $(notdir $(wildcard $(1)/$(2)_*.c))),
+$(5) += $(HOST_BUILD)/$(4)/$(1)/$(p)
+$(HOST_BUILD)/$(4)/$(1)/$(p): $(1)/$(p).c $(call host-srcs,$(1)) $(wildcard $(1)/*.h $(1)/deps $(1)/cflags) $$(HOST_HEADERS)
+	@mkdir -p $$(@D)
+	@echo "  HOSTCC  $$@"
+	$$(Q)$(HOST_CC) $$($(3)) $(call host-extra,$(1)) -o $$@ $(1)/$(p).c $(call host-srcs,$(1)) -lcmocka -lm
+)
+endef
+
+$(foreach d,$(HOST_TEST_DIRS),$(eval $(call host-kind,$(d),test,HOST_TEST_CFLAGS,test,HOST_TESTS)))
+$(foreach d,$(HOST_TEST_DIRS),$(eval $(call host-kind,$(d),fuzz,HOST_FUZZ_CFLAGS,fuzz,HOST_FUZZERS)))
+$(foreach d,$(HOST_TEST_DIRS),$(eval $(call host-kind,$(d),bench,HOST_BENCH_CFLAGS,bench,HOST_BENCHES)))
+
+.PHONY: host-build fuzz-build bench-build
+host-build: $(HOST_TESTS)
+fuzz-build: $(HOST_FUZZERS)
+bench-build: $(HOST_BENCHES)
