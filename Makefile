@@ -15,7 +15,7 @@ endif
 all: build
 
 # Goals that need a configuration (and the image's rules).
-BUILD_GOALS := all build run debug size compile_commands.json
+BUILD_GOALS := all build run debug size compile_commands.json qemu-cmd
 # Config goals mixed with build goals (make A=apps/x defconfig run) run one
 # after the other, each in its own make.
 ifneq ($(filter menuconfig defconfig olddefconfig savedefconfig randconfig allnoconfig alldefconfig,$(MAKECMDGOALS)),)

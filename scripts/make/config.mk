@@ -32,14 +32,16 @@ endif
 APP_SYM := CONFIG_APP_$(shell echo $(APP_NAME) | tr 'a-z-' 'A-Z_')
 
 # defconfig = configs/defconfig + apps/<app>/defconfig + the app choice + $(FRAGMENT)
-# (FRAGMENT: extra config fragments, used by the test runner).
+# (FRAGMENT: extra config fragments, used by the test runner). Every value the
+# app's defconfig or FRAGMENT asks for must survive kconfig, or it fails.
 .PHONY: $(CONFIG_TARGETS)
 defconfig:
 	$(Q)mkdir -p $(O)
 	$(Q)cat configs/defconfig $(wildcard apps/$(APP_NAME)/defconfig) $(FRAGMENT) >$(O)/defconfig.merged
 	$(Q)echo "$(APP_SYM)=y" >>$(O)/defconfig.merged
 	$(Q)$(KCONF) --defconfig=$(O)/defconfig.merged Kconfig >$(O)/kconfig.log 2>&1 || { cat $(O)/kconfig.log; exit 1; }
-	$(Q)scripts/check-config $(O)/defconfig.merged $(CONFIG)
+	$(Q)cat $(wildcard apps/$(APP_NAME)/defconfig) $(FRAGMENT) >$(O)/defconfig.requested
+	$(Q)scripts/check-config $(O)/defconfig.requested $(CONFIG)
 	@echo "config: $(CONFIG) for app $(APP_NAME)"
 
 olddefconfig allnoconfig alldefconfig:

@@ -4,8 +4,8 @@
 OPENSBI := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 MEM ?= $(patsubst "%",%,$(CONFIG_QEMU_MEM))
 SMP ?= $(CONFIG_QEMU_SMP)
-QEMU_CPU := rv64$(if $(CONFIG_RISCV_ZBB),$(comma)zbb=true)$(if $(CONFIG_RISCV_SVPBMT),$(comma)svpbmt=true)
 comma := ,
+QEMU_CPU := rv64$(if $(CONFIG_RISCV_ZBB),$(comma)zbb=true)$(if $(CONFIG_RISCV_SVPBMT),$(comma)svpbmt=true)
 QEMU_ARGS = -machine virt -nographic -bios $(OPENSBI) -m $(MEM) -smp $(SMP) -cpu $(QEMU_CPU) \
 	-kernel $(BIN) $(QEMU_EXTRA)
 

@@ -3,6 +3,7 @@
  * traps, console, device tree, the list of reserved physical memory; then
  * the runtime.
  */
+#include <axhal/boot.h>
 #include <axhal/boot_info.h>
 #include <axhal/console.h>
 #include <axhal/cpu.h>
@@ -11,6 +12,7 @@
 #include <axhal/trap.h>
 
 extern char _kernel_start[], _kernel_end[];
+extern uint64_t boot_page_table[];
 
 /* Firmware (OpenSBI) occupies RAM from its base up to the kernel's load address. */
 #define KERNEL_LOAD_PA 0x80200000UL
@@ -31,6 +33,10 @@ void axhal_boot_main(unsigned long hartid, paddr_t dtb_pa, uint64_t boot_ticks)
 {
 	struct boot_info *bi = &boot_info;
 
+	/* the identity map only served the switch to the high half */
+	for (int i = 0; i < BOOT_PT_IDENTITY_ENTRIES; i++)
+		boot_page_table[i] = 0;
+	axhal_flush_tlb_all();
 	axhal_trap_init();
 	csr_set(sstatus, SSTATUS_FS_INITIAL);
 	axhal_console_init();
