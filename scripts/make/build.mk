@@ -42,13 +42,16 @@ ELF := $(O)/$(APP_NAME).elf
 BIN := $(O)/$(APP_NAME).bin
 OBJLIST := $(O)/objs.list
 
-$(O)/obj/%.o: %.c
+# Options that change the compiler flags of every object.
+FLAG_SYMBOLS := $(O)/include/config/CONFIG_RISCV_ZBB
+
+$(O)/obj/%.o: %.c $(FLAG_SYMBOLS)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 	$(Q)scripts/fixdep $(@:.o=.d) $(O)/include/config
 
-$(O)/obj/%.o: %.S
+$(O)/obj/%.o: %.S $(FLAG_SYMBOLS)
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
