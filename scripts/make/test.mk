@@ -10,7 +10,7 @@ FUZZ_TIME ?= 60
 test-deps:
 	$(Q)scripts/deps --test
 
-test-host: test-deps
+test-host: test-deps $(DTBS)
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) host-build fuzz-build bench-build
 	$(Q)mkdir -p $(RESULTS)
 	$(Q)scripts/run-host-tests $(RESULTS)/host $(HOST_TESTS) -- $(HOST_FUZZERS) --- $(HOST_BENCHES)
@@ -43,3 +43,10 @@ fuzz: test-deps
 # The QEMU command line of the configured image (used by the app test runner).
 qemu-cmd:
 	@echo qemu-system-riscv64 $(QEMU_ARGS)
+
+# Device trees of the QEMU virt machine, for axhal's FDT reader tests.
+DTBS := $(BUILD)/host/dtb/virt-128M-1.dtb $(BUILD)/host/dtb/virt-4G-4.dtb
+$(BUILD)/host/dtb/virt-%.dtb:
+	@mkdir -p $(@D)
+	$(Q)qemu-system-riscv64 -machine virt,dumpdtb=$@ -m $(word 1,$(subst -, ,$*)) \
+		-smp $(word 2,$(subst -, ,$*)) -nographic >/dev/null
