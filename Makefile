@@ -41,5 +41,6 @@ endif
 include scripts/make/qemu.mk
 include scripts/make/host.mk
 include scripts/make/test.mk
+include scripts/make/bench.mk
 include scripts/make/misc.mk
 endif

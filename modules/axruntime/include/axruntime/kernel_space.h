@@ -1,0 +1,21 @@
+/*
+ * axruntime/kernel_space.h - the kernel's own page table.
+ */
+#ifndef AXRUNTIME_KERNEL_SPACE_H
+#define AXRUNTIME_KERNEL_SPACE_H
+
+#include <axhal/boot_info.h>
+#include <page-table/page_table.h>
+
+/*
+ * Builds the kernel page table and switches to it: the image with
+ * per-section permissions (text R-X, rodata R--, data/bss RW-), all RAM
+ * linearly mapped RW- with the largest pages that fit, and the platform's
+ * MMIO as device memory, all global. Panics if memory runs out.
+ */
+void kernel_space_init(const struct boot_info *bi);
+
+/* The kernel page table (valid after kernel_space_init). */
+const struct page_table *kernel_page_table(void);
+
+#endif
