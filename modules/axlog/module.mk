@@ -1,0 +1,2 @@
+# axlog: leveled logging.
+obj-$(CONFIG_AXLOG) += src/log.o
