@@ -1,0 +1,1046 @@
+/*
+ * test_bitmap.c - bitmap page allocator: hierarchical bitmap, summary levels,
+ * 2M / 1G chunk counters, physical alignment with unaligned range bases,
+ * bad input (error + unchanged state), exhaustion, several ranges, and a
+ * seeded random run against a byte-per-page shadow (TEST_SEED overrides).
+ *
+ * All addresses are made up: the allocator must never touch managed memory.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <axalloc-bitmap/bitmap.h>
+
+#define GiB	     (1ULL << 30)
+#define MiB	     (1ULL << 20)
+#define KiB	     (1ULL << 10)
+#define PG	     PAGE_SIZE_4K
+#define META_GARBAGE 0xa5
+#define DEFAULT_SEED 20250521u
+
+/* ---- Helpers ---- */
+
+/* Metadata buffers handed out by add(), freed by teardown. */
+#define MAX_META 64
+static void *metas[MAX_META];
+static int nr_metas;
+
+static void free_metas(void)
+{
+	for (int i = 0; i < nr_metas; i++)
+		free(metas[i]);
+	nr_metas = 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free_metas();
+	return 0;
+}
+
+/* Adds [base, base + size) with a garbage-filled metadata buffer; returns the add_memory result. */
+static int add(struct bitmap_alloc *a, paddr_t base, uint64_t size)
+{
+	size_t bytes = bitmap_meta_bytes(base, size);
+	void *meta;
+
+	assert_true(bytes > 0);
+	assert_true(nr_metas < MAX_META);
+	meta = aligned_alloc(8, ALIGN_UP(bytes, 8));
+	assert_non_null(meta);
+	memset(meta, META_GARBAGE, bytes);
+	metas[nr_metas++] = meta;
+	return bitmap_add_memory(a, base, size, meta);
+}
+
+static struct pgalloc_stats stats_of(const struct bitmap_alloc *a)
+{
+	struct pgalloc_stats st;
+	bitmap_stats(a, &st);
+	return st;
+}
+
+/* Asserts `call` returns err and leaves stats and invariants exactly as they were. */
+#define EXPECT_ERR_UNCHANGED(a, call, err)                                                         \
+	do {                                                                                       \
+		struct pgalloc_stats before_ = stats_of(a), after_;                                \
+		assert_int_equal((call), (err));                                                   \
+		after_ = stats_of(a);                                                              \
+		assert_memory_equal(&before_, &after_, sizeof(before_));                           \
+		assert_int_equal(bitmap_check(a), 0);                                              \
+	} while (0)
+
+static paddr_t must_alloc(struct bitmap_alloc *a, uint64_t n, uint64_t align)
+{
+	paddr_t p = 0;
+	assert_int_equal(bitmap_alloc(a, n, align, &p), 0);
+	assert_true(IS_ALIGNED(p, align));
+	return p;
+}
+
+/* The allocator is heap-sized (16 ranges of metadata pointers): keep it static per test. */
+static struct bitmap_alloc A;
+
+static struct bitmap_alloc *fresh(void)
+{
+	bitmap_init(&A);
+	return &A;
+}
+
+/* ---- Hierarchical bitmap ---- */
+
+static uint64_t naive_next(const uint8_t *bits, uint64_t nbits, uint64_t from)
+{
+	for (uint64_t i = from; i < nbits; i++)
+		if (bits[i])
+			return i;
+	return BITMAP_HBM_NONE;
+}
+
+static void hbm_compare(const struct bitmap_hbm *h, const uint8_t *shadow, uint64_t nbits)
+{
+	assert_int_equal(bitmap_hbm_check(h), 0);
+	for (uint64_t i = 0; i < nbits; i++)
+		assert_int_equal(bitmap_hbm_test(h, i), shadow[i]);
+}
+
+static void test_hbm_sizes(void **state)
+{
+	(void)state;
+	assert_int_equal(bitmap_hbm_words(1), 1);
+	assert_int_equal(bitmap_hbm_words(64), 1);
+	assert_int_equal(bitmap_hbm_words(65), 3);
+	assert_int_equal(bitmap_hbm_words(4096), 64 + 1);
+	assert_int_equal(bitmap_hbm_words(4097), 65 + 2 + 1);
+	assert_int_equal(bitmap_hbm_words(262144), 4096 + 64 + 1);
+}
+
+/* Random set / clear / assign on bitmaps of awkward sizes, with find_next against a naive scan. */
+static void test_hbm_random(void **state)
+{
+	static const uint64_t sizes[] = {1, 63, 64, 65, 127, 4095, 4096, 4097, 262145, 300000};
+	(void)state;
+	srand(7);
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		uint64_t nbits = sizes[s];
+		uint64_t *words = malloc(bitmap_hbm_words(nbits) * sizeof(uint64_t));
+		uint8_t *shadow = calloc(nbits, 1);
+		struct bitmap_hbm h;
+
+		memset(words, META_GARBAGE, bitmap_hbm_words(nbits) * sizeof(uint64_t));
+		bitmap_hbm_attach(&h, nbits, words);
+		hbm_compare(&h, shadow, nbits);
+		assert_int_equal(bitmap_hbm_find_next(&h, 0), BITMAP_HBM_NONE);
+		for (int op = 0; op < 300; op++) {
+			uint64_t i = (uint64_t)rand() % nbits;
+			switch (rand() % 4) {
+			case 0:
+				bitmap_hbm_set(&h, i);
+				shadow[i] = 1;
+				break;
+			case 1:
+				bitmap_hbm_clear(&h, i);
+				shadow[i] = 0;
+				break;
+			default: {
+				uint64_t len = 1 + (uint64_t)rand() % (rand() % 2 ? 70 : 5000);
+				uint64_t end = i + len > nbits ? nbits : i + len;
+				bool val = rand() % 2;
+				bitmap_hbm_assign(&h, i, end, val);
+				memset(shadow + i, val, end - i);
+			}
+			}
+			assert_int_equal(bitmap_hbm_check(&h), 0);
+			for (int q = 0; q < 8; q++) {
+				uint64_t from = (uint64_t)rand() % (nbits + 2);
+				assert_int_equal(bitmap_hbm_find_next(&h, from),
+						 naive_next(shadow, nbits, from));
+			}
+		}
+		hbm_compare(&h, shadow, nbits);
+		/* Rebuilding from the leaf level alone gives the same summaries. */
+		bitmap_hbm_rebuild(&h);
+		hbm_compare(&h, shadow, nbits);
+		/* A corrupted summary bit is caught by the checker. */
+		if (h.nlevels > 1) {
+			h.lvl[1][0] ^= 1;
+			assert_int_equal(bitmap_hbm_check(&h), -1);
+			h.lvl[1][0] ^= 1;
+		}
+		free(words);
+		free(shadow);
+	}
+}
+
+/* ---- Metadata size ---- */
+
+static void test_meta_bytes(void **state)
+{
+	(void)state;
+	size_t one = bitmap_meta_bytes(GiB, GiB);
+	size_t big = bitmap_meta_bytes(4 * GiB, 64 * GiB);
+
+	/* Leaf bitmap alone is 32 KiB per GiB; the target is <= 40 KiB per GiB. */
+	assert_true(one >= 32 * KiB && one <= 40 * KiB);
+	assert_true(big >= 64 * 32 * KiB && big <= 64 * 40 * KiB);
+	assert_true(bitmap_meta_bytes(0x80000000 + PG, GiB) <= 40 * KiB + 64);
+	assert_int_equal(bitmap_meta_bytes(0x80000000, PG) % 8, 0);
+	assert_true(bitmap_meta_bytes(0x80000000, PG) > 0);
+	/* Invalid ranges need nothing. */
+	assert_int_equal(bitmap_meta_bytes(0x80000000, 0), 0);
+	assert_int_equal(bitmap_meta_bytes(0x80000001, PG), 0);
+	assert_int_equal(bitmap_meta_bytes(0x80000000, PG + 1), 0);
+	assert_int_equal(bitmap_meta_bytes(UINT64_MAX - PG + 1, PG), 0);
+
+	/* stats report the metadata in use. */
+	struct bitmap_alloc *a = fresh();
+	assert_int_equal(add(a, GiB, GiB), 0);
+	assert_int_equal(stats_of(a).meta_bytes, one);
+}
+
+/* ---- Ranges ---- */
+
+static void test_add_memory_errors(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	uint64_t buf[64];
+
+	assert_int_equal(add(a, 0x80000000, 4 * MiB), 0);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000000, 0, buf), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000800, PG, buf), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000000, PG + 8, buf), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, UINT64_MAX - PG + 1, PG, buf), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, UINT64_MAX - PG + 1, 2 * PG, buf), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000000, PG, NULL), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000000, PG, (char *)buf + 4), -EINVAL);
+	/* Overlaps: same, head, tail, inside, around. */
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x80000000, 4 * MiB, buf), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x80000000 - PG, 2 * PG, buf), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x80000000 + 4 * MiB - PG, 2 * PG, buf),
+			     -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x80001000, PG, buf), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x7ff00000, 8 * MiB, buf), -EEXIST);
+	/* Touching ranges are fine. */
+	assert_int_equal(add(a, 0x80000000 + 4 * MiB, PG), 0);
+	assert_int_equal(add(a, 0x80000000 - PG, PG), 0);
+	assert_int_equal(bitmap_check(a), 0);
+	/* Up to PGALLOC_MAX_RANGES ranges, then -ENOMEM. */
+	for (int i = 3; i < PGALLOC_MAX_RANGES; i++)
+		assert_int_equal(add(a, 0x100000000ULL + (uint64_t)i * MiB, 64 * KiB), 0);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x200000000ULL, PG, buf), -ENOMEM);
+	assert_int_equal(a->nr_ranges, PGALLOC_MAX_RANGES);
+}
+
+/* A fresh range's free memory decomposes by physical alignment. */
+static void test_initial_stats(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	struct pgalloc_stats st;
+
+	/* [2G + 4K, 2G + 4M): one block each of orders 0..9. */
+	assert_int_equal(add(a, 0x80000000 + PG, 4 * MiB - PG), 0);
+	st = stats_of(a);
+	assert_int_equal(st.total_pages, 1023);
+	assert_int_equal(st.free_pages, 1023);
+	assert_int_equal(st.used_pages, 0);
+	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++)
+		assert_int_equal(st.free_blocks[o], o <= 9 ? 1 : 0);
+	assert_int_equal(st.largest_free_order, 9);
+
+	/* 3 GiB 1G-aligned: three order-18 blocks (the histogram stops at 1G). */
+	a = fresh();
+	assert_int_equal(add(a, 4 * GiB, 3 * GiB), 0);
+	st = stats_of(a);
+	assert_int_equal(st.free_blocks[PGALLOC_MAX_ORDER], 3);
+	assert_int_equal(st.largest_free_order, PGALLOC_MAX_ORDER);
+	for (unsigned o = 0; o < PGALLOC_MAX_ORDER; o++)
+		assert_int_equal(st.free_blocks[o], 0);
+
+	/* An empty allocator. */
+	a = fresh();
+	st = stats_of(a);
+	assert_int_equal(st.total_pages, 0);
+	assert_int_equal(st.largest_free_order, 0);
+	assert_int_equal(bitmap_check(a), 0);
+}
+
+/* ---- Alignment ---- */
+
+/* n = 1 with every alignment 4K..1G, on ranges whose base is not 2M / 1G aligned. */
+static void test_align_single_page(void **state)
+{
+	static const paddr_t bases[] = {0x7fe01000, 0x80200000, 0x3fffff000};
+	(void)state;
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+		paddr_t base = bases[b];
+		uint64_t size = GiB + 8 * MiB;
+
+		for (uint64_t align = PG; align <= PGALLOC_MAX_ALIGN; align <<= 1) {
+			struct bitmap_alloc *a = fresh();
+			paddr_t first = ALIGN_UP(base, align), second = first + align, p;
+
+			free_metas();
+			assert_int_equal(add(a, base, size), 0);
+			p = must_alloc(a, 1, align);
+			assert_int_equal(p, first);
+			if (second + PG <= base + size)
+				assert_int_equal(must_alloc(a, 1, align), second);
+			else
+				EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, align, &p), -ENOMEM);
+			assert_int_equal(bitmap_check(a), 0);
+		}
+	}
+}
+
+/* Larger n with awkward alignments gives the lowest fitting aligned address. */
+static void test_align_general(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	paddr_t base = 0x80000000 + 3 * PG;
+
+	assert_int_equal(add(a, base, 64 * MiB), 0);
+	assert_int_equal(must_alloc(a, 513, 8 * KiB), base + PG);
+	assert_int_equal(must_alloc(a, 3000, 2 * MiB), 0x80000000 + 4 * MiB);
+	/* 3000 pages = 11.7 MiB from 2G + 4M: next 2M boundary after it is 2G + 16M. */
+	assert_int_equal(must_alloc(a, 1, 2 * MiB), 0x80000000 + 16 * MiB);
+	/* The hole before 2G + 4M (just under 2 MiB) takes a 300-page block. */
+	assert_int_equal(must_alloc(a, 300, PG), base + PG + 513 * PG);
+	/* n >= 1023 without a 2M alignment (the "contains a free 2M chunk" path). */
+	assert_int_equal(must_alloc(a, 1500, 64 * KiB), 0x80000000 + 16 * MiB + 64 * KiB);
+	assert_int_equal(bitmap_check(a), 0);
+	/* 511 pages at 2M alignment fit a 2M chunk whose last page is used. */
+	assert_int_equal(bitmap_alloc_at(a, 0x80000000 + 24 * MiB - PG, 1), 0);
+	assert_int_equal(must_alloc(a, BITMAP_PAGES_2M - 1, 2 * MiB), 0x80000000 + 22 * MiB);
+	/* 32 MiB at 32M alignment: 2G + 32M is the only candidate that fits. */
+	assert_int_equal(must_alloc(a, 8192, 32 * MiB), 0x80000000 + 32 * MiB);
+	paddr_t p;
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 4096, 32 * MiB, &p), -ENOMEM);
+	assert_int_equal(bitmap_check(a), 0);
+}
+
+/*
+ * A run of n >= 2 * chunk - 1 pages contains a whole free chunk; the lowest fit
+ * may end exactly where the first whole free chunk ends (the bound is tight).
+ */
+static void test_contain_bound_tight(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	paddr_t b2 = 0x80000000, b1 = 4 * GiB;
+
+	assert_int_equal(add(a, b2, 8 * MiB), 0);
+	assert_int_equal(bitmap_alloc_at(a, b2, 1), 0);
+	assert_int_equal(bitmap_alloc_at(a, b2 + 4 * MiB, 1), 0);
+	assert_int_equal(must_alloc(a, 2 * BITMAP_PAGES_2M - 1, PG), b2 + PG);
+
+	assert_int_equal(add(a, b1, 3 * GiB), 0);
+	assert_int_equal(bitmap_alloc_at(a, b1, 1), 0);
+	assert_int_equal(bitmap_alloc_at(a, b1 + 2 * GiB, 1), 0);
+	assert_int_equal(must_alloc(a, 2 * BITMAP_PAGES_1G - 1, PG), b1 + PG);
+	assert_int_equal(bitmap_check(a), 0);
+}
+
+/* Requests of more than 2 GiB go through the "contains a free 1G chunk" bound. */
+static void test_align_multi_gib(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	paddr_t base = GiB + MiB, p;
+
+	assert_int_equal(add(a, base, 4 * GiB), 0);
+	assert_int_equal(bitmap_alloc_at(a, 2 * GiB + 5 * PG, 1), 0);
+	/* Below 2G only 1G - 1M + 5 pages are free: the fit starts after the used page. */
+	assert_int_equal(must_alloc(a, 600000, 64 * KiB), 2 * GiB + 64 * KiB);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 600000, PG, &p), -ENOMEM);
+	assert_int_equal(bitmap_free(a, 2 * GiB + 64 * KiB, 600000), 0);
+	/* 1G alignment with a partial tail: 262145 pages at 3G (2G's chunk is broken). */
+	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G + 1, GiB), 3 * GiB);
+	/* 2G's chunk is whole again but its tail page 3G is taken; 4G's chunk lost page 4G. */
+	assert_int_equal(bitmap_free(a, 2 * GiB + 5 * PG, 1), 0);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G + 1, GiB, &p), -ENOMEM);
+	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G, GiB), 2 * GiB);
+	assert_int_equal(bitmap_free(a, 3 * GiB, BITMAP_PAGES_1G + 1), 0);
+	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G + 1, GiB), 3 * GiB);
+	assert_int_equal(bitmap_check(a), 0);
+}
+
+/* ---- 2M / 1G chunk counters ---- */
+
+static const struct bitmap_chunks *chunks(const struct bitmap_alloc *a, unsigned r, unsigned L)
+{
+	return &a->ranges[r].chunks[L];
+}
+
+static uint16_t cnt_at(const struct bitmap_alloc *a, unsigned L, paddr_t addr)
+{
+	const struct bitmap_chunks *ch = chunks(a, 0, L);
+	unsigned shift = L == BITMAP_CHUNK_2M ? BITMAP_SHIFT_2M : BITMAP_SHIFT_1G;
+	return ch->full_cnt[((addr >> PAGE_SHIFT) >> shift) - ch->origin];
+}
+
+static bool full_at(const struct bitmap_alloc *a, unsigned L, paddr_t addr)
+{
+	const struct bitmap_chunks *ch = chunks(a, 0, L);
+	unsigned shift = L == BITMAP_CHUNK_2M ? BITMAP_SHIFT_2M : BITMAP_SHIFT_1G;
+	return bitmap_hbm_test(&ch->full, ((addr >> PAGE_SHIFT) >> shift) - ch->origin);
+}
+
+static void test_chunk_counters(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	/* 1G + 2M .. 3G + 1M: 1G chunk 1 lacks its first 2M, chunk 2 is whole, chunk 3 partial. */
+	paddr_t base = GiB + 2 * MiB, end = 3 * GiB + MiB, p;
+
+	assert_int_equal(add(a, base, end - base), 0);
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_2M, base), 512);
+	assert_true(full_at(a, BITMAP_CHUNK_2M, base));
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_2M, 3 * GiB), 256);
+	assert_false(full_at(a, BITMAP_CHUNK_2M, 3 * GiB));
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_1G, GiB), 511);
+	assert_false(full_at(a, BITMAP_CHUNK_1G, GiB));
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_1G, 2 * GiB), 512);
+	assert_true(full_at(a, BITMAP_CHUNK_1G, 2 * GiB));
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_1G, 3 * GiB), 0);
+
+	/* The only whole 1G chunk is the one at 2G. */
+	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G, GiB), 2 * GiB);
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_1G, 2 * GiB), 0);
+	assert_false(full_at(a, BITMAP_CHUNK_1G, 2 * GiB));
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_2M, 2 * GiB + 100 * MiB), 0);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G, GiB, &p), -ENOMEM);
+	/* 1 GiB - 2 MiB is free below 2G but as a 2M-aligned run it is too short. */
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G, 2 * MiB, &p), -ENOMEM);
+	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G - 512, 2 * MiB), base);
+
+	/* One page taken from a whole 2M chunk clears its full bit; freeing restores it. */
+	assert_int_equal(bitmap_free(a, 2 * GiB, BITMAP_PAGES_1G), 0);
+	assert_true(full_at(a, BITMAP_CHUNK_1G, 2 * GiB));
+	assert_int_equal(bitmap_alloc_at(a, 2 * GiB + 6 * MiB + 5 * PG, 1), 0);
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_2M, 2 * GiB + 6 * MiB), 511);
+	assert_false(full_at(a, BITMAP_CHUNK_2M, 2 * GiB + 6 * MiB));
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_1G, 2 * GiB), 511);
+	assert_false(full_at(a, BITMAP_CHUNK_1G, 2 * GiB));
+	/* 2M requests skip the broken chunk. */
+	assert_int_equal(must_alloc(a, 512, 2 * MiB), 2 * GiB);
+	assert_int_equal(must_alloc(a, 1024, 2 * MiB), 2 * GiB + 2 * MiB);
+	assert_int_equal(must_alloc(a, 512, 2 * MiB), 2 * GiB + 8 * MiB);
+	assert_int_equal(bitmap_free(a, 2 * GiB + 6 * MiB + 5 * PG, 1), 0);
+	assert_true(full_at(a, BITMAP_CHUNK_2M, 2 * GiB + 6 * MiB));
+	assert_int_equal(cnt_at(a, BITMAP_CHUNK_1G, 2 * GiB), 512 - 4);
+	assert_int_equal(bitmap_check(a), 0);
+	/* The 1G chunk at 3G is partial: never full, whatever is freed. */
+	assert_false(full_at(a, BITMAP_CHUNK_1G, 3 * GiB));
+}
+
+/* bitmap_check notices each kind of corrupted metadata (and the repaired state passes again). */
+static void test_check_detects_corruption(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	struct bitmap_range *r;
+	uint64_t saved;
+
+	assert_int_equal(add(a, 0x80000000 + 3 * PG, 6 * MiB), 0);
+	assert_int_equal(bitmap_alloc_at(a, 0x80000000 + 2 * MiB + 9 * PG, 1), 0);
+	r = &a->ranges[0];
+	assert_int_equal(bitmap_check(a), 0);
+
+	r->chunks[BITMAP_CHUNK_2M].full_cnt[1]++; /* counter disagrees with the leaf bits */
+	assert_int_equal(bitmap_check(a), -1);
+	r->chunks[BITMAP_CHUNK_2M].full_cnt[1]--;
+	r->chunks[BITMAP_CHUNK_1G].full_cnt[0]--; /* 1G counter disagrees with the 2M bits */
+	assert_int_equal(bitmap_check(a), -1);
+	r->chunks[BITMAP_CHUNK_1G].full_cnt[0]++;
+	r->free.lvl[0][0] |= 1; /* free bit below base_pfn */
+	assert_int_equal(bitmap_check(a), -1);
+	r->free.lvl[0][0] &= ~1ULL;
+	saved = r->free.lvl[1][0];
+	r->free.lvl[1][0] = 0; /* summary level says nothing is free */
+	assert_int_equal(bitmap_check(a), -1);
+	r->free.lvl[1][0] = saved;
+	r->hint = 2; /* words below the hint hold free pages */
+	assert_int_equal(bitmap_check(a), -1);
+	r->hint = 0;
+	a->free_pages++;
+	assert_int_equal(bitmap_check(a), -1);
+	a->free_pages--;
+	assert_int_equal(bitmap_check(a), 0);
+}
+
+/* A fragmented 64 GiB pool at a made-up, 1G-unaligned base: huge requests find their chunk. */
+static void test_large_fragmented_pool(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	paddr_t base = 0x1000000000ULL + 2 * MiB, end = base + 64 * GiB, p;
+
+	assert_int_equal(add(a, base, 64 * GiB), 0);
+	/* One used page in every 2M chunk of the first 62 GiB. */
+	for (paddr_t c = base; c + 2 * MiB <= base + 62 * GiB; c += 2 * MiB)
+		assert_int_equal(bitmap_alloc_at(a, c + 7 * PG, 1), 0);
+	p = must_alloc(a, 512, 2 * MiB);
+	assert_int_equal(p, base + 62 * GiB);
+	assert_int_equal(bitmap_free(a, p, 512), 0);
+	/* The free 2 GiB [126G + 2M, 128G + 2M) hold one whole 1G chunk. */
+	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G, GiB), 127 * GiB);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G, GiB, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G, 2 * MiB, &p), -ENOMEM);
+	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G - 512, 2 * MiB), base + 62 * GiB);
+	assert_int_equal(bitmap_free(a, 127 * GiB, BITMAP_PAGES_1G), 0);
+	/* Single pages still come from the lowest address. */
+	assert_int_equal(must_alloc(a, 1, PG), base);
+	assert_true(end > base);
+	assert_int_equal(bitmap_check(a), 0);
+}
+
+/* ---- alloc_at / free ---- */
+
+static void test_alloc_at_free(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	paddr_t base = 0x80000000;
+	struct pgalloc_stats empty, now;
+
+	assert_int_equal(add(a, base, 8 * MiB), 0);
+	empty = stats_of(a);
+	assert_int_equal(bitmap_alloc_at(a, base + 100 * PG, 50), 0);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 149 * PG, 2), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 90 * PG, 11), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 120 * PG, 1), -EEXIST);
+	assert_int_equal(bitmap_alloc_at(a, base + 150 * PG, 10), 0);
+	assert_int_equal(bitmap_alloc_at(a, base + 99 * PG, 1), 0);
+	/* Lowest fit skips the reserved block. */
+	assert_int_equal(must_alloc(a, 99, PG), base);
+	assert_int_equal(must_alloc(a, 2, PG), base + 160 * PG);
+	/* Free a sub-range in the middle of an allocation, then the pieces around it. */
+	assert_int_equal(bitmap_free(a, base + 110 * PG, 20), 0);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 110 * PG, 1), -ENOENT);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 105 * PG, 10), -ENOENT);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 125 * PG, 10), -ENOENT);
+	assert_int_equal(must_alloc(a, 20, PG), base + 110 * PG);
+	/* A free spanning several allocations is fine when every page is allocated. */
+	assert_int_equal(bitmap_free(a, base, 162), 0);
+	assert_int_equal(bitmap_check(a), 0);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base, 1), -ENOENT);	      /* already freed */
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 200 * PG, 3), -ENOENT); /* never allocated */
+	now = stats_of(a);
+	assert_memory_equal(&now, &empty, sizeof(now));
+}
+
+/* Every bad argument of alloc / alloc_at / free: its error and no state change. */
+static void test_bad_input(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	paddr_t base = 0x80000000, p;
+
+	assert_int_equal(add(a, base, 4 * MiB), 0);
+	assert_int_equal(add(a, base + 4 * MiB, 4 * MiB), 0); /* adjacent second range */
+	assert_int_equal(bitmap_alloc_at(a, base + 16 * PG, 16), 0);
+
+	/* alloc */
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 0, PG, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 0, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 3 * PG, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 2 * KiB, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 2 * GiB, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, PG + 1, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1ULL << 52, PG, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, UINT64_MAX, PG, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, PG, NULL), -EINVAL);
+	/* Larger than any range / than all memory / spanning both ranges. */
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, (1ULL << 52) - 1, PG, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1025, PG, &p), -ENOMEM);
+
+	/* alloc_at */
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 1, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base, 0), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base - PG, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 8 * MiB, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 4 * MiB - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base, 1ULL << 52), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, UINT64_MAX - PG + 1, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 20 * PG, 100), -EEXIST);
+
+	/* free */
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 16 * PG + 8, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 16 * PG, 0), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base - PG, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, 0, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 8 * MiB, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 4 * MiB - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 16 * PG, UINT64_MAX), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, UINT64_MAX - PG + 1, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, UINT64_MAX - PG + 1, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base, 1), -ENOENT); /* never allocated */
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 15 * PG, 2),
+			     -ENOENT); /* straddles free|used */
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 31 * PG, 2),
+			     -ENOENT); /* straddles used|free */
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 4 * MiB, 1), -ENOENT);
+	assert_int_equal(bitmap_free(a, base + 16 * PG, 16), 0);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 16 * PG, 16), -ENOENT); /* already freed */
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 20 * PG, 1), -ENOENT);
+
+	/* On an allocator with no memory every request fails cleanly. */
+	a = fresh();
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, PG, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 2, PG, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base, 1), -EINVAL);
+}
+
+/* A range ending one page below 2^64: no arithmetic may overflow. */
+static void test_top_of_address_space(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	paddr_t top = 0ULL - PG, base = 0ULL - 6 * MiB, p;
+
+	assert_int_equal(add(a, base, top - base), 0);
+	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, top, PG, metas[0]), -EINVAL);
+	assert_int_equal(must_alloc(a, 1, 2 * MiB), base);
+	assert_int_equal(must_alloc(a, 512, 2 * MiB), base + 2 * MiB);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, GiB, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, top - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, top - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, top, 1), -EINVAL);
+	assert_int_equal(bitmap_alloc_at(a, top - PG, 1), 0);
+	assert_int_equal(bitmap_free(a, top - PG, 1), 0);
+	assert_int_equal(must_alloc(a, 1, PG), base + PG);
+	assert_int_equal(bitmap_check(a), 0);
+}
+
+/* ---- Exhaustion and refill ---- */
+
+static void shuffle(paddr_t *v, size_t n, unsigned *seed)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)rand_r(seed) % i;
+		paddr_t t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+static void test_exhaustion_refill(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	paddr_t base = 0x80000000 + 5 * PG, p;
+	uint64_t npages = 1000 + 37;
+	paddr_t *pages = malloc(npages * sizeof(*pages));
+	struct pgalloc_stats empty, st;
+	unsigned seed = 3;
+
+	assert_int_equal(add(a, base, npages * PG), 0);
+	empty = stats_of(a);
+	for (int round = 0; round < 3; round++) {
+		for (uint64_t i = 0; i < npages; i++) {
+			pages[i] = must_alloc(a, 1, PG);
+			assert_int_equal(pages[i], base + i * PG); /* lowest first */
+		}
+		st = stats_of(a);
+		assert_int_equal(st.free_pages, 0);
+		assert_int_equal(st.used_pages, npages);
+		EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, PG, &p), -ENOMEM);
+		EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 2 * MiB, &p), -ENOMEM);
+		EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 3, PG, &p), -ENOMEM);
+		shuffle(pages, npages, &seed);
+		for (uint64_t i = 0; i < npages; i++)
+			assert_int_equal(bitmap_free(a, pages[i], 1), 0);
+		assert_int_equal(bitmap_check(a), 0);
+		st = stats_of(a);
+		assert_memory_equal(&st, &empty, sizeof(st));
+	}
+	/* Fill with the largest aligned blocks, then free them all. */
+	uint64_t total = 0, nblocks = 0;
+	for (uint64_t order = 9; order != UINT64_MAX; order--) {
+		while (bitmap_alloc(a, 1ULL << order, PG << order, &p) == 0) {
+			pages[nblocks++] = p;
+			total += 1ULL << order;
+			assert_true(IS_ALIGNED(p, PG << order));
+		}
+	}
+	assert_int_equal(total, npages);
+	/* Same decomposition as the free-block histogram of the empty pool. */
+	uint64_t blocks = 0;
+	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++)
+		blocks += empty.free_blocks[o];
+	assert_int_equal(nblocks, blocks);
+	assert_int_equal(bitmap_check(a), 0);
+	free(pages);
+}
+
+/* ---- Several ranges ---- */
+
+static void test_multiple_ranges(void **state)
+{
+	(void)state;
+	struct bitmap_alloc *a = fresh();
+	paddr_t p;
+
+	/* Added out of order: kept sorted, allocation goes to the lowest address first. */
+	assert_int_equal(add(a, 0x200000000ULL, 4 * MiB), 0);
+	assert_int_equal(add(a, 0x80000000, MiB), 0);
+	assert_int_equal(add(a, 0x80100000, MiB), 0); /* adjacent to the previous one */
+	assert_int_equal(add(a, 0x100000000ULL + 64 * KiB, 2 * MiB), 0);
+	assert_int_equal(a->ranges[0].base_pfn, 0x80000);
+	assert_int_equal(a->ranges[3].base_pfn, 0x200000);
+	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(stats_of(a).total_pages, (4 + 1 + 1 + 2) * 256);
+
+	assert_int_equal(must_alloc(a, 1, PG), 0x80000000);
+	/* A block never spans two ranges, even adjacent ones. */
+	assert_int_equal(must_alloc(a, 256, PG), 0x80100000);
+	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, 0x80100000 - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, 0x80100000 - PG, 2), -EINVAL);
+	/* 2M alignment: the range at 4G + 64K has no whole 2M chunk; the one at 8G does. */
+	assert_int_equal(must_alloc(a, 512, 2 * MiB), 0x200000000ULL);
+	assert_int_equal(must_alloc(a, 300, 2 * MiB), 0x200000000ULL + 2 * MiB);
+	/* One page needs no whole chunk: 4G + 2M lies inside the 4G + 64K range. */
+	assert_int_equal(must_alloc(a, 1, 2 * MiB), 0x100200000ULL);
+	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 2 * MiB, &p), -ENOMEM);
+	/* 1 page at 1M alignment: 2G + 1M is used by the 256-page block; next is 4G + 1M. */
+	assert_int_equal(must_alloc(a, 1, MiB), 0x100100000ULL);
+	/* The free-block histogram never merges across ranges. */
+	assert_int_equal(bitmap_free(a, 0x80100000, 256), 0);
+	assert_int_equal(bitmap_free(a, 0x80000000, 1), 0);
+	struct pgalloc_stats st = stats_of(a);
+	assert_int_equal(st.free_blocks[8] >= 2, true); /* two 1M blocks, not one 2M block */
+	assert_int_equal(st.free_blocks[9], 0);
+	assert_int_equal(bitmap_check(a), 0);
+}
+
+/* ---- Seeded random run against a shadow ---- */
+
+#define SHADOW_RANGES 4
+#define RANDOM_OPS    12000
+#define RESET_EVERY   1500
+
+struct shadow_range {
+	uint64_t base, end; /* pfns */
+};
+
+struct model {
+	struct shadow_range r[SHADOW_RANGES];
+	int nr;
+	uint8_t *used[SHADOW_RANGES];	 /* byte per page */
+	uint64_t *prefix[SHADOW_RANGES]; /* free pages before index i */
+	uint64_t total, nfree;
+};
+
+struct block {
+	uint64_t pfn, n;
+};
+
+static int model_range_of(const struct model *m, uint64_t pfn, uint64_t n)
+{
+	for (int i = 0; i < m->nr; i++)
+		if (pfn >= m->r[i].base && pfn < m->r[i].end)
+			return n <= m->r[i].end - pfn ? i : -1;
+	return -1;
+}
+
+static void model_set(struct model *m, int ri, uint64_t pfn, uint64_t n, uint8_t used)
+{
+	memset(m->used[ri] + (pfn - m->r[ri].base), used, n);
+	if (used)
+		m->nfree -= n;
+	else
+		m->nfree += n;
+}
+
+/* Lowest aligned fit, by scanning free run lengths from the right. */
+static uint64_t model_fit(const struct model *m, uint64_t n, uint64_t align_pages)
+{
+	for (int ri = 0; ri < m->nr; ri++) {
+		uint64_t len = m->r[ri].end - m->r[ri].base, run = 0, best = BITMAP_HBM_NONE;
+		for (uint64_t i = len; i-- > 0;) {
+			run = m->used[ri][i] ? 0 : run + 1;
+			if (run >= n && IS_ALIGNED(m->r[ri].base + i, align_pages))
+				best = m->r[ri].base + i;
+		}
+		if (best != BITMAP_HBM_NONE)
+			return best;
+	}
+	return BITMAP_HBM_NONE;
+}
+
+/* The expected stats: maximal naturally aligned free blocks whose parent is not free. */
+static void model_stats(struct model *m, size_t meta, struct pgalloc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->total_pages = m->total;
+	st->free_pages = m->nfree;
+	st->used_pages = m->total - m->nfree;
+	st->meta_bytes = meta;
+	for (int ri = 0; ri < m->nr; ri++) {
+		uint64_t base = m->r[ri].base, len = m->r[ri].end - base;
+		uint64_t *pre = m->prefix[ri];
+		pre[0] = 0;
+		for (uint64_t i = 0; i < len; i++)
+			pre[i + 1] = pre[i] + !m->used[ri][i];
+		for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++) {
+			uint64_t size = 1ULL << o;
+			for (uint64_t p = ALIGN_UP(base, size); p + size <= base + len; p += size) {
+				if (pre[p + size - base] - pre[p - base] != size)
+					continue;
+				if (o < PGALLOC_MAX_ORDER) {
+					uint64_t pp = ALIGN_DOWN(p, 2 * size);
+					if (pp >= base && pp + 2 * size <= base + len &&
+					    pre[pp + 2 * size - base] - pre[pp - base] == 2 * size)
+						continue;
+				}
+				st->free_blocks[o]++;
+				if (o > st->largest_free_order)
+					st->largest_free_order = o;
+			}
+		}
+	}
+}
+
+static uint64_t rnd(unsigned *seed, uint64_t n)
+{
+	uint64_t x = ((uint64_t)rand_r(seed) << 31) ^ (uint64_t)rand_r(seed);
+	return x % n;
+}
+
+static void random_run(unsigned seed0)
+{
+	unsigned seed = seed0;
+	static const paddr_t bases[SHADOW_RANGES] = {0x7fd00000, 0x100001000ULL,
+						     0x100001000ULL + 5 * MiB + 12 * KiB,
+						     0x140000000ULL - 64 * KiB};
+	static const uint64_t sizes[SHADOW_RANGES] = {24 * MiB, 5 * MiB + 12 * KiB, MiB,
+						      2 * MiB + 64 * KiB};
+	struct bitmap_alloc *a = fresh();
+	struct model m = {0};
+	struct block *blocks = calloc(RANDOM_OPS, sizeof(*blocks));
+	size_t nblocks = 0;
+	struct pgalloc_stats empty, got, want;
+	/* Outcomes seen, so that the run provably covers every path. */
+	unsigned n_alloc = 0, n_nomem = 0, n_big = 0, n_at = 0, n_at_err = 0, n_part = 0, n_bad = 0;
+	uint64_t peak_used = 0;
+
+	free_metas();
+	for (int i = 0; i < SHADOW_RANGES; i++) {
+		assert_int_equal(add(a, bases[i], sizes[i]), 0);
+		m.r[i].base = bases[i] >> PAGE_SHIFT;
+		m.r[i].end = (bases[i] + sizes[i]) >> PAGE_SHIFT;
+		m.used[i] = calloc(sizes[i] >> PAGE_SHIFT, 1);
+		m.prefix[i] = calloc((sizes[i] >> PAGE_SHIFT) + 1, sizeof(uint64_t));
+		m.total += sizes[i] >> PAGE_SHIFT;
+	}
+	m.nr = SHADOW_RANGES;
+	m.nfree = m.total;
+	empty = stats_of(a);
+
+	for (int op = 0; op < RANDOM_OPS; op++) {
+		/* Every RESET_EVERY ops free everything (random order): back to the empty pool. */
+		if (op % RESET_EVERY == RESET_EVERY - 1) {
+			while (nblocks > 0) {
+				size_t bi = (size_t)rnd(&seed, nblocks);
+				struct block b = blocks[bi];
+				assert_int_equal(bitmap_free(a, b.pfn << PAGE_SHIFT, b.n), 0);
+				model_set(&m, model_range_of(&m, b.pfn, b.n), b.pfn, b.n, 0);
+				blocks[bi] = blocks[--nblocks];
+			}
+			got = stats_of(a);
+			assert_memory_equal(&got, &empty, sizeof(got));
+		}
+		/* Keep the pool around half used: fewer allocations when fuller. */
+		unsigned kind = (unsigned)rnd(&seed, 100);
+		bool fuller = (m.total - m.nfree) * 2 > m.total;
+		int rc;
+
+		if (fuller && kind < 45 && rnd(&seed, 2) == 0)
+			kind = 60; /* becomes a free */
+
+		if (kind < 45) { /* alloc */
+			uint64_t sz = rnd(&seed, 100), n, align_shift, expect;
+			paddr_t p = 0;
+			n = sz < 65   ? 1 + rnd(&seed, 8)
+			    : sz < 85 ? 1 + rnd(&seed, 128)
+			    : sz < 93 ? 1 + rnd(&seed, 1100)
+			    : sz < 98 ? 512 + rnd(&seed, 1536)
+				      : 1 + rnd(&seed, 4000);
+			align_shift =
+			    rnd(&seed, 100) < 60 ? 0 : rnd(&seed, rnd(&seed, 10) ? 7 : 11);
+			if (sz >= 93 && sz < 98 && rnd(&seed, 2) == 0)
+				align_shift = BITMAP_SHIFT_2M;
+			if (rnd(&seed, 100) == 0)
+				align_shift = BITMAP_SHIFT_1G;
+			expect = model_fit(&m, n, 1ULL << align_shift);
+			rc = bitmap_alloc(a, n, PG << align_shift, &p);
+			if (expect == BITMAP_HBM_NONE) {
+				if (rc != -ENOMEM)
+					fail_msg("seed %u op %d: alloc n=%" PRIu64
+						 " expected -ENOMEM, got %d",
+						 seed0, op, n, rc);
+				n_nomem++;
+			} else {
+				if (rc != 0 || p != expect << PAGE_SHIFT)
+					fail_msg(
+					    "seed %u op %d: alloc n=%" PRIu64 " align 2^%" PRIu64
+					    " expected %#" PRIx64 " got %d %#" PRIx64,
+					    seed0, op, n, align_shift, expect << PAGE_SHIFT, rc, p);
+				model_set(&m, model_range_of(&m, expect, n), expect, n, 1);
+				blocks[nblocks++] = (struct block){expect, n};
+				n_alloc++;
+				n_big += n >= 2 * BITMAP_PAGES_2M - 1 ||
+					 (n >= BITMAP_PAGES_2M && align_shift >= BITMAP_SHIFT_2M);
+			}
+		} else if (kind < 55) { /* alloc_at, possibly overlapping or outside */
+			int ri = (int)rnd(&seed, (uint64_t)m.nr);
+			uint64_t n = 1 + rnd(&seed, 64);
+			uint64_t pfn =
+			    m.r[ri].base - 8 + rnd(&seed, m.r[ri].end - m.r[ri].base + 16);
+			int mr = model_range_of(&m, pfn, n), expect = 0;
+			if (mr < 0)
+				expect = -EINVAL;
+			else
+				for (uint64_t i = 0; i < n; i++)
+					if (m.used[mr][pfn + i - m.r[mr].base])
+						expect = -EEXIST;
+			rc = bitmap_alloc_at(a, pfn << PAGE_SHIFT, n);
+			if (rc != expect)
+				fail_msg("seed %u op %d: alloc_at %#" PRIx64 "+%" PRIu64
+					 " expected %d got %d",
+					 seed0, op, pfn << PAGE_SHIFT, n, expect, rc);
+			if (rc == 0) {
+				model_set(&m, mr, pfn, n, 1);
+				blocks[nblocks++] = (struct block){pfn, n};
+				n_at++;
+			} else {
+				n_at_err++;
+			}
+		} else if (kind < 90 && nblocks > 0) { /* free all or part of a block */
+			size_t bi = (size_t)rnd(&seed, nblocks);
+			struct block b = blocks[bi];
+			uint64_t off = 0, n = b.n;
+			if (rnd(&seed, 100) < 30 && b.n > 1) {
+				off = rnd(&seed, b.n);
+				n = 1 + rnd(&seed, b.n - off);
+			}
+			rc = bitmap_free(a, (b.pfn + off) << PAGE_SHIFT, n);
+			if (rc != 0)
+				fail_msg("seed %u op %d: free %#" PRIx64 "+%" PRIu64 " got %d",
+					 seed0, op, (b.pfn + off) << PAGE_SHIFT, n, rc);
+			model_set(&m, model_range_of(&m, b.pfn, b.n), b.pfn + off, n, 0);
+			blocks[bi] = blocks[--nblocks];
+			n_part += off > 0 || n < b.n;
+			if (off > 0)
+				blocks[nblocks++] = (struct block){b.pfn, off};
+			if (off + n < b.n)
+				blocks[nblocks++] = (struct block){b.pfn + off + n, b.n - off - n};
+		} else { /* a free that must fail: unaligned, outside, or touching a free page */
+			int ri = (int)rnd(&seed, (uint64_t)m.nr);
+			uint64_t n = 1 + rnd(&seed, 16);
+			uint64_t pfn =
+			    m.r[ri].base - 4 + rnd(&seed, m.r[ri].end - m.r[ri].base + 8);
+			int mr = model_range_of(&m, pfn, n), expect = -EINVAL;
+			paddr_t addr = pfn << PAGE_SHIFT;
+			if (rnd(&seed, 4) == 0) {
+				addr += 1 + rnd(&seed, PG - 1);
+			} else if (mr >= 0) {
+				expect = 0;
+				for (uint64_t i = 0; i < n; i++)
+					if (!m.used[mr][pfn + i - m.r[mr].base])
+						expect = -ENOENT;
+				if (expect == 0)
+					continue; /* all allocated: a legal free, not this case */
+			}
+			got = stats_of(a);
+			rc = bitmap_free(a, addr, n);
+			want = stats_of(a);
+			if (rc != expect || memcmp(&got, &want, sizeof(got)) != 0)
+				fail_msg("seed %u op %d: bad free %#" PRIx64 "+%" PRIu64
+					 " expected %d got %d (or state changed)",
+					 seed0, op, addr, n, expect, rc);
+			n_bad++;
+		}
+
+		bitmap_stats(a, &got);
+		model_stats(&m, empty.meta_bytes, &want);
+		if (memcmp(&got, &want, sizeof(got)) != 0 || bitmap_check(a) != 0) {
+			pgalloc_dump("allocator", &got);
+			pgalloc_dump("model", &want);
+			fail_msg("seed %u op %d: stats or invariants differ from the model", seed0,
+				 op);
+		}
+		if (m.total - m.nfree > peak_used)
+			peak_used = m.total - m.nfree;
+	}
+	print_message("  %u allocs (%u huge-path), %u -ENOMEM, %u alloc_at ok / %u failed, "
+		      "%u partial frees, %u bad frees, peak %" PRIu64 "%% used\n",
+		      n_alloc, n_big, n_nomem, n_at, n_at_err, n_part, n_bad,
+		      peak_used * 100 / m.total);
+	assert_true(n_alloc > 0 && n_big > 0 && n_nomem > 0 && n_at > 0 && n_at_err > 0 &&
+		    n_part > 0 && n_bad > 0);
+
+	/* Free everything: back to one fully free pool, exactly as at the start. */
+	while (nblocks > 0) {
+		struct block b = blocks[--nblocks];
+		assert_int_equal(bitmap_free(a, b.pfn << PAGE_SHIFT, b.n), 0);
+	}
+	got = stats_of(a);
+	assert_memory_equal(&got, &empty, sizeof(got));
+	assert_int_equal(bitmap_check(a), 0);
+	for (int i = 0; i < SHADOW_RANGES; i++) {
+		free(m.used[i]);
+		free(m.prefix[i]);
+	}
+	free(blocks);
+}
+
+static void test_random_against_shadow(void **state)
+{
+	(void)state;
+	const char *env = getenv("TEST_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 0) : DEFAULT_SEED;
+
+	print_message("test_random_against_shadow: seed %u (set TEST_SEED to change)\n", seed);
+	random_run(seed);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_hbm_sizes),
+	    cmocka_unit_test(test_hbm_random),
+	    cmocka_unit_test_teardown(test_meta_bytes, teardown),
+	    cmocka_unit_test_teardown(test_add_memory_errors, teardown),
+	    cmocka_unit_test_teardown(test_initial_stats, teardown),
+	    cmocka_unit_test_teardown(test_align_single_page, teardown),
+	    cmocka_unit_test_teardown(test_align_general, teardown),
+	    cmocka_unit_test_teardown(test_align_multi_gib, teardown),
+	    cmocka_unit_test_teardown(test_contain_bound_tight, teardown),
+	    cmocka_unit_test_teardown(test_chunk_counters, teardown),
+	    cmocka_unit_test_teardown(test_check_detects_corruption, teardown),
+	    cmocka_unit_test_teardown(test_large_fragmented_pool, teardown),
+	    cmocka_unit_test_teardown(test_alloc_at_free, teardown),
+	    cmocka_unit_test_teardown(test_bad_input, teardown),
+	    cmocka_unit_test_teardown(test_top_of_address_space, teardown),
+	    cmocka_unit_test_teardown(test_exhaustion_refill, teardown),
+	    cmocka_unit_test_teardown(test_multiple_ranges, teardown),
+	    cmocka_unit_test_teardown(test_random_against_shadow, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
