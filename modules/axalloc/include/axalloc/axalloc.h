@@ -1,0 +1,124 @@
+/*
+ * axalloc/axalloc.h - the kernel's global allocator.
+ *
+ * One physical page allocator (bitmap or buddy, chosen at configure time:
+ * exactly one of CONFIG_AXALLOC_BITMAP / CONFIG_AXALLOC_BUDDY is defined)
+ * plus a byte heap built on its pages, both behind one spinlock. Out of
+ * memory is reported to the caller (NULL / -ENOMEM), never a panic. Frame
+ * reference counts for copy-on-write live in axalloc/frame_ref.h.
+ */
+#ifndef AXALLOC_AXALLOC_H
+#define AXALLOC_AXALLOC_H
+
+#include <axalloc/pgalloc.h>
+#include <axhal/mem.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Initialises the global allocator over the RAM ranges `ram` minus the
+ * ranges `reserved` (kernel image, DTB, firmware). Both lists may be
+ * unsorted and overlapping; RAM is page-aligned inward, reserved ranges
+ * outward. Each usable piece gives up its first pages to the metadata of
+ * the page allocator (and, with CONFIG_MM_COW, to its frame reference
+ * counts); the rest is managed. Pieces too small to hold their metadata plus
+ * one page are skipped; when there are more than PGALLOC_MAX_RANGES pieces,
+ * the largest are kept. Returns 0, -EINVAL for a negative count or a NULL
+ * list with a positive count, or -ENOMEM when no usable memory is left.
+ * Call before any other axalloc function; calling it again starts over with
+ * a new, empty page allocator and heap, zero counters and fault injection
+ * off (host tests do this between cases).
+ */
+int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range *reserved,
+		 int nr_reserved);
+
+/*
+ * Allocates n contiguous 4K pages whose physical address is aligned to
+ * `align` (a power of two, 4K..1G). Stores the address in *pa and returns 0;
+ * -EINVAL for a bad n, align or a NULL pa, -ENOMEM when no such range is
+ * free (counted in failed_allocs). The pages' contents are undefined and
+ * their frame reference counts are 0 (see axalloc/frame_ref.h).
+ */
+int axalloc_alloc_pages(uint64_t n, uint64_t align, paddr_t *pa);
+
+/*
+ * Frees n pages at pa that were allocated with axalloc_alloc_pages (the same
+ * n). Returns 0; -EINVAL or -ENOENT from the page allocator (bad or not
+ * allocated range); with CONFIG_MM_COW, -EBUSY when the frame at pa still
+ * holds references. A failed call changes nothing.
+ */
+int axalloc_free_pages(paddr_t pa, uint64_t n);
+
+/* Global statistics. */
+struct axalloc_stats {
+	struct pgalloc_stats pages; /* the page allocator's own stats */
+	uint64_t meta_pages;	    /* RAM pages carved for metadata (allocator + refs) */
+	uint64_t heap_pages;	    /* pages currently owned by the byte heap */
+	uint64_t heap_used_bytes;   /* usable bytes of the live kmalloc blocks */
+	uint64_t heap_allocs;	    /* blocks handed out; allocs - frees = live blocks */
+	uint64_t heap_frees;	    /* blocks given back (kfree, krealloc moves and frees) */
+	uint64_t failed_allocs;	    /* page or heap requests answered with ENOMEM */
+};
+
+/* Fills *st with a consistent snapshot (taken under the lock). */
+void axalloc_stats(struct axalloc_stats *st);
+
+/* Name of the configured page allocator: "bitmap" or "buddy". */
+const char *axalloc_page_allocator_name(void);
+
+/*
+ * One managed piece of RAM: its metadata occupies [meta_base, base) and the
+ * page allocator manages [base, base + size).
+ */
+struct axalloc_range {
+	paddr_t meta_base;
+	paddr_t base;
+	uint64_t size;
+};
+
+/*
+ * Copies up to `max` managed ranges, sorted by address, into out[] and
+ * returns how many ranges there are in total (which may exceed max).
+ */
+int axalloc_get_ranges(struct axalloc_range *out, int max);
+
+/*
+ * Walks every heap block and free list and checks the heap's invariants
+ * (boundary tags, no two adjacent free blocks, free lists and bitmaps agree,
+ * byte and page counters match). Returns 0, or -EFAULT when the heap is
+ * corrupted (for instance by a write past the end of a block).
+ */
+int axalloc_heap_check(void);
+
+#if defined(HOST_TEST) || defined(CONFIG_AXALLOC_FAULT_INJECT)
+/*
+ * Fault injection for tests: after `n` more successful page allocations,
+ * every page allocation (and heap growth) fails with -ENOMEM / NULL until
+ * axalloc_fail_after(-1) turns injection off. n = 0 fails the next one.
+ */
+void axalloc_fail_after(long n);
+#endif
+
+/*
+ * Byte heap. Every call is O(1) apart from copying and zeroing.
+ *
+ * kmalloc: a block of at least `size` bytes aligned to 16 (size 0 gives a
+ * minimal block); NULL when out of memory (counted in failed_allocs).
+ * kcalloc: n * size zeroed bytes; NULL when n * size overflows (not
+ * counted as out of memory) or when out of memory.
+ * krealloc: like realloc: p == NULL acts as kmalloc(size); size 0 frees p
+ * and returns NULL; otherwise returns a block holding the first
+ * min(old, size) bytes of p (possibly p itself). On failure returns NULL
+ * and p is untouched.
+ * kmemalign: `align` must be a power of two up to PAGE_SIZE (smaller than 16
+ * means 16); NULL for any other align or when out of memory.
+ * kfree: frees a block from any of the above; kfree(NULL) does nothing.
+ * Freeing anything else, or twice, is undefined.
+ */
+void *kmalloc(size_t size);
+void *kcalloc(size_t n, size_t size);
+void *krealloc(void *p, size_t size);
+void *kmemalign(size_t align, size_t size);
+void kfree(void *p);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * axalloc/frame_ref.h - per-frame reference counts for copy-on-write.
+ *
+ * Compiled when CONFIG_MM_COW is set. Every 4K frame the page allocator
+ * manages has a 32-bit count, kept out of band in an array carved from the
+ * start of its RAM range (one array per managed range, found by address). A
+ * 2M or 1G page counts on its head frame only.
+ *
+ * Contract (who counts what):
+ * - axalloc_init sets every count to 0; axalloc_alloc_pages leaves the count
+ *   of the frames it hands out at 0 and never changes a count.
+ * - A user that may share a frame (mm-addrspace) calls frame_ref_inc right
+ *   after allocating it (0 -> 1) and once more for every further mapping.
+ * - Dropping a mapping calls frame_ref_dec; the caller that sees it return 0
+ *   frees the page (the whole 4K/2M/1G block) with axalloc_free_pages.
+ * - axalloc_free_pages refuses (-EBUSY) a block whose head frame still has
+ *   a non-zero count, so a frame is never freed while referenced.
+ * Frames nobody shares (page tables, heap pages) simply stay at 0.
+ *
+ * All functions take the axalloc lock and are safe on several harts.
+ */
+#ifndef AXALLOC_FRAME_REF_H
+#define AXALLOC_FRAME_REF_H
+
+#include <axhal/mem.h>
+#include <stdint.h>
+
+#if defined(CONFIG_MM_COW)
+
+/* Count of the frame at pa; 0 when pa is unaligned or not a managed frame. */
+uint32_t frame_ref_get(paddr_t pa);
+
+/*
+ * Adds one reference to the frame at pa (4K aligned, managed). Returns 0;
+ * -EINVAL when pa is unaligned or not managed; -ENOMEM when the count is
+ * already UINT32_MAX (the count is left unchanged; it never wraps).
+ */
+int frame_ref_inc(paddr_t pa);
+
+/*
+ * Drops one reference of the frame at pa. Returns the new count (>= 0;
+ * saturated to INT32_MAX in the return value when larger; frame_ref_get
+ * gives the exact figure); -EINVAL when pa is unaligned, not managed, or its
+ * count is already 0 (unchanged).
+ */
+int frame_ref_dec(paddr_t pa);
+
+#if defined(HOST_TEST)
+/*
+ * Test hook: sets the count of the managed frame at pa to `count` (to reach
+ * the overflow limit without four billion increments). 0 or -EINVAL.
+ */
+int frame_ref_set_for_test(paddr_t pa, uint32_t count);
+#endif
+
+#endif /* CONFIG_MM_COW */
+
+#endif

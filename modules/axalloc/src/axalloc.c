@@ -1,0 +1,249 @@
+/*
+ * axalloc.c - the global page allocator: a facade over the page allocator
+ * chosen at configure time, fed from the memory map at boot, behind the one
+ * axalloc lock.
+ *
+ * Every usable piece of RAM keeps its own metadata at its start:
+ *
+ *   piece:  [ allocator metadata | frame ref counts | managed pages ...... ]
+ *            ^meta_base                              ^base
+ *
+ * (the counts only with CONFIG_MM_COW). Nothing outside the piece is used,
+ * so the allocator needs no memory before it is initialised.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "axalloc_priv.h"
+#include <klib/bitops.h>
+
+#if defined(CONFIG_AXALLOC_BITMAP) && defined(CONFIG_AXALLOC_BUDDY)
+#error "axalloc: define exactly one of CONFIG_AXALLOC_BITMAP and CONFIG_AXALLOC_BUDDY"
+#endif
+
+#if defined(CONFIG_AXALLOC_BITMAP)
+#include <axalloc-bitmap/bitmap.h>
+#define PAGE_ALLOCATOR_NAME "bitmap"
+#define pa_struct	    bitmap_alloc
+#define pa_init		    bitmap_init
+#define pa_meta_bytes	    bitmap_meta_bytes
+#define pa_add_memory	    bitmap_add_memory
+#define pa_alloc	    bitmap_alloc
+#define pa_free		    bitmap_free
+#define pa_stats	    bitmap_stats
+#else
+#include <axalloc-buddy/buddy.h>
+#define PAGE_ALLOCATOR_NAME "buddy"
+#define pa_struct	    buddy_alloc
+#define pa_init		    buddy_init
+#define pa_meta_bytes	    buddy_meta_bytes
+#define pa_add_memory	    buddy_add_memory
+#define pa_alloc	    buddy_alloc
+#define pa_free		    buddy_free
+#define pa_stats	    buddy_stats
+#endif
+
+/* Alignment of the frame reference counts inside a piece's metadata. */
+#define META_ALIGN 8
+
+/* Fault injection is off while the countdown is negative. */
+#define FAIL_NEVER (-1L)
+
+struct spinlock axalloc_lock = SPINLOCK_INIT;
+
+static struct pa_struct page_alloc;
+static bool initialised;
+static struct axalloc_range ranges[PGALLOC_MAX_RANGES];
+static int nr_ranges;
+static uint64_t meta_pages;
+static uint64_t failed_allocs;
+static long fail_countdown = FAIL_NEVER;
+
+/* Metadata bytes (allocator, then counts) for the n pages managed from base. */
+static uint64_t meta_bytes_for(paddr_t base, uint64_t n)
+{
+	uint64_t bytes = pa_meta_bytes(base, n * PAGE_SIZE);
+#if defined(CONFIG_MM_COW)
+	bytes = ALIGN_UP(bytes, META_ALIGN) + axalloc_frame_ref_bytes(n);
+#endif
+	return bytes;
+}
+
+/*
+ * Finds how many pages at the start of `piece` its metadata needs. Returns
+ * false when the piece cannot hold its metadata and at least one page.
+ * Each round recomputes the need for what is left, which only shrinks, so
+ * the loop ends after a few rounds.
+ */
+static bool layout_piece(const struct mem_range *piece, uint64_t *nr_meta)
+{
+	uint64_t total = piece->size / PAGE_SIZE;
+	uint64_t m = 0;
+
+	for (;;) {
+		if (m >= total)
+			return false;
+		uint64_t n = total - m;
+		uint64_t bytes = meta_bytes_for(piece->base + m * PAGE_SIZE, n);
+		if (bytes == 0)
+			return false;
+		uint64_t need = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+		if (need <= m)
+			break;
+		m = need;
+	}
+	*nr_meta = m;
+	return true;
+}
+
+/* Hands `piece` (laid out with nr_meta metadata pages) to the page allocator. */
+static void add_piece_locked(const struct mem_range *piece, uint64_t nr_meta)
+{
+	paddr_t base = piece->base + nr_meta * PAGE_SIZE;
+	uint64_t n = piece->size / PAGE_SIZE - nr_meta;
+	void *meta = phys_to_virt(piece->base);
+
+#if defined(CONFIG_MM_COW)
+	uint64_t pa_bytes = ALIGN_UP((uint64_t)pa_meta_bytes(base, n * PAGE_SIZE), META_ALIGN);
+	uint32_t *counts = (uint32_t *)((char *)meta + pa_bytes);
+	memset(counts, 0, axalloc_frame_ref_bytes(n));
+#endif
+	if (pa_add_memory(&page_alloc, base, n * PAGE_SIZE, meta) != 0)
+		return;
+#if defined(CONFIG_MM_COW)
+	axalloc_frame_ref_add_range_locked(base, n, counts);
+#endif
+	ranges[nr_ranges++] = (struct axalloc_range){piece->base, base, n * PAGE_SIZE};
+	meta_pages += nr_meta;
+}
+
+int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range *reserved,
+		 int nr_reserved)
+{
+	struct mem_range pieces[PGALLOC_MAX_RANGES];
+	uint64_t nr_meta[PGALLOC_MAX_RANGES];
+	int nr_pieces, nr_fit = 0;
+
+	if (nr_ram < 0 || nr_reserved < 0 || (nr_ram > 0 && !ram) || (nr_reserved > 0 && !reserved))
+		return -EINVAL;
+	nr_pieces =
+	    axalloc_usable_ranges(ram, nr_ram, reserved, nr_reserved, pieces, PGALLOC_MAX_RANGES);
+	for (int i = 0; i < nr_pieces; i++)
+		if (layout_piece(&pieces[i], &nr_meta[nr_fit]))
+			pieces[nr_fit++] = pieces[i];
+	if (nr_fit == 0)
+		return -ENOMEM;
+
+	spin_lock(&axalloc_lock);
+	pa_init(&page_alloc);
+	nr_ranges = 0;
+	meta_pages = 0;
+	failed_allocs = 0;
+	fail_countdown = FAIL_NEVER;
+	axalloc_heap_reset_locked();
+#if defined(CONFIG_MM_COW)
+	axalloc_frame_ref_reset_locked();
+#endif
+	for (int i = 0; i < nr_fit; i++)
+		add_piece_locked(&pieces[i], nr_meta[i]);
+	initialised = nr_ranges > 0;
+	spin_unlock(&axalloc_lock);
+	return initialised ? 0 : -ENOMEM;
+}
+
+int axalloc_pages_alloc_locked(uint64_t n, uint64_t align, paddr_t *pa)
+{
+	if (!initialised || fail_countdown == 0)
+		return -ENOMEM;
+	int ret = pa_alloc(&page_alloc, n, align, pa);
+	if (ret == 0 && fail_countdown > 0)
+		fail_countdown--;
+	return ret;
+}
+
+void axalloc_pages_free_locked(paddr_t pa, uint64_t n)
+{
+	int ret = pa_free(&page_alloc, pa, n);
+	assert(ret == 0);
+	(void)ret;
+}
+
+void axalloc_count_failure_locked(void)
+{
+	failed_allocs++;
+}
+
+/* Whether n pages aligned to align is a well-formed request. */
+static bool valid_request(uint64_t n, uint64_t align)
+{
+	return n > 0 && n <= UINT64_MAX / PAGE_SIZE && is_pow2(align) &&
+	       align >= PGALLOC_MIN_ALIGN && align <= PGALLOC_MAX_ALIGN;
+}
+
+int axalloc_alloc_pages(uint64_t n, uint64_t align, paddr_t *pa)
+{
+	if (!pa || !valid_request(n, align))
+		return -EINVAL;
+	spin_lock(&axalloc_lock);
+	int ret = axalloc_pages_alloc_locked(n, align, pa);
+	if (ret == -ENOMEM)
+		failed_allocs++;
+	spin_unlock(&axalloc_lock);
+	return ret;
+}
+
+int axalloc_free_pages(paddr_t pa, uint64_t n)
+{
+	int ret;
+
+	spin_lock(&axalloc_lock);
+	if (!initialised)
+		ret = -EINVAL;
+#if defined(CONFIG_MM_COW)
+	else if (axalloc_frame_ref_get_locked(pa) != 0)
+		ret = -EBUSY;
+#endif
+	else
+		ret = pa_free(&page_alloc, pa, n);
+	spin_unlock(&axalloc_lock);
+	return ret;
+}
+
+void axalloc_stats(struct axalloc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	spin_lock(&axalloc_lock);
+	if (initialised)
+		pa_stats(&page_alloc, &st->pages);
+	st->meta_pages = meta_pages;
+	st->failed_allocs = failed_allocs;
+	axalloc_heap_stats_locked(st);
+	spin_unlock(&axalloc_lock);
+}
+
+const char *axalloc_page_allocator_name(void)
+{
+	return PAGE_ALLOCATOR_NAME;
+}
+
+int axalloc_get_ranges(struct axalloc_range *out, int max)
+{
+	spin_lock(&axalloc_lock);
+	int n = nr_ranges;
+	for (int i = 0; i < n && i < max; i++)
+		out[i] = ranges[i];
+	spin_unlock(&axalloc_lock);
+	return n;
+}
+
+#if defined(HOST_TEST) || defined(CONFIG_AXALLOC_FAULT_INJECT)
+void axalloc_fail_after(long n)
+{
+	spin_lock(&axalloc_lock);
+	fail_countdown = n < 0 ? FAIL_NEVER : n;
+	spin_unlock(&axalloc_lock);
+}
+#endif

@@ -1,0 +1,70 @@
+/*
+ * axalloc_priv.h - what the files of axalloc share (private to src/).
+ *
+ * One spinlock guards the page allocator, the heap and the frame reference
+ * counts. Functions named *_locked expect the caller to hold it.
+ */
+#ifndef AXALLOC_PRIV_H
+#define AXALLOC_PRIV_H
+
+#include <axalloc/axalloc.h>
+#include <axhal/mem.h>
+#include <klib/spinlock.h>
+#include <stdint.h>
+
+extern struct spinlock axalloc_lock;
+
+/* Page allocator (axalloc.c). */
+
+/*
+ * Allocates n pages aligned to `align` from the page allocator, honouring
+ * fault injection. 0, -EINVAL or -ENOMEM; does not count failures.
+ */
+int axalloc_pages_alloc_locked(uint64_t n, uint64_t align, paddr_t *pa);
+
+/* Gives back pages the heap took with axalloc_pages_alloc_locked. */
+void axalloc_pages_free_locked(paddr_t pa, uint64_t n);
+
+/* Counts one request answered with ENOMEM in axalloc_stats.failed_allocs. */
+void axalloc_count_failure_locked(void);
+
+/* Usable RAM (memmap.c). */
+
+/*
+ * Computes the usable pieces of RAM: the union of `ram` (page-aligned
+ * inward) minus the union of `reserved` (page-aligned outward), touching
+ * pieces merged. Stores at most `max` pieces in out[], the largest ones when
+ * there are more, sorted by base, and returns how many were stored.
+ */
+int axalloc_usable_ranges(const struct mem_range *ram, int nr_ram, const struct mem_range *reserved,
+			  int nr_reserved, struct mem_range *out, int max);
+
+/* Byte heap (heap.c). */
+
+/* Forgets every heap block and chunk (the page allocator is being reset). */
+void axalloc_heap_reset_locked(void);
+
+/* Fills the heap_* fields of *st. */
+void axalloc_heap_stats_locked(struct axalloc_stats *st);
+
+/* Frame reference counts (frame_ref.c). */
+#if defined(CONFIG_MM_COW)
+
+/* Bytes of reference counts needed for `npages` frames. */
+uint64_t axalloc_frame_ref_bytes(uint64_t npages);
+
+/* Forgets every range of counts. */
+void axalloc_frame_ref_reset_locked(void);
+
+/*
+ * Registers the zeroed count array `counts` for the npages frames from base.
+ * Ranges are added in increasing address order and never overlap.
+ */
+void axalloc_frame_ref_add_range_locked(paddr_t base, uint64_t npages, uint32_t *counts);
+
+/* Count of the frame at pa (0 when not managed). */
+uint32_t axalloc_frame_ref_get_locked(paddr_t pa);
+
+#endif /* CONFIG_MM_COW */
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * frame_ref.c - per-frame reference counts for copy-on-write (see
+ * axalloc/frame_ref.h for the contract).
+ *
+ * Each managed range has its own array of 32-bit counts, one per 4K frame,
+ * carved by axalloc_init from the range's metadata pages. The ranges are
+ * kept sorted, so a frame's count is found by binary search over at most
+ * PGALLOC_MAX_RANGES entries and an index into that range's array.
+ */
+#if defined(CONFIG_MM_COW)
+
+#include <assert.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "axalloc_priv.h"
+#include <axalloc/frame_ref.h>
+
+/* The counts of frames [base, base + npages * 4K). */
+struct ref_range {
+	paddr_t base;
+	uint64_t npages;
+	uint32_t *counts;
+};
+
+static struct ref_range ref_ranges[PGALLOC_MAX_RANGES];
+static int nr_ref_ranges;
+
+uint64_t axalloc_frame_ref_bytes(uint64_t npages)
+{
+	return npages * sizeof(uint32_t);
+}
+
+void axalloc_frame_ref_reset_locked(void)
+{
+	nr_ref_ranges = 0;
+}
+
+void axalloc_frame_ref_add_range_locked(paddr_t base, uint64_t npages, uint32_t *counts)
+{
+	assert(nr_ref_ranges < PGALLOC_MAX_RANGES);
+	assert(nr_ref_ranges == 0 || ref_ranges[nr_ref_ranges - 1].base < base);
+	ref_ranges[nr_ref_ranges++] = (struct ref_range){base, npages, counts};
+}
+
+/* The count of the frame at pa, or NULL when pa is unaligned or not managed. */
+static uint32_t *ref_slot(paddr_t pa)
+{
+	int lo = 0, hi = nr_ref_ranges;
+
+	if (!IS_ALIGNED(pa, PAGE_SIZE))
+		return NULL;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		const struct ref_range *r = &ref_ranges[mid];
+		if (pa < r->base)
+			hi = mid;
+		else if ((pa - r->base) / PAGE_SIZE >= r->npages)
+			lo = mid + 1;
+		else
+			return &r->counts[(pa - r->base) / PAGE_SIZE];
+	}
+	return NULL;
+}
+
+uint32_t axalloc_frame_ref_get_locked(paddr_t pa)
+{
+	const uint32_t *slot = ref_slot(pa);
+	return slot ? *slot : 0;
+}
+
+uint32_t frame_ref_get(paddr_t pa)
+{
+	spin_lock(&axalloc_lock);
+	uint32_t count = axalloc_frame_ref_get_locked(pa);
+	spin_unlock(&axalloc_lock);
+	return count;
+}
+
+int frame_ref_inc(paddr_t pa)
+{
+	int ret = 0;
+
+	spin_lock(&axalloc_lock);
+	uint32_t *slot = ref_slot(pa);
+	if (!slot)
+		ret = -EINVAL;
+	else if (*slot == UINT32_MAX)
+		ret = -ENOMEM;
+	else
+		(*slot)++;
+	spin_unlock(&axalloc_lock);
+	return ret;
+}
+
+int frame_ref_dec(paddr_t pa)
+{
+	int ret;
+
+	spin_lock(&axalloc_lock);
+	uint32_t *slot = ref_slot(pa);
+	if (!slot || *slot == 0) {
+		ret = -EINVAL;
+	} else {
+		uint32_t count = --(*slot);
+		ret = count > INT32_MAX ? INT32_MAX : (int)count;
+	}
+	spin_unlock(&axalloc_lock);
+	return ret;
+}
+
+#if defined(HOST_TEST)
+int frame_ref_set_for_test(paddr_t pa, uint32_t count)
+{
+	spin_lock(&axalloc_lock);
+	uint32_t *slot = ref_slot(pa);
+	if (slot)
+		*slot = count;
+	spin_unlock(&axalloc_lock);
+	return slot ? 0 : -EINVAL;
+}
+#endif
+
+#endif /* CONFIG_MM_COW */

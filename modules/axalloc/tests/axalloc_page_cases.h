@@ -1,0 +1,709 @@
+/*
+ * axalloc_page_cases.h - test cases for axalloc's page side: the memory map
+ * (RAM minus reserved ranges, metadata carving), the page-allocator facade,
+ * out-of-memory and fault injection, and frame reference counts.
+ *
+ * Included by test_axalloc_pages.c here (buddy) and in
+ * tests/axalloc-bitmap-facade (bitmap), which call run_page_tests().
+ */
+#ifndef AXALLOC_PAGE_CASES_H
+#define AXALLOC_PAGE_CASES_H
+
+#include <stdbool.h>
+
+#include "axalloc_test.h"
+#if defined(CONFIG_MM_COW)
+#include <axalloc/frame_ref.h>
+#endif
+
+#define MAX_TEST_RANGES PGALLOC_MAX_RANGES
+
+/* The managed ranges of the current configuration. */
+static int get_ranges(struct axalloc_range *r)
+{
+	int n = axalloc_get_ranges(r, MAX_TEST_RANGES);
+	assert_true(n >= 0 && n <= MAX_TEST_RANGES);
+	return n;
+}
+
+/* The range whose managed part holds [pa, pa + n pages), or -1. */
+static int managed_range_of(paddr_t pa, uint64_t n)
+{
+	struct axalloc_range r[MAX_TEST_RANGES];
+	int nr = get_ranges(r);
+	for (int i = 0; i < nr; i++)
+		if (pa >= r[i].base && pa + n * PAGE_SIZE <= r[i].base + r[i].size)
+			return i;
+	return -1;
+}
+
+static bool in_managed(paddr_t pa, uint64_t n)
+{
+	return managed_range_of(pa, n) >= 0;
+}
+
+/* Whether [a, a + n) overlaps [b, b + m). */
+static bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
+{
+	return n && m && a < b + m && b < a + n;
+}
+
+/*
+ * The reference answer for the memory map: map[i] = 1 when page i of the
+ * window [win, win + npages pages) lies entirely inside one RAM range and
+ * touches no reserved byte.
+ */
+static void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_range *res,
+			  int nr_res, paddr_t win, uint64_t npages, uint8_t *map)
+{
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t lo = win + i * PAGE_SIZE, hi = lo + PAGE_SIZE;
+		bool in_ram = false, hit = false;
+		for (int k = 0; k < nr_ram; k++)
+			if (ram[k].base <= lo && hi <= ram[k].base + ram[k].size)
+				in_ram = true;
+		for (int k = 0; k < nr_res; k++)
+			if (overlaps(lo, PAGE_SIZE, res[k].base, res[k].size))
+				hit = true;
+		map[i] = in_ram && !hit;
+	}
+}
+
+/*
+ * Checks the managed ranges against the oracle over a window: every maximal
+ * run of at least two usable pages is exactly one range (metadata, then
+ * managed pages) and nothing else is used. Returns the number of runs.
+ */
+static int check_ranges_match_oracle(const uint8_t *map, paddr_t win, uint64_t npages)
+{
+	struct axalloc_range r[MAX_TEST_RANGES];
+	int nr = get_ranges(r), runs = 0;
+	struct axalloc_stats st = get_stats();
+	uint64_t managed = 0, meta = 0;
+
+	for (uint64_t i = 0; i < npages;) {
+		if (!map[i]) {
+			i++;
+			continue;
+		}
+		uint64_t j = i;
+		while (j < npages && map[j])
+			j++;
+		if (j - i >= 2) {
+			assert_true(runs < nr);
+			assert_int_equal(r[runs].meta_base, win + i * PAGE_SIZE);
+			assert_int_equal(r[runs].base + r[runs].size, win + j * PAGE_SIZE);
+			assert_true(r[runs].meta_base < r[runs].base);
+			managed += r[runs].size / PAGE_SIZE;
+			meta += (r[runs].base - r[runs].meta_base) / PAGE_SIZE;
+			runs++;
+		}
+		i = j;
+	}
+	assert_int_equal(runs, nr);
+	assert_int_equal(st.pages.total_pages, managed);
+	assert_int_equal(st.meta_pages, meta);
+	return runs;
+}
+
+/*
+ * Allocates every page one at a time, checks that each range hands out
+ * exactly its managed pages, then frees them all.
+ */
+static void alloc_all_pages_and_check(void)
+{
+	struct axalloc_stats before = get_stats();
+	uint64_t total = before.pages.free_pages;
+	paddr_t *pages = malloc(total * sizeof(*pages));
+	struct axalloc_range r[MAX_TEST_RANGES];
+	uint64_t per_range[MAX_TEST_RANGES] = {0};
+	int nr = get_ranges(r);
+	assert_non_null(pages);
+
+	for (uint64_t i = 0; i < total; i++) {
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[i]), 0);
+		int k = managed_range_of(pages[i], 1);
+		assert_true(k >= 0);
+		per_range[k]++;
+	}
+	for (int k = 0; k < nr; k++)
+		assert_int_equal(per_range[k], r[k].size / PAGE_SIZE);
+	paddr_t pa;
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), -ENOMEM);
+	for (uint64_t i = 0; i < total; i++)
+		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
+	struct axalloc_stats after = get_stats();
+	assert_int_equal(after.pages.free_pages, total);
+	assert_int_equal(after.failed_allocs, before.failed_allocs + 1);
+	free(pages);
+}
+
+/* Before axalloc_init nothing can be allocated and nothing breaks. */
+static void test_before_init(void **state)
+{
+	(void)state;
+	paddr_t pa;
+	struct axalloc_stats st = get_stats();
+	assert_int_equal(st.pages.total_pages, 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), -ENOMEM);
+	assert_int_equal(axalloc_free_pages(RAM_BASE, 1), -EINVAL);
+	assert_null(kmalloc(16));
+	assert_int_equal(get_stats().failed_allocs, 2);
+#if defined(CONFIG_MM_COW)
+	assert_int_equal(frame_ref_get(RAM_BASE), 0);
+	assert_int_equal(frame_ref_inc(RAM_BASE), -EINVAL);
+#endif
+}
+
+static void test_allocator_name(void **state)
+{
+	const char *expected = *state;
+	assert_string_equal(axalloc_page_allocator_name(), expected);
+}
+
+/* Bad arguments to axalloc_init fail and leave the running allocator as it was. */
+static void test_init_bad_args(void **state)
+{
+	(void)state;
+	static const struct mem_range ram = {RAM_BASE, RAM_SIZE};
+	static const struct mem_range tiny = {RAM_BASE + 0x800, PAGE_SIZE + 0x1000};
+	static const struct mem_range all = {0, UINT64_MAX};
+	paddr_t pa;
+
+	assert_int_equal(axalloc_alloc_pages(3, PAGE_SIZE, &pa), 0);
+	struct axalloc_stats before = get_stats();
+	assert_int_equal(axalloc_init(&ram, -1, NULL, 0), -EINVAL);
+	assert_int_equal(axalloc_init(&ram, 1, NULL, -1), -EINVAL);
+	assert_int_equal(axalloc_init(NULL, 1, NULL, 0), -EINVAL);
+	assert_int_equal(axalloc_init(&ram, 1, NULL, 1), -EINVAL);
+	/* Nothing usable: no RAM, all reserved, a piece too small for its metadata. */
+	assert_int_equal(axalloc_init(&ram, 0, NULL, 0), -ENOMEM);
+	assert_int_equal(axalloc_init(&ram, 1, &all, 1), -ENOMEM);
+	assert_int_equal(axalloc_init(&ram, 1, &ram, 1), -ENOMEM);
+	assert_int_equal(axalloc_init(&tiny, 1, NULL, 0), -ENOMEM);
+	struct axalloc_stats after = get_stats();
+	assert_stats_equal(before, after);
+	assert_int_equal(axalloc_free_pages(pa, 3), 0);
+}
+
+/* The standard map: firmware, kernel and DTB holes; metadata carved at the start. */
+static void test_init_reserved_holes(void **state)
+{
+	(void)state;
+	static const struct mem_range ram = {RAM_BASE, RAM_SIZE};
+	uint8_t *map = malloc(RAM_PAGES);
+	assert_non_null(map);
+
+	oracle_usable(&ram, 1, std_reserved, NR_STD_RESERVED, RAM_BASE, RAM_PAGES, map);
+	/* Three pieces: firmware to kernel, kernel to DTB, DTB to the end. */
+	assert_int_equal(check_ranges_match_oracle(map, RAM_BASE, RAM_PAGES), 3);
+	struct axalloc_range r[MAX_TEST_RANGES];
+	int nr = get_ranges(r);
+	for (int i = 0; i < nr; i++)
+		for (int k = 0; k < NR_STD_RESERVED; k++)
+			assert_false(overlaps(r[i].meta_base,
+					      r[i].base + r[i].size - r[i].meta_base,
+					      std_reserved[k].base, std_reserved[k].size));
+	struct axalloc_stats st = get_stats();
+	assert_int_equal(st.pages.free_pages, st.pages.total_pages);
+	assert_int_equal(st.pages.used_pages, 0);
+	assert_int_equal(st.heap_pages, 0);
+	alloc_all_pages_and_check();
+	free(map);
+}
+
+/* Unsorted, overlapping and duplicated RAM and reserved lists. */
+static void test_init_unsorted_overlapping(void **state)
+{
+	(void)state;
+	static const struct mem_range ram[] = {
+	    {RAM_BASE + (32UL << 20), 32UL << 20},
+	    {RAM_BASE, 48UL << 20},
+	    {RAM_BASE + 0x10, 48UL << 20},
+	    {RAM_BASE + (8UL << 20), 0},
+	};
+	static const struct mem_range res[] = {
+	    {RAM_BASE + (40UL << 20), 0x3000},
+	    {RAM_BASE + (1UL << 20) + 0x10, 0x100},
+	    {RAM_BASE + (40UL << 20) + 0x1000, 0x4000},
+	    {RAM_BASE, 0x80000},
+	    {RAM_BASE + (1UL << 20), 0x80},
+	    {RAM_BASE + (60UL << 20), 0},
+	};
+	uint8_t *map = malloc(RAM_PAGES);
+	assert_non_null(map);
+
+	hal_host_unmap_all();
+	hal_host_map_phys(RAM_BASE, RAM_SIZE);
+	assert_int_equal(axalloc_init(ram, 4, res, 6), 0);
+	oracle_usable(ram, 4, res, 6, RAM_BASE, RAM_PAGES, map);
+	assert_int_equal(check_ranges_match_oracle(map, RAM_BASE, RAM_PAGES), 3);
+	free(map);
+}
+
+/* Adjacent RAM ranges merge into one managed range. */
+static void test_init_adjacent_ram_merges(void **state)
+{
+	(void)state;
+	static const struct mem_range ram[] = {
+	    {RAM_BASE + RAM_SIZE / 2, RAM_SIZE / 2},
+	    {RAM_BASE, RAM_SIZE / 2},
+	};
+	struct axalloc_range r[MAX_TEST_RANGES];
+
+	assert_int_equal(map_and_init(ram, 2, NULL, 0), 0);
+	assert_int_equal(get_ranges(r), 1);
+	assert_int_equal(r[0].meta_base, RAM_BASE);
+	assert_int_equal(r[0].base + r[0].size, RAM_BASE + RAM_SIZE);
+	/* The merged range gives a block across the old boundary. */
+	paddr_t pa;
+	assert_int_equal(axalloc_alloc_pages(RAM_PAGES / 2, RAM_SIZE / 2, &pa), 0);
+	assert_int_equal(pa, RAM_BASE + RAM_SIZE / 2);
+	assert_int_equal(axalloc_free_pages(pa, RAM_PAGES / 2), 0);
+}
+
+/* More usable pieces than PGALLOC_MAX_RANGES: the largest are kept. */
+static void test_init_too_many_pieces(void **state)
+{
+	(void)state;
+	enum { NR_GAPS = 20, NR_RES = NR_GAPS + 1, FIRST_GAP = 2 };
+	static const struct mem_range ram = {RAM_BASE, RAM_SIZE};
+	struct mem_range res[NR_RES];
+	struct axalloc_range r[MAX_TEST_RANGES];
+	uint64_t page = 0;
+
+	/* One reserved byte per page r_k; between r_k and r_k+1 a gap of FIRST_GAP + k pages. */
+	for (int k = 0; k < NR_RES; k++) {
+		res[k] = (struct mem_range){RAM_BASE + page * PAGE_SIZE + 0x123, 1};
+		page += 1 + FIRST_GAP + k;
+	}
+	assert_int_equal(map_and_init(&ram, 1, res, NR_RES), 0);
+	int nr = get_ranges(r);
+	assert_int_equal(nr, PGALLOC_MAX_RANGES);
+	/* Dropped: the NR_GAPS + 1 - 16 smallest gaps. The smallest kept is the next one. */
+	uint64_t smallest = UINT64_MAX;
+	for (int i = 0; i < nr; i++) {
+		uint64_t pages = (r[i].base + r[i].size - r[i].meta_base) / PAGE_SIZE;
+		if (pages < smallest)
+			smallest = pages;
+		if (i > 0)
+			assert_true(r[i - 1].base < r[i].meta_base);
+	}
+	assert_int_equal(smallest, FIRST_GAP + (NR_GAPS + 1 - PGALLOC_MAX_RANGES));
+}
+
+/* Seeded random maps (unaligned, overlapping, unsorted) against the oracle. */
+static void test_init_random_maps(void **state)
+{
+	(void)state;
+	enum { TRIALS = 400, MAX_RAM = 3, MAX_RES = 6 };
+	uint64_t seed = test_seed(), rng = seed | 1;
+	uint8_t *map = malloc(RAM_PAGES);
+	assert_non_null(map);
+	print_message("test_init_random_maps: seed %#llx\n", (unsigned long long)seed);
+
+	hal_host_unmap_all();
+	hal_host_map_phys(RAM_BASE, RAM_SIZE);
+	for (int t = 0; t < TRIALS; t++) {
+		struct mem_range ram[MAX_RAM], res[MAX_RES];
+		int nr_ram = (int)rng_range(&rng, 1, MAX_RAM);
+		int nr_res = (int)rng_range(&rng, 0, MAX_RES);
+		for (int i = 0; i < nr_ram; i++) {
+			uint64_t off = rng_range(&rng, 0, RAM_SIZE - 1);
+			uint64_t size = rng_range(&rng, 0, RAM_SIZE - off);
+			ram[i] = (struct mem_range){RAM_BASE + off, size};
+		}
+		for (int i = 0; i < nr_res; i++) {
+			uint64_t off = rng_range(&rng, 0, RAM_SIZE + PAGE_SIZE);
+			uint64_t size = rng_next(&rng) % 4 == 0 ? rng_range(&rng, 0, RAM_SIZE / 4)
+								: rng_range(&rng, 0, 5 * PAGE_SIZE);
+			res[i] = (struct mem_range){RAM_BASE - PAGE_SIZE + off, size};
+		}
+		oracle_usable(ram, nr_ram, res, nr_res, RAM_BASE, RAM_PAGES, map);
+		int ret = axalloc_init(ram, nr_ram, res, nr_res);
+		if (ret == -ENOMEM) {
+			for (uint64_t i = 0; i + 1 < RAM_PAGES; i++)
+				assert_false(map[i] && map[i + 1]);
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		check_ranges_match_oracle(map, RAM_BASE, RAM_PAGES);
+		if (t % 25 == 0)
+			alloc_all_pages_and_check();
+	}
+	free(map);
+}
+
+/* Several RAM ranges far apart: every page of each is handed out, none outside. */
+static void test_several_ram_ranges(void **state)
+{
+	(void)state;
+	static const struct mem_range ram[] = {
+	    {RAM_BASE, RAM_SIZE},
+	    {0x100000000UL, 16UL << 20},
+	    {0x240000000UL, 8UL << 20},
+	};
+	struct axalloc_range r[MAX_TEST_RANGES];
+
+	assert_int_equal(map_and_init(ram, 3, std_reserved, NR_STD_RESERVED), 0);
+	assert_int_equal(get_ranges(r), 5);
+	assert_int_equal(r[3].base + r[3].size, 0x100000000UL + (16UL << 20));
+	assert_int_equal(r[4].meta_base, 0x240000000UL);
+	alloc_all_pages_and_check();
+}
+
+/* Pages are never the metadata: fill every page, then the allocator still works. */
+static void test_meta_not_overlapping_pages(void **state)
+{
+	(void)state;
+	struct axalloc_stats st = get_stats();
+	uint64_t total = st.pages.total_pages;
+	paddr_t *pages = malloc(total * sizeof(*pages));
+	struct axalloc_range r[MAX_TEST_RANGES];
+	int nr = get_ranges(r);
+	assert_non_null(pages);
+
+	for (uint64_t i = 0; i < total; i++) {
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[i]), 0);
+		for (int k = 0; k < nr; k++)
+			assert_false(overlaps(pages[i], PAGE_SIZE, r[k].meta_base,
+					      r[k].base - r[k].meta_base));
+		memset(phys_to_virt(pages[i]), 0xa5, PAGE_SIZE);
+	}
+#if defined(CONFIG_MM_COW)
+	/* The counts live in the metadata: all still 0 after every page was scribbled on. */
+	for (uint64_t i = 0; i < total; i++)
+		assert_int_equal(frame_ref_get(pages[i]), 0);
+#endif
+	for (uint64_t i = 0; i < total; i += 2)
+		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
+	for (uint64_t i = 1; i < total; i += 2)
+		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
+	struct axalloc_stats after = get_stats();
+	assert_int_equal(after.pages.free_pages, total);
+	assert_memory_equal(after.pages.free_blocks, st.pages.free_blocks,
+			    sizeof(st.pages.free_blocks));
+	free(pages);
+}
+
+/* Naturally aligned blocks of every order that fits, and odd sizes. */
+static void test_alloc_free_every_size_class(void **state)
+{
+	(void)state;
+	/* The standard map has a free 16 MiB aligned block but no free 32 MiB one (DTB). */
+	enum { LARGEST_ORDER = 12 };
+	static const uint64_t odd[] = {3, 5, 17, 100, 511, 513, 1000, 4097};
+	struct axalloc_stats base = get_stats();
+	paddr_t pa;
+
+	for (unsigned o = 0; o <= LARGEST_ORDER; o++) {
+		uint64_t n = 1ULL << o;
+		assert_int_equal(axalloc_alloc_pages(n, n * PAGE_SIZE, &pa), 0);
+		assert_true(IS_ALIGNED(pa, n * PAGE_SIZE));
+		assert_true(in_managed(pa, n));
+		assert_int_equal(get_stats().pages.used_pages, n);
+		memset(phys_to_virt(pa), 0x5a, PAGE_SIZE);
+		memset(phys_to_virt(pa + (n - 1) * PAGE_SIZE), 0x5a, PAGE_SIZE);
+		assert_int_equal(axalloc_free_pages(pa, n), 0);
+		struct axalloc_stats now = get_stats();
+		assert_stats_equal(base, now);
+	}
+	for (unsigned i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		assert_int_equal(axalloc_alloc_pages(odd[i], PAGE_SIZE, &pa), 0);
+		assert_int_equal(get_stats().pages.used_pages, odd[i]);
+		assert_int_equal(axalloc_free_pages(pa, odd[i]), 0);
+	}
+	/* Large alignment for a single page. */
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_2M, &pa), 0);
+	assert_true(IS_ALIGNED(pa, PAGE_SIZE_2M));
+	assert_int_equal(axalloc_free_pages(pa, 1), 0);
+	struct axalloc_stats now = get_stats();
+	assert_stats_equal(base, now);
+
+	/* No free 32 MiB or 1 GiB aligned block: -ENOMEM, counted. */
+	assert_int_equal(
+	    axalloc_alloc_pages(1ULL << (LARGEST_ORDER + 1), PAGE_SIZE << (LARGEST_ORDER + 1), &pa),
+	    -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_1G, &pa), -ENOMEM);
+	now = get_stats();
+	assert_int_equal(now.failed_allocs, base.failed_allocs + 2);
+	now.failed_allocs = base.failed_allocs;
+	assert_stats_equal(base, now);
+}
+
+/* Every bad argument: its error, and no change. */
+static void test_pages_bad_args(void **state)
+{
+	(void)state;
+	paddr_t pa, held;
+	struct axalloc_range r[MAX_TEST_RANGES];
+	get_ranges(r);
+
+	assert_int_equal(axalloc_alloc_pages(4, PAGE_SIZE, &held), 0);
+	struct axalloc_stats before = get_stats();
+	assert_int_equal(axalloc_alloc_pages(0, PAGE_SIZE, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, 0, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, 3 * PAGE_SIZE, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE / 2, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, 2 * PAGE_SIZE_1G, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(UINT64_MAX / PAGE_SIZE + 1, PAGE_SIZE, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, NULL), -EINVAL);
+	assert_int_equal(axalloc_free_pages(held + 1, 1), -EINVAL);
+	assert_int_equal(axalloc_free_pages(held, 0), -EINVAL);
+	assert_int_equal(axalloc_free_pages(held, UINT64_MAX / PAGE_SIZE + 1), -EINVAL);
+	assert_int_equal(axalloc_free_pages(0x10000000, 1), -EINVAL);
+	assert_int_equal(axalloc_free_pages(r[0].meta_base, 1), -EINVAL);
+	assert_int_equal(axalloc_free_pages(held + 4 * PAGE_SIZE, 1), -ENOENT);
+	assert_int_equal(axalloc_free_pages(held + 3 * PAGE_SIZE, 2), -ENOENT);
+	struct axalloc_stats after = get_stats();
+	assert_stats_equal(before, after);
+
+	assert_int_equal(axalloc_free_pages(held, 4), 0);
+	before = get_stats();
+	assert_int_equal(axalloc_free_pages(held, 4), -ENOENT);
+	after = get_stats();
+	assert_stats_equal(before, after);
+}
+
+/* Running out of pages: -ENOMEM for pages, NULL for the heap, each counted. */
+static void test_out_of_memory(void **state)
+{
+	(void)state;
+	struct axalloc_stats base = get_stats();
+	uint64_t total = base.pages.free_pages;
+	paddr_t *pages = malloc(total * sizeof(*pages));
+	paddr_t pa;
+	void *p;
+	assert_non_null(pages);
+
+	for (uint64_t i = 0; i < total; i++)
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[i]), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(2, PAGE_SIZE_2M, &pa), -ENOMEM);
+	assert_null(kmalloc(24));
+	assert_null(kmalloc(1 << 20));
+	assert_null(kmemalign(4096, 100));
+	struct axalloc_stats st = get_stats();
+	assert_int_equal(st.failed_allocs, base.failed_allocs + 5);
+	assert_int_equal(st.pages.free_pages, 0);
+	assert_int_equal(st.heap_pages, 0);
+	assert_int_equal(st.heap_allocs, 0);
+
+	/* One page back is not enough for a heap chunk, but is for a page. */
+	assert_int_equal(axalloc_free_pages(pages[total - 1], 1), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[total - 1]), 0);
+	for (uint64_t i = 0; i < total; i++)
+		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
+	assert_non_null(p = kmalloc(24));
+	kfree(p);
+	free(pages);
+}
+
+/* Fault injection: n successes, then failures until turned off. */
+static void test_fault_injection_pages(void **state)
+{
+	(void)state;
+	paddr_t a, b, c;
+	struct axalloc_stats base = get_stats();
+
+	axalloc_fail_after(2);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &a), 0);
+	assert_int_equal(axalloc_alloc_pages(8, PAGE_SIZE, &b), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), -ENOMEM);
+	/* Bad arguments are still reported as such. */
+	assert_int_equal(axalloc_alloc_pages(0, PAGE_SIZE, &c), -EINVAL);
+	/* Frees still work while injection is on. */
+	assert_int_equal(axalloc_free_pages(a, 1), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), -ENOMEM);
+	assert_int_equal(get_stats().failed_allocs, base.failed_allocs + 3);
+	axalloc_fail_after(-1);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), 0);
+	assert_int_equal(axalloc_free_pages(c, 1), 0);
+	assert_int_equal(axalloc_free_pages(b, 8), 0);
+	/* n = 0 fails the very next one; init turns injection off. */
+	axalloc_fail_after(0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), -ENOMEM);
+	setup_std(NULL);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), 0);
+}
+
+#if defined(CONFIG_MM_COW)
+
+/* Counts start at 0, go up and down, and never below 0. */
+static void test_frame_ref_basic(void **state)
+{
+	(void)state;
+	paddr_t pa;
+
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(frame_ref_get(pa), 0);
+	assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_get(pa), 1);
+	assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_get(pa), 2);
+	assert_int_equal(frame_ref_get(pa + PAGE_SIZE), 0);
+	assert_int_equal(frame_ref_dec(pa), 1);
+	assert_int_equal(frame_ref_dec(pa), 0);
+	assert_int_equal(frame_ref_dec(pa), -EINVAL);
+	assert_int_equal(frame_ref_get(pa), 0);
+	assert_int_equal(axalloc_free_pages(pa, 1), 0);
+}
+
+/* 300 sharers of one frame: exact counts all the way up and down. */
+static void test_frame_ref_many_sharers(void **state)
+{
+	(void)state;
+	enum { SHARERS = 300 };
+	paddr_t pa;
+
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	for (int i = 0; i < SHARERS; i++)
+		assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_get(pa), SHARERS);
+	for (int i = SHARERS - 1; i >= 0; i--)
+		assert_int_equal(frame_ref_dec(pa), i);
+	assert_int_equal(axalloc_free_pages(pa, 1), 0);
+}
+
+/* At UINT32_MAX an increment fails with -ENOMEM and leaves the count alone. */
+static void test_frame_ref_overflow(void **state)
+{
+	(void)state;
+	paddr_t pa;
+
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(frame_ref_set_for_test(pa, UINT32_MAX - 1), 0);
+	assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_get(pa), UINT32_MAX);
+	assert_int_equal(frame_ref_inc(pa), -ENOMEM);
+	assert_int_equal(frame_ref_get(pa), UINT32_MAX);
+	/* Large counts saturate in dec's return value only. */
+	assert_int_equal(frame_ref_dec(pa), INT32_MAX);
+	assert_int_equal(frame_ref_get(pa), UINT32_MAX - 1);
+	assert_int_equal(frame_ref_set_for_test(pa, (uint32_t)INT32_MAX + 1), 0);
+	assert_int_equal(frame_ref_dec(pa), INT32_MAX);
+	assert_int_equal(frame_ref_get(pa), INT32_MAX);
+	assert_int_equal(frame_ref_set_for_test(pa, 0), 0);
+	assert_int_equal(axalloc_free_pages(pa, 1), 0);
+}
+
+/* Unmanaged or unaligned addresses: -EINVAL and count 0, nothing changes. */
+static void test_frame_ref_unmanaged(void **state)
+{
+	(void)state;
+	struct axalloc_range r[MAX_TEST_RANGES];
+	assert_int_equal(get_ranges(r), 3);
+	const paddr_t bad[] = {
+	    0,
+	    RAM_BASE - PAGE_SIZE,
+	    RAM_BASE,		   /* firmware */
+	    RAM_BASE + 0x200000,   /* kernel image */
+	    r[0].meta_base,	   /* metadata */
+	    r[0].base - PAGE_SIZE, /* last metadata page */
+	    r[1].base + r[1].size, /* DTB page */
+	    RAM_BASE + RAM_SIZE,
+	    UINT64_MAX & ~(PAGE_SIZE - 1),
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(frame_ref_get(bad[i]), 0);
+		assert_int_equal(frame_ref_inc(bad[i]), -EINVAL);
+		assert_int_equal(frame_ref_dec(bad[i]), -EINVAL);
+		assert_int_equal(frame_ref_set_for_test(bad[i], 1), -EINVAL);
+	}
+	paddr_t pa;
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(frame_ref_inc(pa + 8), -EINVAL);
+	assert_int_equal(frame_ref_get(pa + 8), 0);
+	assert_int_equal(frame_ref_get(pa), 0);
+	assert_int_equal(axalloc_free_pages(pa, 1), 0);
+}
+
+/* Counts of several ranges are separate; edges of each range are managed. */
+static void test_frame_ref_several_ranges(void **state)
+{
+	(void)state;
+	static const struct mem_range ram[] = {
+	    {0x240000000UL, 8UL << 20},
+	    {RAM_BASE, RAM_SIZE},
+	    {0x100000000UL, 16UL << 20},
+	};
+	struct axalloc_range r[MAX_TEST_RANGES];
+
+	assert_int_equal(map_and_init(ram, 3, std_reserved, NR_STD_RESERVED), 0);
+	int nr = get_ranges(r);
+	assert_int_equal(nr, 5);
+	for (int i = 0; i < nr; i++) {
+		paddr_t first = r[i].base, last = r[i].base + r[i].size - PAGE_SIZE;
+		assert_true(first + PAGE_SIZE < last);
+		for (uint32_t k = 0; k <= (uint32_t)i; k++)
+			assert_int_equal(frame_ref_inc(first), 0);
+		assert_int_equal(frame_ref_inc(last), 0);
+		assert_int_equal(frame_ref_inc(r[i].base + r[i].size), -EINVAL);
+		assert_int_equal(frame_ref_inc(r[i].base - PAGE_SIZE), -EINVAL);
+	}
+	for (int i = 0; i < nr; i++) {
+		paddr_t first = r[i].base, last = r[i].base + r[i].size - PAGE_SIZE;
+		assert_int_equal(frame_ref_get(first), i + 1);
+		assert_int_equal(frame_ref_get(last), 1);
+		assert_int_equal(frame_ref_get(first + PAGE_SIZE), 0);
+	}
+}
+
+/* A referenced frame cannot be freed; a huge page counts on its head frame. */
+static void test_frame_ref_blocks_free(void **state)
+{
+	(void)state;
+	paddr_t pa;
+
+	assert_int_equal(axalloc_alloc_pages(512, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_get(pa + PAGE_SIZE), 0);
+	struct axalloc_stats before = get_stats();
+	assert_int_equal(axalloc_free_pages(pa, 512), -EBUSY);
+	struct axalloc_stats after = get_stats();
+	assert_stats_equal(before, after);
+	assert_int_equal(frame_ref_dec(pa), 0);
+	assert_int_equal(axalloc_free_pages(pa, 512), 0);
+	/* Re-init clears every count. */
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(frame_ref_inc(pa), 0);
+	setup_std(NULL);
+	assert_int_equal(frame_ref_get(pa), 0);
+}
+
+#define FRAME_REF_TESTS                                                                            \
+	cmocka_unit_test_setup(test_frame_ref_basic, setup_std),                                   \
+	    cmocka_unit_test_setup(test_frame_ref_many_sharers, setup_std),                        \
+	    cmocka_unit_test_setup(test_frame_ref_overflow, setup_std),                            \
+	    cmocka_unit_test_setup(test_frame_ref_unmanaged, setup_std),                           \
+	    cmocka_unit_test_setup(test_frame_ref_several_ranges, setup_std),                      \
+	    cmocka_unit_test_setup(test_frame_ref_blocks_free, setup_std),
+#else
+#define FRAME_REF_TESTS
+#endif /* CONFIG_MM_COW */
+
+/* Runs every page-side case; `allocator` is the expected allocator name. */
+static int run_page_tests(const char *allocator)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_before_init),
+	    cmocka_unit_test_prestate(test_allocator_name, (void *)allocator),
+	    cmocka_unit_test_setup(test_init_bad_args, setup_std),
+	    cmocka_unit_test_setup(test_init_reserved_holes, setup_std),
+	    cmocka_unit_test(test_init_unsorted_overlapping),
+	    cmocka_unit_test(test_init_adjacent_ram_merges),
+	    cmocka_unit_test(test_init_too_many_pieces),
+	    cmocka_unit_test(test_init_random_maps),
+	    cmocka_unit_test(test_several_ram_ranges),
+	    cmocka_unit_test_setup(test_meta_not_overlapping_pages, setup_std),
+	    cmocka_unit_test_setup(test_alloc_free_every_size_class, setup_std),
+	    cmocka_unit_test_setup(test_pages_bad_args, setup_std),
+	    cmocka_unit_test_setup(test_out_of_memory, setup_std),
+	    cmocka_unit_test_setup(test_fault_injection_pages, setup_std),
+	    FRAME_REF_TESTS};
+	return cmocka_run_group_tests_name(allocator, tests, NULL, NULL);
+}
+
+#endif

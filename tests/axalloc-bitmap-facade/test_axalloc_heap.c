@@ -1,0 +1,7 @@
+/* test_axalloc_heap.c - the cases of modules/axalloc/tests, over the bitmap allocator. */
+#include "../../modules/axalloc/tests/axalloc_heap_cases.h"
+
+int main(void)
+{
+	return run_heap_tests("bitmap");
+}

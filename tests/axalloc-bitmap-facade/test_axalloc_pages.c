@@ -1,0 +1,7 @@
+/* test_axalloc_pages.c - the cases of modules/axalloc/tests, over the bitmap allocator. */
+#include "../../modules/axalloc/tests/axalloc_page_cases.h"
+
+int main(void)
+{
+	return run_page_tests("bitmap");
+}
