@@ -19,7 +19,7 @@ HOST_TEST_CFLAGS := $(HOST_BASE_CFLAGS) -O1 $(HOST_SAN)
 HOST_FUZZ_CFLAGS := $(HOST_BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 HOST_BENCH_CFLAGS := $(HOST_BASE_CFLAGS) -O2 -DNDEBUG
 
-HOST_HEADERS := $(wildcard modules/*/include/*/*.h modules/*/libc/*.h tests/host/*.h modules/*/tests/*.h tests/*/*.h)
+HOST_HEADERS := $(wildcard modules/*/include/*/*.h modules/*/libc/*.h modules/*/src/*.h tests/host/*.h modules/*/tests/*.h tests/*/*.h)
 HOST_TEST_DIRS := $(wildcard modules/*/tests) $(filter-out tests/host,$(patsubst %/,%,$(wildcard tests/*/)))
 HOST_HELPERS := $(wildcard tests/host/*.c)
 

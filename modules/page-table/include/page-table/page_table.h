@@ -4,7 +4,8 @@
  * Three levels of 512 entries, 39-bit sign-extended virtual addresses (the
  * entry format is in <page-table/sv39.h>). Table pages come from axalloc
  * (axalloc_alloc_pages) and are zeroed through phys_to_virt; an intermediate
- * table is freed when its last entry goes. The module never touches leaf
+ * table is freed when its last entry goes (except the level-1 tables of a
+ * kernel half lent with pt_share_kernel). The module never touches leaf
  * frames: it neither reads, writes, allocates nor frees them.
  *
  * Flags: MAPF_READ/WRITE/EXEC/USER/GLOBAL become R/W/X/U/G. A leaf needs
@@ -23,7 +24,9 @@
  * PT_FLUSH_ALL_THRESHOLD leaves, or removes a table pointer (the per-address
  * fence does not cover non-leaf entries), does one axhal_flush_tlb_all()
  * instead. Filling an empty entry needs no flush. Freed table pages go back
- * to axalloc only after the flush.
+ * to axalloc only after the flush. The flushes reach this hart only (other
+ * harts running the table are the caller's business). A call that fails
+ * after mapping part of a region flushes what its rollback removed.
  *
  * Errors: -EINVAL bad argument (misaligned va/pa/size, zero size, bad page
  * size, bad flags, va not canonical or the range leaving its half, pa past
@@ -37,27 +40,28 @@
 #ifndef PAGE_TABLE_PAGE_TABLE_H
 #define PAGE_TABLE_PAGE_TABLE_H
 
+#include <axhal/mem.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <axhal/mem.h>
 
 /* Mapping flags (architecture independent; translated to PTE bits). */
-#define MAPF_READ (1u << 0)
-#define MAPF_WRITE (1u << 1)
-#define MAPF_EXEC (1u << 2)
-#define MAPF_USER (1u << 3)
-#define MAPF_GLOBAL (1u << 4)
-#define MAPF_DEVICE (1u << 5)	/* device / uncached memory */
+#define MAPF_READ     (1u << 0)
+#define MAPF_WRITE    (1u << 1)
+#define MAPF_EXEC     (1u << 2)
+#define MAPF_USER     (1u << 3)
+#define MAPF_GLOBAL   (1u << 4)
+#define MAPF_DEVICE   (1u << 5) /* device / uncached memory */
 #define MAPF_ACCESSED (1u << 6) /* reported by pt_query: hardware A bit */
-#define MAPF_DIRTY (1u << 7)	/* reported by pt_query: hardware D bit */
-#define MAPF_ALL 0xffu
+#define MAPF_DIRTY    (1u << 7) /* reported by pt_query: hardware D bit */
+#define MAPF_ALL      0xffu
 
 #define PT_FLUSH_ALL_THRESHOLD 64
 
 struct page_table {
 	paddr_t root;		 /* physical address of the root table */
 	uint64_t nr_table_pages; /* table pages owned, root included */
-	bool shares_kernel;	 /* high-half root entries borrowed (pt_share_kernel) */
+	bool shares_kernel;	 /* high-half root entries borrowed (pt_share_kernel dst) */
+	bool lends_kernel;	 /* high-half root entries lent (pt_share_kernel src) */
 };
 
 /* Allocates a zeroed root table: nr_table_pages = 1. 0 or -ENOMEM. */
@@ -77,10 +81,12 @@ void pt_destroy(struct page_table *pt);
  * level-1 and level-0 tables) show through, new root entries of src do not
  * (call again to refresh). dst may not map anything in its own high half
  * afterwards (-EINVAL) and pt_destroy leaves the borrowed tables alone.
- * Returns 0; -EINVAL if dst == src; -EEXIST if dst already has high-half
- * mappings of its own (nothing changed).
+ * From then on src keeps its high-half level-1 tables even when they become
+ * empty (copies of the root entries point to them) until pt_destroy; destroy
+ * the borrowers first. Returns 0; -EINVAL if dst == src; -EEXIST if dst
+ * already has high-half mappings of its own (nothing changed).
  */
-int pt_share_kernel(struct page_table *dst, const struct page_table *src);
+int pt_share_kernel(struct page_table *dst, struct page_table *src);
 
 /* The satp value (Sv39 mode, ASID 0, root PPN) that activates this table. */
 uint64_t pt_satp(const struct page_table *pt);
@@ -96,7 +102,8 @@ int pt_map(struct page_table *pt, vaddr_t va, paddr_t pa, uint64_t pgsize, unsig
 /*
  * Maps [va, va + size) to [pa, pa + size); va, pa, size 4K-aligned, size > 0.
  * With allow_huge, each step uses the largest page (1G, 2M, 4K) whose va and
- * pa are aligned and that fits in what is left; otherwise only 4K pages.
+ * pa are aligned and that fits in what is left (below an empty kept table of
+ * a lent kernel half, the next smaller size); otherwise only 4K pages.
  * All or nothing: on -EEXIST or -ENOMEM midway everything this call mapped
  * and every table it added are removed again.
  */
@@ -115,7 +122,7 @@ int pt_unmap(struct page_table *pt, vaddr_t va, paddr_t *pa, uint64_t *pgsize);
  * Unmaps every page in [va, va + size) (4K-aligned, size > 0); holes are
  * skipped, so a range with nothing mapped succeeds. -EBUSY (and no change)
  * if a huge page straddles either end of the range. Leaf frames are not
- * freed; tables left empty are.
+ * freed; tables left empty are (except the lent ones, see pt_share_kernel).
  */
 int pt_unmap_region(struct page_table *pt, vaddr_t va, uint64_t size);
 

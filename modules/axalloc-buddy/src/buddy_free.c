@@ -1,0 +1,70 @@
+/*
+ * buddy_free.c - freeing: split the freed range into aligned blocks and
+ * merge each with its free buddies, found in O(1) from the head codes.
+ */
+#include "buddy_internal.h"
+#include <errno.h>
+
+/* Lists the free block [pfn, pfn + 2^order) of range ri, merged with its free buddies. */
+static void bd_merge_add(struct buddy_alloc *a, unsigned ri, uint64_t pfn, unsigned order)
+{
+	const struct buddy_range *r = &a->range[ri];
+
+	while (order < PGALLOC_MAX_ORDER) {
+		uint64_t buddy = pfn ^ bd_pages(order);
+		if (buddy < r->base_pfn || buddy + bd_pages(order) > r->end_pfn)
+			break;
+		if (!bd_is_head(r, buddy, order))
+			break;
+		bd_list_del(a, ri, buddy, order);
+		pfn &= ~bd_pages(order);
+		order++;
+	}
+	bd_list_add(a, ri, pfn, order);
+}
+
+/*
+ * Frees the allocation that deferred its tail, in the call right after it:
+ * nothing else changed since the block was taken off its list, so the whole
+ * block goes back on it as it was, with no tail to list or merge.
+ */
+static void bd_undo_split(struct buddy_alloc *a)
+{
+	struct buddy_deferred d = a->deferred;
+	struct buddy_range *r = &a->range[d.range];
+
+	a->deferred.n = 0;
+	bd_bits_fill(r->used, bd_idx(r, d.pfn), bd_idx(r, d.pfn) + d.n, false);
+	bd_list_add(a, d.range, d.pfn, d.order);
+	a->free_pages += d.n;
+}
+
+int buddy_free(struct buddy_alloc *a, paddr_t addr, uint64_t n)
+{
+	uint64_t pfn;
+	if (bd_check_span(addr, n, &pfn) != 0)
+		return -EINVAL;
+	if (pfn == a->deferred.pfn && n == a->deferred.n) {
+		bd_undo_split(a);
+		return 0;
+	}
+	int ri = bd_range_of(a, pfn, n);
+	if (ri < 0)
+		return -EINVAL;
+	struct buddy_range *r = &a->range[ri];
+	uint64_t i0 = bd_idx(r, pfn), i1 = i0 + n;
+	if (bd_bits_find(r->used, i0, i1, false) != i1)
+		return -ENOENT;
+	bd_settle(a);
+
+	/* Aligned pieces; each merges with what the previous ones freed. */
+	bd_bits_fill(r->used, i0, i1, false);
+	uint64_t end = pfn + n;
+	while (pfn < end) {
+		unsigned o = bd_fit_order(pfn, end - pfn);
+		bd_merge_add(a, (unsigned)ri, pfn, o);
+		pfn += bd_pages(o);
+	}
+	a->free_pages += n;
+	return 0;
+}

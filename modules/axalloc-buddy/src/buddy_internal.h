@@ -1,0 +1,340 @@
+/*
+ * buddy_internal.h - primitives shared by the buddy allocator's sources:
+ * order arithmetic, the allocated-frame bitmap, head codes and the per-order
+ * free lists. Frames are named by physical frame number (pfn); the metadata
+ * arrays of a range are indexed by pfn - origin_pfn.
+ */
+#ifndef AXALLOC_BUDDY_INTERNAL_H
+#define AXALLOC_BUDDY_INTERNAL_H
+
+#include <assert.h>
+#include <axalloc-buddy/buddy.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BD_WORD_BITS 64
+#define BD_ALL_ONES  (~(uint64_t)0)
+/* Largest n (pages) whose byte size n * 4K fits in 64 bits. */
+#define BD_MAX_PAGES (UINT64_MAX >> PAGE_SHIFT)
+
+/* Pages in a block of `order`. */
+static inline uint64_t bd_pages(unsigned order)
+{
+	return (uint64_t)1 << order;
+}
+
+/* floor(log2 x), x > 0. */
+static inline unsigned bd_log2_floor(uint64_t x)
+{
+	return (unsigned)(BD_WORD_BITS - 1 - __builtin_clzll(x));
+}
+
+/* ceil(log2 x), x > 0. */
+static inline unsigned bd_log2_ceil(uint64_t x)
+{
+	return x == 1 ? 0 : (unsigned)(BD_WORD_BITS - __builtin_clzll(x - 1));
+}
+
+/* Order of the largest aligned block that starts at pfn and fits in len (> 0) pages. */
+static inline unsigned bd_fit_order(uint64_t pfn, uint64_t len)
+{
+	unsigned o = bd_log2_floor(len);
+	if (pfn != 0 && (unsigned)__builtin_ctzll(pfn) < o)
+		o = (unsigned)__builtin_ctzll(pfn);
+	return o < PGALLOC_MAX_ORDER ? o : PGALLOC_MAX_ORDER;
+}
+
+/* Index of frame pfn in range r's bitmap; pair index = index / 2 (origin is even). */
+static inline uint64_t bd_idx(const struct buddy_range *r, uint64_t pfn)
+{
+	return pfn - r->origin_pfn;
+}
+
+/* ---- allocated-frame bitmap (bit set = allocated), indices relative to origin ---- */
+
+/* Sets (set) or clears the bits of mask m in word w. */
+static inline void bd_word_apply(uint64_t *bm, uint64_t w, uint64_t m, bool set)
+{
+	if (set)
+		bm[w] |= m;
+	else
+		bm[w] &= ~m;
+}
+
+/* Sets (set) or clears the bits [i, end): partial first and last words, whole words between. */
+static inline void bd_bits_fill(uint64_t *bm, uint64_t i, uint64_t end, bool set)
+{
+	if (end - i == 1) { /* the common single page */
+		bd_word_apply(bm, i / BD_WORD_BITS, (uint64_t)1 << (i % BD_WORD_BITS), set);
+		return;
+	}
+	if (i >= end)
+		return;
+	uint64_t w = i / BD_WORD_BITS, last = (end - 1) / BD_WORD_BITS;
+	uint64_t first_mask = BD_ALL_ONES << (i % BD_WORD_BITS);
+	uint64_t last_mask = BD_ALL_ONES >> (BD_WORD_BITS - 1 - (end - 1) % BD_WORD_BITS);
+	if (w == last) {
+		bd_word_apply(bm, w, first_mask & last_mask, set);
+		return;
+	}
+	bd_word_apply(bm, w, first_mask, set);
+	for (uint64_t k = w + 1; k < last; k++)
+		bm[k] = set ? BD_ALL_ONES : 0;
+	bd_word_apply(bm, last, last_mask, set);
+}
+
+/* First index in [i, end) whose bit equals `set`, or end if none. */
+static inline uint64_t bd_bits_find(const uint64_t *bm, uint64_t i, uint64_t end, bool set)
+{
+	uint64_t flip = set ? 0 : BD_ALL_ONES;
+	while (i < end) {
+		uint64_t w = (bm[i / BD_WORD_BITS] ^ flip) >> (i % BD_WORD_BITS);
+		if (w != 0) {
+			uint64_t hit = i + (uint64_t)__builtin_ctzll(w);
+			return hit < end ? hit : end;
+		}
+		i = (i | (BD_WORD_BITS - 1)) + 1;
+	}
+	return end;
+}
+
+/* Highest set index in [lo, hi) into *hit; false if there is none. */
+static inline bool bd_bits_last_set(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *hit)
+{
+	while (hi > lo) {
+		uint64_t top = hi - 1;
+		uint64_t w = bm[top / BD_WORD_BITS] &
+			     (BD_ALL_ONES >> (BD_WORD_BITS - 1 - top % BD_WORD_BITS));
+		if (w != 0) {
+			uint64_t b = top - top % BD_WORD_BITS + (BD_WORD_BITS - 1) -
+				     (uint64_t)__builtin_clzll(w);
+			if (b < lo)
+				return false;
+			*hit = b;
+			return true;
+		}
+		hi = top - top % BD_WORD_BITS;
+	}
+	return false;
+}
+
+/* ---- head codes: which frame of a pair heads a free block, and its order ---- */
+
+/* Head code of a free block of `order` headed by pfn (odd pfn only for order 0). */
+static inline uint8_t bd_code(uint64_t pfn, unsigned order)
+{
+	return (uint8_t)((order << 1) | (pfn & 1));
+}
+
+/* True if pfn heads a free block of exactly `order`. */
+static inline bool bd_is_head(const struct buddy_range *r, uint64_t pfn, unsigned order)
+{
+	return r->head[bd_idx(r, pfn) >> 1] == bd_code(pfn, order);
+}
+
+/* Order of the free block headed by pfn, or -1 if pfn heads none. */
+static inline int bd_head_order(const struct buddy_range *r, uint64_t pfn)
+{
+	uint8_t c = r->head[bd_idx(r, pfn) >> 1];
+	if (c == BUDDY_NO_HEAD || (c & 1) != (pfn & 1))
+		return -1;
+	return c >> 1;
+}
+
+/* ---- zones: per order, which zones of a range have a non-empty list ---- */
+
+/* The zone of range r that frame pfn lies in. */
+static inline unsigned bd_zone(const struct buddy_range *r, uint64_t pfn)
+{
+	return (unsigned)((pfn >> r->zone_shift) - r->zone_first);
+}
+
+/* Zone bitmap of `order`: word 0 sums up words 1..zone_words (bit w: word 1 + w non-zero). */
+static inline uint64_t *bd_zone_bits(const struct buddy_range *r, unsigned order)
+{
+	return &r->zone_bits[order * (r->zone_words + 1)];
+}
+
+/* Notes that zone z's list of `order` is no longer empty. */
+static inline void bd_zone_mark(const struct buddy_range *r, unsigned order, unsigned z)
+{
+	uint64_t *zb = bd_zone_bits(r, order);
+	unsigned w = z / BD_WORD_BITS;
+	if (zb[1 + w] == 0)
+		zb[0] |= (uint64_t)1 << w;
+	zb[1 + w] |= (uint64_t)1 << (z % BD_WORD_BITS);
+}
+
+/* Notes that zone z's list of `order` is empty; true if every zone's is. */
+static inline bool bd_zone_unmark(const struct buddy_range *r, unsigned order, unsigned z)
+{
+	uint64_t *zb = bd_zone_bits(r, order);
+	unsigned w = z / BD_WORD_BITS;
+	zb[1 + w] &= ~((uint64_t)1 << (z % BD_WORD_BITS));
+	if (zb[1 + w] != 0)
+		return false;
+	zb[0] &= ~((uint64_t)1 << w);
+	return zb[0] == 0;
+}
+
+/* The lowest zone whose list of `order` is non-empty (there is one). */
+static inline unsigned bd_zone_lowest(const struct buddy_range *r, unsigned order)
+{
+	const uint64_t *zb = bd_zone_bits(r, order);
+	unsigned w = (unsigned)__builtin_ctzll(zb[0]);
+	return w * BD_WORD_BITS + (unsigned)__builtin_ctzll(zb[1 + w]);
+}
+
+/* The first zone >= z whose list of `order` is non-empty, or nr_zones. */
+static inline unsigned bd_zone_next(const struct buddy_range *r, unsigned order, unsigned z)
+{
+	const uint64_t *zb = bd_zone_bits(r, order);
+	if (z >= r->nr_zones)
+		return r->nr_zones;
+	unsigned w = z / BD_WORD_BITS;
+	uint64_t bits = zb[1 + w] & (BD_ALL_ONES << (z % BD_WORD_BITS));
+	if (bits == 0) {
+		uint64_t later = w + 1 < BD_WORD_BITS ? zb[0] & (BD_ALL_ONES << (w + 1)) : 0;
+		if (later == 0)
+			return r->nr_zones;
+		w = (unsigned)__builtin_ctzll(later);
+		bits = zb[1 + w];
+	}
+	return w * BD_WORD_BITS + (unsigned)__builtin_ctzll(bits);
+}
+
+/* ---- free lists: circular, doubly linked through the pair records ---- */
+
+/* Link index of the sentinel record that heads the list of `order` in zone z. */
+static inline uint32_t bd_sentinel(const struct buddy_range *r, unsigned z, unsigned order)
+{
+	return r->sentinel + 2 * (z * PGALLOC_NR_ORDERS + order);
+}
+
+/* Link index of the first block on a list; the sentinel if it is empty. */
+static inline uint32_t bd_list_first(const struct buddy_range *r, unsigned z, unsigned order)
+{
+	return r->link[bd_sentinel(r, z, order) >> 1].next;
+}
+
+/* Puts the block [pfn, pfn + 2^order) of range ri at the front of its zone's list. */
+static inline void bd_list_add(struct buddy_alloc *a, unsigned ri, uint64_t pfn, unsigned order)
+{
+	struct buddy_range *r = &a->range[ri];
+	uint32_t idx = (uint32_t)bd_idx(r, pfn);
+	unsigned z = bd_zone(r, pfn);
+	uint32_t s = bd_sentinel(r, z, order);
+	struct buddy_link *sl = &r->link[s >> 1];
+	struct buddy_link *l = &r->link[idx >> 1];
+	uint32_t first = sl->next;
+
+	assert(r->head[idx >> 1] == BUDDY_NO_HEAD);
+	l->next = first;
+	l->prev = s;
+	r->link[first >> 1].prev = idx;
+	sl->next = idx;
+	r->head[idx >> 1] = bd_code(pfn, order);
+	a->nr_free[order]++;
+	if (first == s) { /* the list was empty */
+		bd_zone_mark(r, order, z);
+		a->range_mask[order] |= 1u << ri;
+		a->order_mask |= 1u << order;
+	}
+}
+
+/* Takes the free block headed by pfn (of `order`) off its list in O(1). */
+static inline void bd_list_del(struct buddy_alloc *a, unsigned ri, uint64_t pfn, unsigned order)
+{
+	struct buddy_range *r = &a->range[ri];
+	uint32_t idx = (uint32_t)bd_idx(r, pfn);
+	struct buddy_link *l = &r->link[idx >> 1];
+	uint32_t next = l->next;
+	uint32_t prev = l->prev;
+
+	assert(bd_is_head(r, pfn, order));
+	r->link[prev >> 1].next = next;
+	r->link[next >> 1].prev = prev;
+	r->head[idx >> 1] = BUDDY_NO_HEAD;
+	a->nr_free[order]--;
+	if (next == prev && bd_zone_unmark(r, order, bd_zone(r, pfn))) {
+		/* only the sentinel is left, and no other zone has such a block */
+		a->range_mask[order] &= ~(1u << ri);
+		if (a->range_mask[order] == 0)
+			a->order_mask &= ~(1u << order);
+	}
+}
+
+/*
+ * Lists the free pages [pfn, end) of range ri as their maximal aligned
+ * blocks, without merging: the caller guarantees that no block of it has a
+ * free buddy (true for what is left of a free block around an allocation).
+ */
+static inline void bd_list_add_span(struct buddy_alloc *a, unsigned ri, uint64_t pfn, uint64_t end)
+{
+	while (pfn < end) {
+		unsigned o = bd_fit_order(pfn, end - pfn);
+		bd_list_add(a, ri, pfn, o);
+		pfn += bd_pages(o);
+	}
+}
+
+/*
+ * Index of the range that holds all of [pfn, pfn + n) (no overflow), or -1.
+ */
+static inline int bd_range_of(const struct buddy_alloc *a, uint64_t pfn, uint64_t n)
+{
+	for (unsigned i = 0; i < a->nr_ranges; i++) {
+		const struct buddy_range *r = &a->range[i];
+		if (pfn >= r->base_pfn && pfn < r->end_pfn)
+			return n <= r->end_pfn - pfn ? (int)i : -1;
+	}
+	return -1;
+}
+
+/*
+ * Checks a page-granular request: addr 4K aligned, 1 <= n and the byte range
+ * [addr, addr + n * 4K) representable. Returns the first pfn or -EINVAL.
+ */
+static inline int bd_check_span(paddr_t addr, uint64_t n, uint64_t *pfn)
+{
+	if (n == 0 || n > BD_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K))
+		return -EINVAL;
+	if ((addr >> PAGE_SHIFT) > BD_MAX_PAGES - n)
+		return -EINVAL;
+	*pfn = addr >> PAGE_SHIFT;
+	return 0;
+}
+
+/* Lists the blocks of the tail [n, 2^order) of the block at pfn (its first n pages used). */
+static inline void bd_list_add_tail(struct buddy_alloc *a, unsigned ri, uint64_t pfn, uint64_t n,
+				    unsigned order)
+{
+	/* One block at each set bit of 2^order - n, in address order. */
+	for (uint64_t off = n; off < bd_pages(order); off += off & -off)
+		bd_list_add(a, ri, pfn + off, (unsigned)__builtin_ctzll(off));
+}
+
+/* Lists the deferred tail (there is one). */
+void bd_settle_tail(struct buddy_alloc *a);
+
+/* Lists the deferred tail, if any (every call but its exact undo does this first). */
+static inline void bd_settle(struct buddy_alloc *a)
+{
+	if (a->deferred.n != 0)
+		bd_settle_tail(a);
+}
+
+/* Allocates [t0, t1) of range ri, all free, out of the blocks that cover it. */
+void bd_carve(struct buddy_alloc *a, unsigned ri, uint64_t t0, uint64_t t1);
+
+/*
+ * Slow path of buddy_alloc, called when every list of order >= max(size
+ * order, align order) is empty or n exceeds the largest order: finds an
+ * aligned run of n free pages that spans several blocks, carves it and
+ * stores its pfn. False if none exists anywhere.
+ */
+bool bd_search(struct buddy_alloc *a, uint64_t n, unsigned align_order, unsigned size_order,
+	       uint64_t *pfn);
+
+#endif

@@ -1,0 +1,50 @@
+/* pt_walk.c - read-only lookups: the walk to a leaf and pt_query. */
+#include <assert.h>
+#include <errno.h>
+
+#include "pt_internal.h"
+
+pte_t *pt_walk(const struct page_table *pt, uint64_t va39, int *level)
+{
+	pte_t *table = pt_table_at(pt->root);
+	for (int l = SV39_ROOT_LEVEL;; l--) {
+		pte_t *e = &table[sv39_index(va39, l)];
+		if (!sv39_pte_valid(*e))
+			return NULL;
+		if (sv39_pte_leaf(*e)) {
+			*level = l;
+			return e;
+		}
+		assert(l > 0); /* a level-0 entry is always a leaf */
+		table = pt_table_at(sv39_pte_pa(*e));
+	}
+}
+
+bool pt_cuts_huge(const struct page_table *pt, uint64_t va39)
+{
+	int level;
+	if (va39 > SV39_VA_MASK)
+		return false; /* the end of the address space cuts nothing */
+	pte_t *e = pt_walk(pt, va39, &level);
+	return e && !IS_ALIGNED(va39, sv39_level_size(level));
+}
+
+int pt_query(const struct page_table *pt, vaddr_t va, paddr_t *pa, unsigned *flags,
+	     uint64_t *pgsize)
+{
+	int level;
+	if (!sv39_va_canonical(va))
+		return -EINVAL;
+	uint64_t va39 = va & SV39_VA_MASK;
+	pte_t *e = pt_walk(pt, va39, &level);
+	if (!e)
+		return -ENOENT;
+	uint64_t size = sv39_level_size(level);
+	if (pa)
+		*pa = sv39_pte_pa(*e) + (va39 & (size - 1));
+	if (flags)
+		*flags = pt_pte_flags(*e);
+	if (pgsize)
+		*pgsize = size;
+	return 0;
+}
