@@ -1,0 +1,87 @@
+/*
+ * hugepage - why huge pages matter: maps a region with 4K, 2M and 1G pages,
+ * each populated up front and lazily, and prints map time, first-touch time,
+ * page faults, page-table pages and steady-state read times as a table (and
+ * as markdown for `make bench`), with a conclusion computed from the numbers.
+ * Returns the number of failed checks (fault counts, page-table pages,
+ * contents, pages given back), capped at MAX_STATUS; 0 = success.
+ */
+#include <axalloc/axalloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "hugepage.h"
+
+#define MAX_STATUS 127
+
+static int failures;
+
+void hp_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	failures++;
+	printf("hugepage: FAILED: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+int hp_failures(void)
+{
+	return failures;
+}
+
+/* The page sizes chosen in menuconfig, smallest first. */
+static const uint64_t pgsizes[HP_NR_PGSIZES] = {
+#ifdef CONFIG_HUGEPAGE_4K
+    PAGE_SIZE_4K,
+#endif
+#ifdef CONFIG_HUGEPAGE_2M
+    PAGE_SIZE_2M,
+#endif
+#ifdef CONFIG_HUGEPAGE_1G
+    PAGE_SIZE_1G,
+#endif
+};
+
+int main(void)
+{
+	static struct hp_result res[HP_MAX_RESULTS];
+	uint64_t region = (uint64_t)CONFIG_HUGEPAGE_REGION_MB << HP_MIB_SHIFT;
+	unsigned reps = CONFIG_HUGEPAGE_REPS;
+	int n = 0;
+
+	printf("hugepage: region %lu MiB, %u repetitions, %s page allocator, QEMU -m %s\n",
+	       (unsigned long)(region >> HP_MIB_SHIFT), reps, axalloc_page_allocator_name(),
+	       CONFIG_QEMU_MEM);
+#ifdef CONFIG_HUGEPAGE_WARM_UP
+	printf("hugepage: warm-up touched %lu free pages\n", (unsigned long)hp_warm_up());
+#endif
+	for (int i = 0; i < HP_NR_PGSIZES && pgsizes[i] != 0; i++) {
+		uint64_t pgsize = pgsizes[i];
+
+		if (region % pgsize != 0) {
+			printf("hugepage: %s pages skipped: the region is not a multiple of %s\n",
+			       hp_pgsize_name(pgsize), hp_pgsize_name(pgsize));
+			continue;
+		}
+		for (int populate = 1; populate >= 0; populate--) {
+			int failed = hp_measure(region, pgsize, populate, reps, &res[n]);
+
+			printf("hugepage: %s %s %s%s\n",
+			       res[n].measured ? "measured" : "could not map",
+			       hp_pgsize_name(pgsize), populate ? "populate" : "lazy",
+			       failed ? " (checks failed)" : "");
+			if (res[n].measured)
+				n++;
+		}
+	}
+	if (n > 0)
+		hp_report(res, n, region, reps);
+	else if (failures == 0)
+		hp_fail("no page size measured (enable HUGEPAGE_4K, _2M or _1G)");
+	printf("hugepage: %d failed checks\n", failures);
+	return failures > MAX_STATUS ? MAX_STATUS : failures;
+}

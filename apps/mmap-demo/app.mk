@@ -1,0 +1,1 @@
+obj-y += main.o show.o
