@@ -1,0 +1,1 @@
+obj-y += main.o model.o show.o

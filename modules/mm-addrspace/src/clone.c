@@ -1,0 +1,179 @@
+/*
+ * clone.c - aspace_clone (fork-like: shares the pages with CONFIG_MM_COW,
+ * copies them without) and aspace_copy (always copies).
+ *
+ * Both re-create every area of src in dst and give dst each page src has
+ * mapped; they differ only in how an Alloc page is given. Everything that
+ * can fail (area nodes, page tables, frames, count overflow) happens in dst,
+ * so a failure is undone by emptying dst again, which also drops every
+ * reference dst took. The source changes only after every page was given:
+ * when sharing, its writable PTEs lose write in a pass that cannot fail.
+ */
+#include <mm-addrspace/aspace_internal.h>
+
+#include <assert.h>
+#include <errno.h>
+
+/* How dst gets src's mapped Alloc pages. */
+enum clone_mode {
+	CLONE_SHARE, /* the same frame, one more reference (CONFIG_MM_COW) */
+	CLONE_COPY,  /* a private copy */
+};
+
+/* Checks that src can be cloned into dst. */
+static int clone_check(const struct aspace *dst, const struct aspace *src)
+{
+	const struct area_node *first = area_tree_first(&src->areas);
+
+	if (dst == src)
+		return -EINVAL;
+	if (dst->areas.count != 0)
+		return -EEXIST;
+	if (first && (first->start < dst->base || area_tree_last(&src->areas)->end > dst->end))
+		return -EINVAL;
+	return 0;
+}
+
+/* Maps in dst, at va of its area d, a private copy of the page at pa. 0 or -ENOMEM. */
+static int copy_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va, paddr_t pa)
+{
+	uint64_t pgsize = d->backend.pgsize;
+	paddr_t copy;
+	int err = aspace_frame_dup(pa, pgsize, &copy);
+
+	if (err)
+		return err;
+	err = pt_map(&dst->pt, va, copy, pgsize, d->flags);
+	if (err) {
+		aspace_frame_put(copy, pgsize);
+		return err;
+	}
+	aspace_account_map(dst, pgsize, 1, true);
+	return 0;
+}
+
+/* Gives dst the page of src at va (frame pa) in dst's area d. 0 or -ENOMEM. */
+static int give_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va, paddr_t pa,
+		     enum clone_mode mode)
+{
+#if defined(CONFIG_MM_COW)
+	if (mode == CLONE_SHARE)
+		return aspace_cow_share_page(dst, d, va, pa);
+#endif
+	assert(mode == CLONE_COPY);
+	return copy_page(dst, d, va, pa);
+}
+
+/*
+ * Gives dst's Alloc area d, the copy of an area of src, every page that src
+ * has mapped in it; pages src never touched stay lazy. 0 or -ENOMEM (the
+ * pages given so far stay mapped: the caller empties dst).
+ */
+static int clone_alloc_pages(struct aspace *dst, const struct aspace *src,
+			     const struct aspace_area *d, enum clone_mode mode)
+{
+	for (vaddr_t va = d->node.start; va < d->node.end; va += d->backend.pgsize) {
+		paddr_t pa;
+		int err;
+
+		if (pt_query(&src->pt, va, &pa, NULL, NULL) != 0)
+			continue;
+		err = give_page(dst, d, va, pa, mode);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Re-creates src's areas and pages in dst. On error dst is emptied again. */
+static int clone_space(struct aspace *dst, const struct aspace *src, enum clone_mode mode)
+{
+	int err = clone_check(dst, src);
+
+	if (err)
+		return err;
+	for (const struct area_node *n = area_tree_first(&src->areas); n; n = area_tree_next(n)) {
+		const struct aspace_area *a = aspace_area_of(n);
+		struct aspace_area *d =
+		    aspace_add_area(dst, n->start, n->end - n->start, a->flags, &a->backend);
+
+		if (!d) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		if (a->backend.kind == ASPACE_BACKEND_LINEAR) {
+			/* Unmaps what it mapped when it fails. */
+			err = aspace_map_linear_pages(dst, d);
+			if (err) {
+				aspace_remove_area(dst, d);
+				goto fail;
+			}
+		} else {
+			err = clone_alloc_pages(dst, src, d, mode);
+			if (err)
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	aspace_unmap_all(dst);
+	return err;
+}
+
+#if defined(CONFIG_MM_COW)
+/* Takes write away from the mapped pages of [start, end) of area a (start < end). */
+static void write_protect_run(struct aspace *as, const struct aspace_area *a, vaddr_t start,
+			      vaddr_t end)
+{
+	int err = pt_protect(&as->pt, start, end - start, a->flags & ~MAPF_WRITE);
+
+	assert(err == 0);
+	(void)err;
+}
+
+/*
+ * After src's pages were shared: every mapped page of src's writable Alloc
+ * areas becomes COW-pending, one pt_protect per run of mapped pages (a
+ * single TLB flush for a long run). Cannot fail: every PTE exists already.
+ */
+static void write_protect_shared(struct aspace *src)
+{
+	for (const struct area_node *n = area_tree_first(&src->areas); n; n = area_tree_next(n)) {
+		const struct aspace_area *a = aspace_area_of(n);
+		vaddr_t run = 0;
+		bool in_run = false;
+
+		if (a->backend.kind != ASPACE_BACKEND_ALLOC || !(a->flags & MAPF_WRITE))
+			continue;
+		for (vaddr_t va = n->start; va < n->end; va += a->backend.pgsize) {
+			bool mapped = pt_query(&src->pt, va, NULL, NULL, NULL) == 0;
+
+			if (mapped && !in_run)
+				run = va;
+			else if (!mapped && in_run)
+				write_protect_run(src, a, run, va);
+			in_run = mapped;
+		}
+		if (in_run)
+			write_protect_run(src, a, run, n->end);
+	}
+}
+#endif
+
+int aspace_clone(struct aspace *dst, struct aspace *src)
+{
+#if defined(CONFIG_MM_COW)
+	int err = clone_space(dst, src, CLONE_SHARE);
+
+	if (err == 0)
+		write_protect_shared(src);
+	return err;
+#else
+	return clone_space(dst, src, CLONE_COPY);
+#endif
+}
+
+int aspace_copy(struct aspace *dst, const struct aspace *src)
+{
+	return clone_space(dst, src, CLONE_COPY);
+}

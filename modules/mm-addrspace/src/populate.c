@@ -1,0 +1,199 @@
+/*
+ * populate.c - making pages present: populate, page faults, and read/write
+ * through the space.
+ *
+ * A populate that runs out of memory must undo exactly what it did: unmap
+ * the pages it mapped and leave alone the ones that were present before,
+ * and put back every COW-pending page it wrote to. It records its changes
+ * in a page log (page_log.c) and commits them when every page is done.
+ */
+#include <mm-addrspace/aspace_internal.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+int aspace_check_covered(const struct aspace *as, vaddr_t start, vaddr_t end, unsigned access)
+{
+	vaddr_t covered = start;
+
+	for (const struct area_node *n = area_tree_first_after(&as->areas, start);
+	     n && covered < end; n = area_tree_next(n)) {
+		if (n->start > covered)
+			return -ENOENT;
+		if (access & ~aspace_area_of(n)->flags)
+			return -EFAULT;
+		covered = n->end;
+	}
+	return covered < end ? -ENOENT : 0;
+}
+
+int aspace_populate_range(struct aspace *as, vaddr_t start, vaddr_t end, unsigned access,
+			  bool count_faults)
+{
+	struct aspace_log log;
+	const struct area_node *n;
+	int err = 0;
+
+	aspace_log_init(&log);
+	for (n = area_tree_find(&as->areas, start); n && n->start < end; n = area_tree_next(n)) {
+		const struct aspace_area *a = aspace_area_of(n);
+		uint64_t pgsize = a->backend.pgsize;
+		vaddr_t from = start > n->start ? ALIGN_DOWN(start, pgsize) : n->start;
+		vaddr_t to = end < n->end ? end : n->end;
+
+		if (a->backend.kind != ASPACE_BACKEND_ALLOC)
+			continue; /* Linear areas are always fully mapped */
+		for (vaddr_t va = from; va < to; va += pgsize) {
+			paddr_t pa;
+			unsigned pte_flags;
+
+			if (pt_query(&as->pt, va, &pa, &pte_flags, NULL) == 0) {
+#if defined(CONFIG_MM_COW)
+				if ((access & ACCESS_WRITE) && aspace_cow_pending(a, pte_flags)) {
+					err = aspace_log_reserve(&log, ASPACE_LOG_COPIED, va);
+					if (!err)
+						err = aspace_cow_break(as, a, va, pa, &log);
+					if (err)
+						goto fail;
+				}
+#else
+				(void)access; /* every PTE carries its area's permissions */
+#endif
+				continue;
+			}
+			err = aspace_log_reserve(&log, ASPACE_LOG_MAPPED, va);
+			if (!err)
+				err = aspace_map_alloc_page(as, a, va);
+			if (err)
+				goto fail;
+			aspace_log_add(&log, ASPACE_LOG_MAPPED, va, pgsize, 0);
+		}
+	}
+	aspace_log_commit(as, &log, count_faults);
+	return 0;
+fail:
+	aspace_log_undo(as, &log);
+	return err;
+}
+
+#if defined(CONFIG_MM_COW)
+/* A write fault on the COW-pending page at va (frame pa) of area a. 0 or -ENOMEM. */
+static int cow_fault(struct aspace *as, const struct aspace_area *a, vaddr_t va, paddr_t pa)
+{
+	struct aspace_log log;
+	int err;
+
+	/* One record fits in the log's first chunk: no allocation. */
+	aspace_log_init(&log);
+	err = aspace_cow_break(as, a, va, pa, &log);
+	if (err)
+		return err;
+	aspace_log_commit(as, &log, false);
+	return 0;
+}
+#endif
+
+int aspace_populate(struct aspace *as, vaddr_t va, uint64_t size, unsigned access)
+{
+	int err;
+
+	if (!IS_ALIGNED(va, PAGE_SIZE_4K) || !IS_ALIGNED(size, PAGE_SIZE_4K) ||
+	    !aspace_range_ok(as, va, size) || (access & ~ASPACE_ACCESS_MASK))
+		return -EINVAL;
+	err = aspace_check_covered(as, va, va + size, access);
+	if (err)
+		return err;
+	return aspace_populate_range(as, va, va + size, access, false);
+}
+
+int aspace_handle_page_fault(struct aspace *as, vaddr_t va, unsigned access)
+{
+	const struct aspace_area *a;
+	unsigned pte_flags;
+	paddr_t pa;
+	vaddr_t page;
+	int err;
+
+	if (access & ~ASPACE_ACCESS_MASK)
+		return -EINVAL;
+	a = aspace_find_area(as, va);
+	if (!a || (access & ~a->flags))
+		return -EFAULT;
+	page = ALIGN_DOWN(va, a->backend.pgsize);
+	if (pt_query(&as->pt, page, &pa, &pte_flags, NULL) == 0) {
+#if defined(CONFIG_MM_COW)
+		if ((access & ACCESS_WRITE) && aspace_cow_pending(a, pte_flags))
+			return cow_fault(as, a, page, pa);
+#endif
+		/*
+		 * Present: another path mapped it first (spurious). Every PTE
+		 * carries its area's permissions (but for the write of a
+		 * COW-pending page), so it allows the access.
+		 */
+		assert(!(access & ~pte_flags));
+		as->spurious_faults++;
+		return 0;
+	}
+	/* Only Alloc pages are ever absent inside an area. */
+	assert(a->backend.kind == ASPACE_BACKEND_ALLOC);
+	err = aspace_map_alloc_page(as, a, page);
+	if (err)
+		return err;
+	as->faults++;
+	return 0;
+}
+
+/*
+ * Moves len bytes between buf and the space at va (to_space: buf -> space),
+ * after making every page of the range present for `access`.
+ */
+static int copy_range(struct aspace *as, vaddr_t va, void *buf, size_t len, unsigned access,
+		      bool to_space)
+{
+	unsigned char *p = buf;
+	vaddr_t start, end;
+	int err;
+
+	if (len == 0)
+		return 0;
+	if (!aspace_range_ok(as, va, len))
+		return -EFAULT;
+	start = ALIGN_DOWN(va, PAGE_SIZE_4K);
+	end = ALIGN_UP(va + len, PAGE_SIZE_4K);
+	err = aspace_check_covered(as, start, end, access);
+	if (err)
+		return -EFAULT;
+	err = aspace_populate_range(as, start, end, access, true);
+	if (err)
+		return err;
+	while (len > 0) {
+		paddr_t pa;
+		uint64_t pgsize;
+		size_t chunk;
+
+		err = aspace_query(as, va, &pa, NULL, &pgsize);
+		assert(err == 0);
+		chunk = pgsize - (va & (pgsize - 1));
+		if (chunk > len)
+			chunk = len;
+		if (to_space)
+			memcpy(phys_to_virt(pa), p, chunk);
+		else
+			memcpy(p, phys_to_virt(pa), chunk);
+		p += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int aspace_read(struct aspace *as, vaddr_t va, void *buf, size_t len)
+{
+	return copy_range(as, va, buf, len, ACCESS_READ, false);
+}
+
+int aspace_write(struct aspace *as, vaddr_t va, const void *buf, size_t len)
+{
+	return copy_range(as, va, (void *)buf, len, ACCESS_WRITE, true);
+}

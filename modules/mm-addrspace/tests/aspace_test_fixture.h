@@ -1,0 +1,86 @@
+/*
+ * aspace_test_fixture.h - cmocka fixture for the directed mm-addrspace
+ * tests: a fresh allocator and a space over the whole user range per test,
+ * a teardown that destroys the space and demands the allocator's baseline,
+ * and EXPECT_UNCHANGED, which proves that a call changed nothing.
+ * Include after <cmocka.h>.
+ */
+#ifndef ASPACE_TEST_FIXTURE_H
+#define ASPACE_TEST_FIXTURE_H
+
+#include "aspace_test_env.h"
+
+#define PG4K	  PAGE_SIZE_4K
+#define PG2M	  PAGE_SIZE_2M
+#define PG1G	  PAGE_SIZE_1G
+#define RW	  (MAPF_READ | MAPF_WRITE)
+#define RO	  MAPF_READ
+#define RX	  (MAPF_READ | MAPF_EXEC)
+#define PERM_MASK (MAPF_READ | MAPF_WRITE | MAPF_EXEC | MAPF_USER | MAPF_DEVICE)
+
+/* Test addresses inside the full user range; VA is 1G-aligned. */
+#define VA	   0x40000000UL
+#define VA2	   (VA + 0x10000000UL) /* 2M-aligned, well away from VA */
+#define VA1G	   0x1000000000UL      /* 1G-aligned */
+#define SPACE_BASE USER_VA_START
+#define SPACE_SIZE (USER_VA_END - USER_VA_START)
+
+struct fixture {
+	struct aspace as;
+	struct mem_snap base;
+};
+
+/* Snapshots include page checksums unless a test maps 1G frames. */
+static bool snap_content = true;
+
+static inline int setup(void **state)
+{
+	static struct fixture f;
+
+	env_init();
+	f.base = mem_snap();
+	snap_content = true;
+	if (aspace_create(&f.as, SPACE_BASE, SPACE_SIZE) != 0)
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+static inline int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	aspace_destroy(&f->as);
+	return mem_equal(mem_snap(), f->base) ? 0 : -1;
+}
+
+/* Runs `call`, expects `expected`, and checks that nothing observable changed. */
+#define EXPECT_UNCHANGED(as, expected, call)                                                       \
+	do {                                                                                       \
+		struct space_snap before_, after_;                                                 \
+		snap_take((as), &before_, snap_content);                                           \
+		assert_int_equal((call), (expected));                                              \
+		snap_take((as), &after_, snap_content);                                            \
+		assert_true(snap_equal(&before_, &after_));                                        \
+		snap_free(&before_);                                                               \
+		snap_free(&after_);                                                                \
+	} while (0)
+
+/* Frames and tables the space holds match what the allocator has lent out. */
+static inline void check_accounting(const struct aspace *as, struct mem_snap base)
+{
+	struct aspace_stats st;
+
+	aspace_stats(as, &st);
+	assert_int_equal(mem_snap().pages, base.pages + st.pt_pages + st.alloc_pages_4k);
+}
+
+static inline struct aspace_stats stats(const struct aspace *as)
+{
+	struct aspace_stats st;
+
+	aspace_stats(as, &st);
+	return st;
+}
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * test_aspace_oom.c - out of memory at every allocation of an operation.
+ *
+ * The loops set axalloc_fail_after(k) for k = 0, 1, 2, ... so that the k-th
+ * page allocation of the call (a frame, a page-table page or a heap chunk
+ * for an area node or a map-log chunk) fails, until the call succeeds.
+ * Every failed attempt must return -ENOMEM and leave the space, its page
+ * table, the page contents and the allocator exactly as before. A second
+ * group fills the heap first, so that the heap (area nodes for map and
+ * split, the map log of populate) is what runs out.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "aspace_test_fixture.h"
+
+/* Upper bound on attempts, so a call that never succeeds fails the test. */
+#define MAX_ATTEMPTS 5000
+
+/* An operation under test, run against the fixture's space. */
+typedef int (*oom_op_t)(struct aspace *as, const void *arg);
+
+/*
+ * Runs op with the k-th allocation failing for k = 0, 1, ... until it
+ * succeeds; returns the number of failed attempts.
+ */
+static int fail_each_allocation(struct aspace *as, oom_op_t op, const void *arg)
+{
+	for (int k = 0; k < MAX_ATTEMPTS; k++) {
+		struct space_snap before, after;
+		int err;
+
+		snap_take(as, &before, snap_content);
+		axalloc_fail_after(k);
+		err = op(as, arg);
+		axalloc_fail_after(-1);
+		if (err == 0) {
+			snap_free(&before);
+			return k;
+		}
+		assert_int_equal(err, -ENOMEM);
+		snap_take(as, &after, snap_content);
+		assert_true(snap_equal(&before, &after));
+		snap_free(&before);
+		snap_free(&after);
+	}
+	fail_msg("operation never succeeded");
+	return -1;
+}
+
+struct map_args {
+	vaddr_t va;
+	uint64_t size;
+	uint64_t pgsize;
+	unsigned access;
+};
+
+static int op_map_populate(struct aspace *as, const void *arg)
+{
+	const struct map_args *m = arg;
+	return aspace_map_alloc(as, m->va, m->size, RW, true, m->pgsize);
+}
+
+static int op_map_linear(struct aspace *as, const void *arg)
+{
+	const struct map_args *m = arg;
+	return aspace_map_linear(as, m->va, ENV_LIN_BASE, m->size, RW, m->pgsize);
+}
+
+static int op_populate(struct aspace *as, const void *arg)
+{
+	const struct map_args *m = arg;
+	return aspace_populate(as, m->va, m->size, m->access);
+}
+
+static int op_fault(struct aspace *as, const void *arg)
+{
+	const struct map_args *m = arg;
+	return aspace_handle_page_fault(as, m->va, m->access);
+}
+
+static int op_write(struct aspace *as, const void *arg)
+{
+	const struct map_args *m = arg;
+	static unsigned char buf[64 * PG4K];
+
+	memset(buf, 0x5a, sizeof(buf));
+	assert_true(m->size <= sizeof(buf));
+	return aspace_write(as, m->va, buf, m->size);
+}
+
+/* Some populated pages elsewhere whose contents must survive every rollback. */
+static void add_bystander(struct aspace *as)
+{
+	unsigned char buf[4 * PG4K];
+
+	memset(buf, 0xc3, sizeof(buf));
+	assert_int_equal(aspace_map_alloc(as, VA2, 4 * PG4K, RW, true, PG4K), 0);
+	assert_int_equal(aspace_write(as, VA2, buf, sizeof(buf)), 0);
+}
+
+/* populate = true for 4K pages across three leaf tables, and 2M pages across two L1 tables. */
+static void test_oom_map_populate(void **state)
+{
+	struct fixture *f = *state;
+	const struct map_args small = {VA + 500 * PG4K, 600 * PG4K, PG4K, 0};
+	const struct map_args huge = {2 * PG1G - 3 * PG2M, 6 * PG2M, PG2M, 0};
+
+	add_bystander(&f->as);
+	/* 600 frames and 3 leaf tables (one L1 table too): at least 603 failures. */
+	assert_true(fail_each_allocation(&f->as, op_map_populate, &small) >= 603);
+	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_4K], 604);
+	/* 6 frames and the L1 table of the second gigabyte. */
+	assert_true(fail_each_allocation(&f->as, op_map_populate, &huge) >= 7);
+	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_2M], 6);
+	check_accounting(&f->as, f->base);
+}
+
+/* Two 1G pages: the second frame fails after the first was zeroed and mapped. */
+static void test_oom_map_populate_1g(void **state)
+{
+	struct fixture *f = *state;
+	const struct map_args two = {VA1G, 2 * PG1G, PG1G, 0};
+	const struct map_args fault = {VA1G + 5, 0, 0, ACCESS_WRITE};
+	struct space_snap before, after;
+
+	unsigned long flushes;
+
+	snap_content = false;
+	add_bystander(&f->as); /* the heap has room for the area node now */
+	snap_take(&f->as, &before, false);
+	flushes = hal_host_tlb_page_flushes + hal_host_tlb_all_flushes;
+	axalloc_fail_after(1);
+	assert_int_equal(op_map_populate(&f->as, &two), -ENOMEM);
+	axalloc_fail_after(-1);
+	/* The first page was mapped: its rollback flushed the TLB. */
+	assert_true(hal_host_tlb_page_flushes + hal_host_tlb_all_flushes > flushes);
+	snap_take(&f->as, &after, false);
+	assert_true(snap_equal(&before, &after));
+	snap_free(&before);
+	snap_free(&after);
+	/* A lazy 1G fault with no frame to give. */
+	assert_int_equal(aspace_map_alloc(&f->as, VA1G, 2 * PG1G, RW, false, PG1G), 0);
+	axalloc_fail_after(0);
+	EXPECT_UNCHANGED(&f->as, -ENOMEM, op_fault(&f->as, &fault));
+	axalloc_fail_after(-1);
+	check_accounting(&f->as, f->base);
+}
+
+static void test_oom_map_linear(void **state)
+{
+	struct fixture *f = *state;
+	const struct map_args small = {VA + 500 * PG4K, 600 * PG4K, PG4K, 0};
+
+	add_bystander(&f->as);
+	assert_int_equal(fail_each_allocation(&f->as, op_map_linear, &small), 3);
+	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_4K], 604);
+	check_accounting(&f->as, f->base);
+}
+
+/*
+ * Populate of a lazy area where every third page is present already: the
+ * rollback must unmap exactly the pages the call mapped (the map log needs
+ * many runs here, and more than one chunk).
+ */
+static void test_oom_populate_mixed(void **state)
+{
+	struct fixture *f = *state;
+	const struct map_args all = {VA + 300 * PG4K, 600 * PG4K, 0, ACCESS_WRITE};
+	unsigned char b = 0x77;
+
+	add_bystander(&f->as);
+	assert_int_equal(aspace_map_alloc(&f->as, all.va, all.size, RW, false, PG4K), 0);
+	for (int i = 0; i < 600; i += 3)
+		assert_int_equal(aspace_write(&f->as, all.va + i * PG4K + i, &b, 1), 0);
+	/* 400 frames; the leaf tables exist. */
+	assert_true(fail_each_allocation(&f->as, op_populate, &all) >= 400);
+	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_4K], 604);
+	for (int i = 0; i < 600; i += 3) {
+		unsigned char got = 0;
+		assert_int_equal(aspace_read(&f->as, all.va + i * PG4K + i, &got, 1), 0);
+		assert_int_equal(got, b);
+	}
+	check_accounting(&f->as, f->base);
+}
+
+/* Lazy faults that need a frame and new page tables. */
+static void test_oom_lazy_fault(void **state)
+{
+	struct fixture *f = *state;
+	const struct map_args f4k = {5 * PG1G + 77, 0, 0, ACCESS_READ};
+	const struct map_args f2m = {6 * PG1G + PG2M + 5, 0, 0, ACCESS_WRITE};
+
+	add_bystander(&f->as);
+	assert_int_equal(aspace_map_alloc(&f->as, 5 * PG1G, PG2M, RW, false, PG4K), 0);
+	assert_int_equal(aspace_map_alloc(&f->as, 6 * PG1G, 4 * PG2M, RW, false, PG2M), 0);
+	/* 4K: frame, L1 table, L0 table. 2M: frame, L1 table. */
+	assert_int_equal(fail_each_allocation(&f->as, op_fault, &f4k), 3);
+	assert_int_equal(fail_each_allocation(&f->as, op_fault, &f2m), 2);
+	assert_int_equal(stats(&f->as).faults, 2);
+	/* Through the handler axhal calls. */
+	aspace_activate(&f->as);
+	axalloc_fail_after(0);
+	EXPECT_UNCHANGED(&f->as, -ENOMEM, aspace_fault_handler(5 * PG1G + PG4K, ACCESS_READ));
+	axalloc_fail_after(-1);
+	assert_int_equal(aspace_fault_handler(5 * PG1G + PG4K, ACCESS_READ), 0);
+	check_accounting(&f->as, f->base);
+}
+
+/* A write over lazy pages: all of them are faulted in before any byte moves. */
+static void test_oom_write(void **state)
+{
+	struct fixture *f = *state;
+	const struct map_args w = {VA + 510 * PG4K + 100, 6 * PG4K, 0, 0};
+
+	add_bystander(&f->as);
+	assert_int_equal(aspace_map_alloc(&f->as, VA, 2 * PG2M, RW, false, PG4K), 0);
+	/* 7 frames and 2 leaf tables; the area node exists already. */
+	assert_int_equal(fail_each_allocation(&f->as, op_write, &w), 9);
+	assert_int_equal(stats(&f->as).faults, 7);
+	check_accounting(&f->as, f->base);
+}
+
+#define HOG_MAX 100000
+
+/*
+ * Fills the heap: with page allocation failing, allocates area-sized blocks
+ * until kmalloc returns NULL. Returns the number of blocks in hog[].
+ */
+static int hog_heap(void **hog)
+{
+	int n = 0;
+
+	axalloc_fail_after(0);
+	while (n < HOG_MAX && (hog[n] = kmalloc(sizeof(struct aspace_area))) != NULL)
+		n++;
+	axalloc_fail_after(-1);
+	assert_true(n < HOG_MAX);
+	return n;
+}
+
+static void unhog_heap(void **hog, int n)
+{
+	while (n > 0)
+		kfree(hog[--n]);
+}
+
+/* The heap runs out: area nodes for map, unmap split and protect splits. */
+static void test_oom_heap_nodes(void **state)
+{
+	struct fixture *f = *state;
+	static void *hog[HOG_MAX];
+	int n;
+
+	assert_int_equal(aspace_map_alloc(&f->as, VA, 16 * PG4K, RW, true, PG4K), 0);
+	n = hog_heap(hog);
+	axalloc_fail_after(0);
+	EXPECT_UNCHANGED(&f->as, -ENOMEM, aspace_map_alloc(&f->as, VA2, PG4K, RW, false, PG4K));
+	EXPECT_UNCHANGED(&f->as, -ENOMEM,
+			 aspace_map_linear(&f->as, VA2, ENV_LIN_BASE, PG4K, RW, PG4K));
+	EXPECT_UNCHANGED(&f->as, -ENOMEM, aspace_unmap(&f->as, VA + 4 * PG4K, PG4K));
+	EXPECT_UNCHANGED(&f->as, -ENOMEM, aspace_protect(&f->as, VA + 4 * PG4K, PG4K, RO));
+	EXPECT_UNCHANGED(&f->as, -ENOMEM, aspace_protect(&f->as, VA + 4 * PG4K, 12 * PG4K, RO));
+	/* Operations that need no node still work on a full heap. */
+	assert_int_equal(aspace_unmap(&f->as, VA, PG4K), 0);
+	assert_int_equal(aspace_protect(&f->as, VA + PG4K, 15 * PG4K, RO), 0);
+	/* Exactly one node free: a protect that needs two fails after taking one. */
+	kfree(hog[--n]);
+	EXPECT_UNCHANGED(&f->as, -ENOMEM, aspace_protect(&f->as, VA + 4 * PG4K, PG4K, RW));
+	assert_int_equal(aspace_protect(&f->as, VA + 4 * PG4K, 12 * PG4K, RW), 0);
+	axalloc_fail_after(-1);
+	unhog_heap(hog, n);
+	assert_int_equal(stats(&f->as).nr_areas, 2);
+	check_accounting(&f->as, f->base);
+}
+
+/*
+ * The heap is full when a populate starts: its map log grows past the
+ * chunk on the stack, so some attempt fails in kmalloc of a log chunk.
+ */
+static void test_oom_heap_map_log(void **state)
+{
+	struct fixture *f = *state;
+	static void *hog[HOG_MAX];
+	const struct map_args all = {VA, 300 * PG4K, 0, ACCESS_READ};
+	struct axalloc_stats st0, st1;
+	unsigned char b = 1;
+	int n;
+
+	assert_int_equal(aspace_map_alloc(&f->as, all.va, all.size, RW, false, PG4K), 0);
+	for (int i = 0; i < 300; i += 2)
+		assert_int_equal(aspace_write(&f->as, all.va + i * PG4K, &b, 1), 0);
+	n = hog_heap(hog);
+	axalloc_stats(&st0);
+	assert_true(fail_each_allocation(&f->as, op_populate, &all) >= 150);
+	axalloc_stats(&st1);
+	/* The log took heap blocks beyond its chunk on the stack. */
+	assert_true(st1.heap_allocs > st0.heap_allocs);
+	unhog_heap(hog, n);
+	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_4K], 300);
+	check_accounting(&f->as, f->base);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_oom_map_populate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom_map_populate_1g, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom_map_linear, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom_populate_mixed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom_lazy_fault, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom_write, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom_heap_nodes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom_heap_map_log, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
