@@ -76,5 +76,5 @@ $(BIN): $(ELF)
 build: $(BIN)
 
 size: $(ELF)
-	$(Q)llvm-size -A $(ELF) | awk 'NR <= 2 || ($$2 > 0 && $$1 ~ /^\./)'
+	$(Q)llvm-size -A $(ELF) | awk 'NR <= 2 || $$3 > 0'
 	$(Q)llvm-size $(ELF)

@@ -3,13 +3,15 @@
  * chosen at configure time, fed from the memory map at boot, behind the one
  * axalloc lock.
  *
- * Every usable piece of RAM keeps its own metadata at its start:
+ * Every usable piece of RAM gets metadata, carved from usable RAM:
  *
- *   piece:  [ allocator metadata | frame ref counts | managed pages ...... ]
- *            ^meta_base                              ^base
+ *   [ allocator metadata | frame ref counts ]   (counts only with CONFIG_MM_COW)
+ *    ^meta_base
  *
- * (the counts only with CONFIG_MM_COW). Nothing outside the piece is used,
- * so the allocator needs no memory before it is initialised.
+ * memmap.c decides where: the head or the tail of the piece itself, or, when
+ * both would break a free 1G-aligned 1 GiB block, another piece. Nothing
+ * outside the usable RAM is used, so the allocator needs no memory before it
+ * is initialised.
  */
 #include <assert.h>
 #include <errno.h>
@@ -62,78 +64,50 @@ static uint64_t meta_pages;
 static uint64_t failed_allocs;
 static long fail_countdown = FAIL_NEVER;
 
-/* Metadata bytes (allocator, then counts) for the n pages managed from base. */
+/* Metadata bytes (allocator, then counts) for the n pages managed from base (axalloc_meta_fn). */
 static uint64_t meta_bytes_for(paddr_t base, uint64_t n)
 {
 	uint64_t bytes = pa_meta_bytes(base, n * PAGE_SIZE);
 #if defined(CONFIG_MM_COW)
-	bytes = ALIGN_UP(bytes, META_ALIGN) + axalloc_frame_ref_bytes(n);
+	if (bytes != 0)
+		bytes = ALIGN_UP(bytes, META_ALIGN) + axalloc_frame_ref_bytes(n);
 #endif
 	return bytes;
 }
 
-/*
- * Finds how many pages at the start of `piece` its metadata needs. Returns
- * false when the piece cannot hold its metadata and at least one page.
- * Each round recomputes the need for what is left, which only shrinks, so
- * the loop ends after a few rounds.
- */
-static bool layout_piece(const struct mem_range *piece, uint64_t *nr_meta)
+/* Hands a laid-out piece to the page allocator and registers its counts. */
+static void add_piece_locked(const struct axalloc_layout *l)
 {
-	uint64_t total = piece->size / PAGE_SIZE;
-	uint64_t m = 0;
-
-	for (;;) {
-		if (m >= total)
-			return false;
-		uint64_t n = total - m;
-		uint64_t bytes = meta_bytes_for(piece->base + m * PAGE_SIZE, n);
-		if (bytes == 0)
-			return false;
-		uint64_t need = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
-		if (need <= m)
-			break;
-		m = need;
-	}
-	*nr_meta = m;
-	return true;
-}
-
-/* Hands `piece` (laid out with nr_meta metadata pages) to the page allocator. */
-static void add_piece_locked(const struct mem_range *piece, uint64_t nr_meta)
-{
-	paddr_t base = piece->base + nr_meta * PAGE_SIZE;
-	uint64_t n = piece->size / PAGE_SIZE - nr_meta;
-	void *meta = phys_to_virt(piece->base);
+	void *meta = phys_to_virt(l->meta_base);
 
 #if defined(CONFIG_MM_COW)
-	uint64_t pa_bytes = ALIGN_UP((uint64_t)pa_meta_bytes(base, n * PAGE_SIZE), META_ALIGN);
+	uint64_t pa_bytes =
+	    ALIGN_UP((uint64_t)pa_meta_bytes(l->base, l->pages * PAGE_SIZE), META_ALIGN);
 	uint32_t *counts = (uint32_t *)((char *)meta + pa_bytes);
-	memset(counts, 0, axalloc_frame_ref_bytes(n));
+	memset(counts, 0, axalloc_frame_ref_bytes(l->pages));
 #endif
-	if (pa_add_memory(&page_alloc, base, n * PAGE_SIZE, meta) != 0)
+	if (pa_add_memory(&page_alloc, l->base, l->pages * PAGE_SIZE, meta) != 0)
 		return;
 #if defined(CONFIG_MM_COW)
-	axalloc_frame_ref_add_range_locked(base, n, counts);
+	axalloc_frame_ref_add_range_locked(l->base, l->pages, counts);
 #endif
-	ranges[nr_ranges++] = (struct axalloc_range){piece->base, base, n * PAGE_SIZE};
-	meta_pages += nr_meta;
+	ranges[nr_ranges++] = (struct axalloc_range){l->meta_base, l->meta_pages * PAGE_SIZE,
+						     l->base, l->pages * PAGE_SIZE};
+	meta_pages += l->meta_pages;
 }
 
 int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range *reserved,
 		 int nr_reserved)
 {
 	struct mem_range pieces[PGALLOC_MAX_RANGES];
-	uint64_t nr_meta[PGALLOC_MAX_RANGES];
-	int nr_pieces, nr_fit = 0;
+	struct axalloc_layout layout[PGALLOC_MAX_RANGES];
+	int nr_pieces, nr_fit;
 
 	if (nr_ram < 0 || nr_reserved < 0 || (nr_ram > 0 && !ram) || (nr_reserved > 0 && !reserved))
 		return -EINVAL;
 	nr_pieces =
 	    axalloc_usable_ranges(ram, nr_ram, reserved, nr_reserved, pieces, PGALLOC_MAX_RANGES);
-	for (int i = 0; i < nr_pieces; i++)
-		if (layout_piece(&pieces[i], &nr_meta[nr_fit]))
-			pieces[nr_fit++] = pieces[i];
+	nr_fit = axalloc_layout(pieces, nr_pieces, meta_bytes_for, layout);
 	if (nr_fit == 0)
 		return -ENOMEM;
 
@@ -148,7 +122,7 @@ int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range
 	axalloc_frame_ref_reset_locked();
 #endif
 	for (int i = 0; i < nr_fit; i++)
-		add_piece_locked(&pieces[i], nr_meta[i]);
+		add_piece_locked(&layout[i]);
 	initialised = nr_ranges > 0;
 	spin_unlock(&axalloc_lock);
 	return initialised ? 0 : -ENOMEM;

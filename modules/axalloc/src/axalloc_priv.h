@@ -39,6 +39,31 @@ void axalloc_count_failure_locked(void);
 int axalloc_usable_ranges(const struct mem_range *ram, int nr_ram, const struct mem_range *reserved,
 			  int nr_reserved, struct mem_range *out, int max);
 
+/* Metadata placement (memmap.c). */
+
+/* Metadata bytes (allocator, then counts) for `pages` pages managed from base; 0 if invalid. */
+typedef uint64_t (*axalloc_meta_fn)(paddr_t base, uint64_t pages);
+
+/* One usable piece, laid out: managed pages and where their metadata lies. */
+struct axalloc_layout {
+	paddr_t base;	     /* first managed page */
+	uint64_t pages;	     /* managed pages (at least one) */
+	paddr_t meta_base;   /* metadata: [meta_base, meta_base + meta_pages pages) */
+	uint64_t meta_pages; /* whole pages holding at least meta(base, pages) bytes */
+};
+
+/*
+ * Lays out the usable `pieces` (sorted by base, disjoint, page-aligned, at
+ * most PGALLOC_MAX_RANGES): carves the metadata of each from its own head or
+ * tail or from another piece, keeping as many free naturally aligned 1G,
+ * then 2M blocks as it can (see memmap.c). Pieces that cannot hold their own
+ * metadata and one page are dropped. Fills out[] in the order of `pieces`
+ * and returns how many were kept. Managed pages and metadata never overlap
+ * each other and stay inside the pieces.
+ */
+int axalloc_layout(const struct mem_range *pieces, int nr_pieces, axalloc_meta_fn meta,
+		   struct axalloc_layout *out);
+
 /* Byte heap (heap.c). */
 
 /* Forgets every heap block and chunk (the page allocator is being reset). */

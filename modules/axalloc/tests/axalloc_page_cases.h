@@ -1,7 +1,8 @@
 /*
  * axalloc_page_cases.h - test cases for axalloc's page side: the memory map
- * (RAM minus reserved ranges, metadata carving), the page-allocator facade,
- * out-of-memory and fault injection, and frame reference counts.
+ * (RAM minus reserved ranges, metadata carving; placement cases in
+ * axalloc_layout_cases.h), the page-allocator facade, out-of-memory and fault
+ * injection, and frame reference counts.
  *
  * Included by test_axalloc_pages.c here (buddy) and in
  * tests/axalloc-bitmap-facade (bitmap), which call run_page_tests().
@@ -11,20 +12,11 @@
 
 #include <stdbool.h>
 
+#include "axalloc_layout_cases.h"
 #include "axalloc_test.h"
 #if defined(CONFIG_MM_COW)
 #include <axalloc/frame_ref.h>
 #endif
-
-#define MAX_TEST_RANGES PGALLOC_MAX_RANGES
-
-/* The managed ranges of the current configuration. */
-static int get_ranges(struct axalloc_range *r)
-{
-	int n = axalloc_get_ranges(r, MAX_TEST_RANGES);
-	assert_true(n >= 0 && n <= MAX_TEST_RANGES);
-	return n;
-}
 
 /* The range whose managed part holds [pa, pa + n pages), or -1. */
 static int managed_range_of(paddr_t pa, uint64_t n)
@@ -40,70 +32,6 @@ static int managed_range_of(paddr_t pa, uint64_t n)
 static bool in_managed(paddr_t pa, uint64_t n)
 {
 	return managed_range_of(pa, n) >= 0;
-}
-
-/* Whether [a, a + n) overlaps [b, b + m). */
-static bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
-{
-	return n && m && a < b + m && b < a + n;
-}
-
-/*
- * The reference answer for the memory map: map[i] = 1 when page i of the
- * window [win, win + npages pages) lies entirely inside one RAM range and
- * touches no reserved byte.
- */
-static void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_range *res,
-			  int nr_res, paddr_t win, uint64_t npages, uint8_t *map)
-{
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t lo = win + i * PAGE_SIZE, hi = lo + PAGE_SIZE;
-		bool in_ram = false, hit = false;
-		for (int k = 0; k < nr_ram; k++)
-			if (ram[k].base <= lo && hi <= ram[k].base + ram[k].size)
-				in_ram = true;
-		for (int k = 0; k < nr_res; k++)
-			if (overlaps(lo, PAGE_SIZE, res[k].base, res[k].size))
-				hit = true;
-		map[i] = in_ram && !hit;
-	}
-}
-
-/*
- * Checks the managed ranges against the oracle over a window: every maximal
- * run of at least two usable pages is exactly one range (metadata, then
- * managed pages) and nothing else is used. Returns the number of runs.
- */
-static int check_ranges_match_oracle(const uint8_t *map, paddr_t win, uint64_t npages)
-{
-	struct axalloc_range r[MAX_TEST_RANGES];
-	int nr = get_ranges(r), runs = 0;
-	struct axalloc_stats st = get_stats();
-	uint64_t managed = 0, meta = 0;
-
-	for (uint64_t i = 0; i < npages;) {
-		if (!map[i]) {
-			i++;
-			continue;
-		}
-		uint64_t j = i;
-		while (j < npages && map[j])
-			j++;
-		if (j - i >= 2) {
-			assert_true(runs < nr);
-			assert_int_equal(r[runs].meta_base, win + i * PAGE_SIZE);
-			assert_int_equal(r[runs].base + r[runs].size, win + j * PAGE_SIZE);
-			assert_true(r[runs].meta_base < r[runs].base);
-			managed += r[runs].size / PAGE_SIZE;
-			meta += (r[runs].base - r[runs].meta_base) / PAGE_SIZE;
-			runs++;
-		}
-		i = j;
-	}
-	assert_int_equal(runs, nr);
-	assert_int_equal(st.pages.total_pages, managed);
-	assert_int_equal(st.meta_pages, meta);
-	return runs;
 }
 
 /*
@@ -186,7 +114,11 @@ static void test_init_bad_args(void **state)
 	assert_int_equal(axalloc_free_pages(pa, 3), 0);
 }
 
-/* The standard map: firmware, kernel and DTB holes; metadata carved at the start. */
+/*
+ * The standard map: firmware, kernel and DTB holes. No piece holds a whole
+ * GiB and each has room at its head, so every piece's metadata sits at its
+ * start, as it always did.
+ */
 static void test_init_reserved_holes(void **state)
 {
 	(void)state;
@@ -196,14 +128,18 @@ static void test_init_reserved_holes(void **state)
 
 	oracle_usable(&ram, 1, std_reserved, NR_STD_RESERVED, RAM_BASE, RAM_PAGES, map);
 	/* Three pieces: firmware to kernel, kernel to DTB, DTB to the end. */
-	assert_int_equal(check_ranges_match_oracle(map, RAM_BASE, RAM_PAGES), 3);
+	assert_int_equal(check_layout(map, RAM_BASE, RAM_PAGES), 3);
 	struct axalloc_range r[MAX_TEST_RANGES];
 	int nr = get_ranges(r);
-	for (int i = 0; i < nr; i++)
-		for (int k = 0; k < NR_STD_RESERVED; k++)
-			assert_false(overlaps(r[i].meta_base,
-					      r[i].base + r[i].size - r[i].meta_base,
-					      std_reserved[k].base, std_reserved[k].size));
+	for (int i = 0; i < nr; i++) {
+		assert_int_equal(r[i].meta_base + r[i].meta_size, r[i].base);
+		for (int k = 0; k < NR_STD_RESERVED; k++) {
+			assert_false(overlaps(r[i].meta_base, r[i].meta_size, std_reserved[k].base,
+					      std_reserved[k].size));
+			assert_false(overlaps(r[i].base, r[i].size, std_reserved[k].base,
+					      std_reserved[k].size));
+		}
+	}
 	struct axalloc_stats st = get_stats();
 	assert_int_equal(st.pages.free_pages, st.pages.total_pages);
 	assert_int_equal(st.pages.used_pages, 0);
@@ -237,7 +173,7 @@ static void test_init_unsorted_overlapping(void **state)
 	hal_host_map_phys(RAM_BASE, RAM_SIZE);
 	assert_int_equal(axalloc_init(ram, 4, res, 6), 0);
 	oracle_usable(ram, 4, res, 6, RAM_BASE, RAM_PAGES, map);
-	assert_int_equal(check_ranges_match_oracle(map, RAM_BASE, RAM_PAGES), 3);
+	assert_int_equal(check_layout(map, RAM_BASE, RAM_PAGES), 3);
 	free(map);
 }
 
@@ -254,6 +190,7 @@ static void test_init_adjacent_ram_merges(void **state)
 	assert_int_equal(map_and_init(ram, 2, NULL, 0), 0);
 	assert_int_equal(get_ranges(r), 1);
 	assert_int_equal(r[0].meta_base, RAM_BASE);
+	assert_int_equal(r[0].meta_base + r[0].meta_size, r[0].base);
 	assert_int_equal(r[0].base + r[0].size, RAM_BASE + RAM_SIZE);
 	/* The merged range gives a block across the old boundary. */
 	paddr_t pa;
@@ -283,11 +220,11 @@ static void test_init_too_many_pieces(void **state)
 	/* Dropped: the NR_GAPS + 1 - 16 smallest gaps. The smallest kept is the next one. */
 	uint64_t smallest = UINT64_MAX;
 	for (int i = 0; i < nr; i++) {
-		uint64_t pages = (r[i].base + r[i].size - r[i].meta_base) / PAGE_SIZE;
+		uint64_t pages = (r[i].size + r[i].meta_size) / PAGE_SIZE;
 		if (pages < smallest)
 			smallest = pages;
 		if (i > 0)
-			assert_true(r[i - 1].base < r[i].meta_base);
+			assert_true(r[i - 1].base < r[i].base);
 	}
 	assert_int_equal(smallest, FIRST_GAP + (NR_GAPS + 1 - PGALLOC_MAX_RANGES));
 }
@@ -327,7 +264,7 @@ static void test_init_random_maps(void **state)
 			continue;
 		}
 		assert_int_equal(ret, 0);
-		check_ranges_match_oracle(map, RAM_BASE, RAM_PAGES);
+		check_layout(map, RAM_BASE, RAM_PAGES);
 		if (t % 25 == 0)
 			alloc_all_pages_and_check();
 	}
@@ -366,8 +303,7 @@ static void test_meta_not_overlapping_pages(void **state)
 	for (uint64_t i = 0; i < total; i++) {
 		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[i]), 0);
 		for (int k = 0; k < nr; k++)
-			assert_false(overlaps(pages[i], PAGE_SIZE, r[k].meta_base,
-					      r[k].base - r[k].meta_base));
+			assert_false(overlaps(pages[i], PAGE_SIZE, r[k].meta_base, r[k].meta_size));
 		memset(phys_to_virt(pages[i]), 0xa5, PAGE_SIZE);
 	}
 #if defined(CONFIG_MM_COW)
@@ -597,11 +533,11 @@ static void test_frame_ref_unmanaged(void **state)
 	const paddr_t bad[] = {
 	    0,
 	    RAM_BASE - PAGE_SIZE,
-	    RAM_BASE,		   /* firmware */
-	    RAM_BASE + 0x200000,   /* kernel image */
-	    r[0].meta_base,	   /* metadata */
-	    r[0].base - PAGE_SIZE, /* last metadata page */
-	    r[1].base + r[1].size, /* DTB page */
+	    RAM_BASE,					 /* firmware */
+	    RAM_BASE + 0x200000,			 /* kernel image */
+	    r[0].meta_base,				 /* metadata */
+	    r[0].meta_base + r[0].meta_size - PAGE_SIZE, /* last metadata page */
+	    ALIGN_DOWN(std_reserved[2].base, PAGE_SIZE), /* DTB page */
 	    RAM_BASE + RAM_SIZE,
 	    UINT64_MAX & ~(PAGE_SIZE - 1),
 	};
@@ -702,7 +638,7 @@ static int run_page_tests(const char *allocator)
 	    cmocka_unit_test_setup(test_pages_bad_args, setup_std),
 	    cmocka_unit_test_setup(test_out_of_memory, setup_std),
 	    cmocka_unit_test_setup(test_fault_injection_pages, setup_std),
-	    FRAME_REF_TESTS};
+	    LAYOUT_TESTS FRAME_REF_TESTS};
 	return cmocka_run_group_tests_name(allocator, tests, NULL, NULL);
 }
 

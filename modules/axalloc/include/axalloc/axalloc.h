@@ -19,15 +19,20 @@
  * Initialises the global allocator over the RAM ranges `ram` minus the
  * ranges `reserved` (kernel image, DTB, firmware). Both lists may be
  * unsorted and overlapping; RAM is page-aligned inward, reserved ranges
- * outward. Each usable piece gives up its first pages to the metadata of
- * the page allocator (and, with CONFIG_MM_COW, to its frame reference
- * counts); the rest is managed. Pieces too small to hold their metadata plus
- * one page are skipped; when there are more than PGALLOC_MAX_RANGES pieces,
- * the largest are kept. Returns 0, -EINVAL for a negative count or a NULL
- * list with a positive count, or -ENOMEM when no usable memory is left.
- * Call before any other axalloc function; calling it again starts over with
- * a new, empty page allocator and heap, zero counters and fault injection
- * off (host tests do this between cases).
+ * outward. Each usable piece needs metadata for the page allocator (and,
+ * with CONFIG_MM_COW, for its frame reference counts), carved out of usable
+ * RAM where it breaks the fewest free naturally aligned huge blocks: from
+ * the head or the tail of the piece itself, whichever keeps more 1G-aligned
+ * 1 GiB blocks, then more 2M-aligned 2 MiB blocks; or, when both sides would
+ * break a 1 GiB block, from another piece with room to spare (for instance
+ * the one holding the kernel image, whose GiB is broken anyway). The rest is
+ * managed. The choice is deterministic (see src/memmap.c). Pieces too small
+ * to hold their own metadata plus one page are skipped; when there are more
+ * than PGALLOC_MAX_RANGES pieces, the largest are kept. Returns 0, -EINVAL
+ * for a negative count or a NULL list with a positive count, or -ENOMEM
+ * when no usable memory is left. Call before any other axalloc function;
+ * calling it again starts over with a new, empty page allocator and heap,
+ * zero counters and fault injection off (host tests do this between cases).
  */
 int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range *reserved,
 		 int nr_reserved);
@@ -67,18 +72,23 @@ void axalloc_stats(struct axalloc_stats *st);
 const char *axalloc_page_allocator_name(void);
 
 /*
- * One managed piece of RAM: its metadata occupies [meta_base, base) and the
- * page allocator manages [base, base + size).
+ * One managed piece of RAM: the page allocator manages [base, base + size)
+ * and the range's metadata occupies [meta_base, meta_base + meta_size)
+ * (whole pages). The metadata is out of band: it never overlaps any range's
+ * managed pages nor a reserved range, but it need not touch its own range:
+ * it may sit at the range's head (meta_base + meta_size == base), at its
+ * tail (meta_base == base + size), or inside another usable piece.
  */
 struct axalloc_range {
 	paddr_t meta_base;
+	uint64_t meta_size;
 	paddr_t base;
 	uint64_t size;
 };
 
 /*
- * Copies up to `max` managed ranges, sorted by address, into out[] and
- * returns how many ranges there are in total (which may exceed max).
+ * Copies up to `max` managed ranges, sorted by base, into out[] and returns
+ * how many ranges there are in total (which may exceed max).
  */
 int axalloc_get_ranges(struct axalloc_range *out, int max);
 

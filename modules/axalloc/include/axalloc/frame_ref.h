@@ -2,9 +2,9 @@
  * axalloc/frame_ref.h - per-frame reference counts for copy-on-write.
  *
  * Compiled when CONFIG_MM_COW is set. Every 4K frame the page allocator
- * manages has a 32-bit count, kept out of band in an array carved from the
- * start of its RAM range (one array per managed range, found by address). A
- * 2M or 1G page counts on its head frame only.
+ * manages has a 32-bit count, kept out of band in an array carved with its
+ * range's metadata (see axalloc_init; one array per managed range, found by
+ * address). A 2M or 1G page counts on its head frame only.
  *
  * Contract (who counts what):
  * - axalloc_init sets every count to 0; axalloc_alloc_pages leaves the count
