@@ -89,39 +89,51 @@ static void usage(struct usage *u)
 	u->blocks = st.heap_allocs - st.heap_frees;
 }
 
+/*
+ * find_free_area for `size` bytes (named size_name in the output) aligned
+ * to pgsize, from SPACE_BASE, into *va; prints the call and its answer.
+ * Returns its error.
+ */
+static int find_gap(uint64_t size, const char *size_name, uint64_t pgsize, vaddr_t *va)
+{
+	int err = aspace_find_free_area(&space, SPACE_BASE, size, SPACE_END, pgsize, va);
+
+	printf("    find_free_area(hint %#lx, %s, align %s) = %s, %#lx\n",
+	       (unsigned long)SPACE_BASE, size_name, demo_pgsize_name(pgsize), demo_err_name(err),
+	       (unsigned long)*va);
+	return err;
+}
+
+/* Maps a read-write Alloc area of pgsize pages at va and checks that it worked. */
+static void map_rw(vaddr_t va, uint64_t size, const char *size_name, bool populate, uint64_t pgsize)
+{
+	int err = aspace_map_alloc(&space, va, size, RW, populate, pgsize);
+
+	check(err == 0, "map_alloc(%#lx, %s, rw-, %s, %s) = %s", (unsigned long)va, size_name,
+	      populate ? "populate" : "lazy", demo_pgsize_name(pgsize), demo_err_name(err));
+}
+
 static void step_find_free_area(void)
 {
 	vaddr_t va = 0;
 	int err;
 
 	printf("\n1. find_free_area: the first gap at or after the hint that fits, aligned\n");
-	err = aspace_find_free_area(&space, SPACE_BASE, SMALL_SIZE, SPACE_END, PAGE_SIZE_4K, &va);
-	printf("    find_free_area(hint %#lx, 64 KiB, align 4K) = %s, %#lx\n",
-	       (unsigned long)SPACE_BASE, demo_err_name(err), (unsigned long)va);
+	err = find_gap(SMALL_SIZE, "64 KiB", PAGE_SIZE_4K, &va);
 	check(err == 0 && va == SPACE_BASE, "an empty space's first gap is its base");
 	lazy_va = va;
-	err = aspace_map_alloc(&space, lazy_va, SMALL_SIZE, RW, false, PAGE_SIZE_4K);
-	check(err == 0, "map_alloc(%#lx, 64 KiB, rw-, lazy, 4K) = %s", (unsigned long)lazy_va,
-	      demo_err_name(err));
+	map_rw(lazy_va, SMALL_SIZE, "64 KiB", false, PAGE_SIZE_4K);
 
-	err = aspace_find_free_area(&space, SPACE_BASE, SMALL_SIZE, SPACE_END, PAGE_SIZE_4K, &va);
-	printf("    find_free_area(hint %#lx, 64 KiB, align 4K) = %s, %#lx\n",
-	       (unsigned long)SPACE_BASE, demo_err_name(err), (unsigned long)va);
+	err = find_gap(SMALL_SIZE, "64 KiB", PAGE_SIZE_4K, &va);
 	check(err == 0 && va == lazy_va + SMALL_SIZE, "the next gap starts where that area ends");
 	pop_va = va;
-	err = aspace_map_alloc(&space, pop_va, SMALL_SIZE, RW, true, PAGE_SIZE_4K);
-	check(err == 0, "map_alloc(%#lx, 64 KiB, rw-, populate, 4K) = %s", (unsigned long)pop_va,
-	      demo_err_name(err));
+	map_rw(pop_va, SMALL_SIZE, "64 KiB", true, PAGE_SIZE_4K);
 
-	err = aspace_find_free_area(&space, SPACE_BASE, HUGE_SIZE, SPACE_END, PAGE_SIZE_2M, &va);
-	printf("    find_free_area(hint %#lx, 4 MiB, align 2M) = %s, %#lx\n",
-	       (unsigned long)SPACE_BASE, demo_err_name(err), (unsigned long)va);
+	err = find_gap(HUGE_SIZE, "4 MiB", PAGE_SIZE_2M, &va);
 	check(err == 0 && va == ALIGN_UP(pop_va + SMALL_SIZE, PAGE_SIZE_2M),
 	      "with 2M alignment the gap starts at the next 2M boundary");
 	huge_va = va;
-	err = aspace_map_alloc(&space, huge_va, HUGE_SIZE, RW, false, PAGE_SIZE_2M);
-	check(err == 0, "map_alloc(%#lx, 4 MiB, rw-, lazy, 2M) = %s", (unsigned long)huge_va,
-	      demo_err_name(err));
+	map_rw(huge_va, HUGE_SIZE, "4 MiB", false, PAGE_SIZE_2M);
 
 	err = aspace_find_free_area(&space, SPACE_END - SMALL_SIZE, SMALL_SIZE, SPACE_END,
 				    PAGE_SIZE_4K, &va);

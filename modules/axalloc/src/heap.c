@@ -505,14 +505,20 @@ void axalloc_heap_stats_locked(struct axalloc_stats *st)
 	st->heap_frees = heap.frees;
 }
 
-void *kmalloc(size_t size)
+/* alloc_locked under the allocator lock, counting a failure. */
+static void *alloc_counted(size_t size, size_t align)
 {
 	spin_lock(&axalloc_lock);
-	void *p = alloc_locked(size, HEAP_ALIGN);
+	void *p = alloc_locked(size, align);
 	if (!p)
 		axalloc_count_failure_locked();
 	spin_unlock(&axalloc_lock);
 	return p;
+}
+
+void *kmalloc(size_t size)
+{
+	return alloc_counted(size, HEAP_ALIGN);
 }
 
 void *kcalloc(size_t n, size_t size)
@@ -531,12 +537,7 @@ void *kmemalign(size_t align, size_t size)
 		return NULL;
 	if (align < HEAP_ALIGN)
 		align = HEAP_ALIGN;
-	spin_lock(&axalloc_lock);
-	void *p = alloc_locked(size, align);
-	if (!p)
-		axalloc_count_failure_locked();
-	spin_unlock(&axalloc_lock);
-	return p;
+	return alloc_counted(size, align);
 }
 
 void *krealloc(void *p, size_t size)

@@ -12,9 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "hal_host.h"
 #include <axalloc/axalloc.h>
 
@@ -32,29 +31,10 @@ static void *volatile sink;
 typedef void *(*alloc_fn)(size_t);
 typedef void (*free_fn)(void *);
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 /* ns per alloc+free pair of the hot loop. */
 static double run_hot(alloc_fn alloc, free_fn release, size_t size, long iters)
 {
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (long i = 0; i < iters; i++) {
 		char *p = alloc(size);
 		if (!p) {
@@ -65,14 +45,14 @@ static double run_hot(alloc_fn alloc, free_fn release, size_t size, long iters)
 		sink = p;
 		release(p);
 	}
-	return (now_ns() - t0) / (double)iters;
+	return (bench_now_ns() - t0) / (double)iters;
 }
 
 /* ns per alloc+free pair of `rounds` batches freed in the shuffled order `order`. */
 static double run_batch(alloc_fn alloc, free_fn release, size_t size, long rounds, const int *order)
 {
 	static void *p[BATCH];
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (long r = 0; r < rounds; r++) {
 		for (int i = 0; i < BATCH; i++) {
 			p[i] = alloc(size);
@@ -86,7 +66,7 @@ static double run_batch(alloc_fn alloc, free_fn release, size_t size, long round
 		for (int i = 0; i < BATCH; i++)
 			release(p[order[i]]);
 	}
-	return (now_ns() - t0) / (double)(rounds * BATCH);
+	return (bench_now_ns() - t0) / (double)(rounds * BATCH);
 }
 
 /* A fixed pseudo-random permutation of 0..BATCH-1. */
@@ -108,7 +88,7 @@ static void shuffle(int *order)
 
 int main(int argc, char **argv)
 {
-	int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	int quick = bench_quick(argc, argv);
 	long hot_iters = quick ? 20000 : 1000000;
 	long batch_rounds = quick ? 3 : 100;
 	static const struct mem_range ram = {RAM_BASE, RAM_SIZE};
@@ -130,8 +110,8 @@ int main(int argc, char **argv)
 			v[1][1][r] = run_batch(malloc, free, sizes[s], batch_rounds, order);
 		}
 		for (int k = 0; k < 2; k++) {
-			hot[k][s] = median(v[0][k], RUNS);
-			batch[k][s] = median(v[1][k], RUNS);
+			hot[k][s] = bench_median(v[0][k], RUNS);
+			batch[k][s] = bench_median(v[1][k], RUNS);
 		}
 	}
 

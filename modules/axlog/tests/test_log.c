@@ -14,16 +14,9 @@
 #include <axlog/log.h>
 
 #include "log_capture.h"
+#include "log_levels.h"
 
 _Static_assert(AXLOG_MAX_LEVEL == AXLOG_DEBUG, "cflags sets CONFIG_AXLOG_LEVEL=4");
-
-static int evaluations;
-
-/* An argument with a side effect, to see whether a message was evaluated. */
-static int count_evaluation(void)
-{
-	return ++evaluations;
-}
 
 static uint64_t fake_now_us;
 

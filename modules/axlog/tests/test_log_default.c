@@ -10,25 +10,15 @@
 #include <axlog/log.h>
 
 #include "log_capture.h"
+#include "log_levels.h"
 
 _Static_assert(AXLOG_MAX_LEVEL == AXLOG_INFO, "the default level is info");
-
-static int evaluations;
-
-static int count_evaluation(void)
-{
-	return ++evaluations;
-}
 
 static void test_default_level(void **state)
 {
 	(void)state;
 	capture_start();
-	log_error("e %d", count_evaluation());
-	log_warn("w %d", count_evaluation());
-	log_info("i %d", count_evaluation());
-	log_debug("d %d", count_evaluation());
-	log_trace("t %d", count_evaluation());
+	log_every_level();
 	assert_int_equal(evaluations, 3);
 	assert_string_equal(captured, "[ERROR] e 1\n[ WARN] w 2\n[ INFO] i 3\n");
 }

@@ -9,6 +9,7 @@
 #include <klib/bitops.h>
 
 #include "console_capture.h"
+#include "test_seed.h"
 
 #define NR_RANDOM 20000
 #define DEFAULT_SEED 1
@@ -121,8 +122,7 @@ static void test_every_bit(void **state)
 static void test_random(void **state)
 {
 	(void)state;
-	const char *env = getenv("TEST_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 0) : DEFAULT_SEED;
+	uint64_t seed = host_test_seed(DEFAULT_SEED);
 	uint64_t s = seed ? seed : DEFAULT_SEED;
 
 	print_message("seed %llu\n", (unsigned long long)seed);

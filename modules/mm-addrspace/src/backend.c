@@ -97,6 +97,18 @@ int aspace_map_linear_pages(struct aspace *as, const struct aspace_area *a)
 	return 0;
 }
 
+int aspace_map_frame(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t pgsize, unsigned flags)
+{
+	int err = pt_map(&as->pt, va, pa, pgsize, flags);
+
+	if (err) {
+		aspace_frame_put(pa, pgsize);
+		return err;
+	}
+	aspace_account_map(as, pgsize, 1, true);
+	return 0;
+}
+
 int aspace_map_alloc_page(struct aspace *as, const struct aspace_area *a, vaddr_t va)
 {
 	uint64_t pgsize = a->backend.pgsize;
@@ -107,13 +119,7 @@ int aspace_map_alloc_page(struct aspace *as, const struct aspace_area *a, vaddr_
 	err = aspace_frame_alloc(pgsize, true, &pa);
 	if (err)
 		return err;
-	err = pt_map(&as->pt, va, pa, pgsize, a->flags);
-	if (err) {
-		aspace_frame_put(pa, pgsize);
-		return err;
-	}
-	aspace_account_map(as, pgsize, 1, true);
-	return 0;
+	return aspace_map_frame(as, va, pa, pgsize, a->flags);
 }
 
 uint64_t aspace_drop_alloc_page(struct aspace *as, vaddr_t va)

@@ -43,13 +43,7 @@ static int copy_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va
 
 	if (err)
 		return err;
-	err = pt_map(&dst->pt, va, copy, pgsize, d->flags);
-	if (err) {
-		aspace_frame_put(copy, pgsize);
-		return err;
-	}
-	aspace_account_map(dst, pgsize, 1, true);
-	return 0;
+	return aspace_map_frame(dst, va, copy, pgsize, d->flags);
 }
 
 /* Gives dst the page of src at va (frame pa) in dst's area d. 0 or -ENOMEM. */

@@ -92,14 +92,8 @@ int aspace_cow_share_page(struct aspace *dst, const struct aspace_area *d, vaddr
 	assert(err == 0 || err == -ENOMEM); /* the frame is a managed one */
 	if (err)
 		return err; /* the count would overflow */
-	err = pt_map(&dst->pt, va, pa, pgsize, aspace_page_flags(d, pa));
-	if (err) {
-		/* The source still maps the frame: this cannot drop the count to 0. */
-		aspace_frame_put(pa, pgsize);
-		return err;
-	}
-	aspace_account_map(dst, pgsize, 1, true);
-	return 0;
+	/* On failure the source still maps the frame: the put cannot drop its count to 0. */
+	return aspace_map_frame(dst, va, pa, pgsize, aspace_page_flags(d, pa));
 }
 
 #endif /* CONFIG_MM_COW */

@@ -174,16 +174,22 @@ struct model {
 	char op_text[200];
 };
 
-#define MODEL_CHECK(m, cond)                                                                       \
+/*
+ * Unless cond holds, prints where, the checker's name `who`, the condition's
+ * text and the seed, number and text of run r's current operation (r has
+ * seed, op_no and op_text members), and aborts.
+ */
+#define SEEDED_CHECK(r, who, cond, text)                                                           \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			fprintf(stderr,                                                            \
-				"%s:%d: model check failed: %s\n  seed %#llx, op %lu: %s\n",       \
-				__FILE__, __LINE__, #cond, (unsigned long long)(m)->seed,          \
-				(m)->op_no, (m)->op_text);                                         \
+			fprintf(stderr, "%s:%d: %s check failed: %s\n  seed %#llx, op %lu: %s\n",  \
+				__FILE__, __LINE__, who, text, (unsigned long long)(r)->seed,      \
+				(r)->op_no, (r)->op_text);                                         \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
+
+#define MODEL_CHECK(m, cond) SEEDED_CHECK(m, "model", cond, #cond)
 
 /* Where generated Linear areas map va (the generator may shift it by 4K). */
 static inline paddr_t model_lin_pa(const struct model *m, vaddr_t va)

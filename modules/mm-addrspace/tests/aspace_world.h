@@ -52,16 +52,7 @@ struct world {
 	char op_text[160];
 };
 
-#define WORLD_CHECK(w, cond)                                                                       \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr,                                                            \
-				"%s:%d: world check failed: %s\n  seed %#llx, op %lu: %s\n",       \
-				__FILE__, __LINE__, #cond, (unsigned long long)(w)->seed,          \
-				(w)->op_no, (w)->op_text);                                         \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define WORLD_CHECK(w, cond) SEEDED_CHECK(w, "world", cond, #cond)
 
 /* True when aspace_clone shares frames in this build. */
 static inline bool world_clone_shares(void)

@@ -11,10 +11,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "aspace_test_env.h"
+#include "bench_util.h"
 
 #define REPS	     5
 #define QUICK_REPS   1
@@ -22,30 +21,9 @@
 #define QUICK_REGION (64UL << 20)
 #define VA_BASE	     0x40000000UL
 #define MIB	     (1UL << 20)
-#define NSEC_PER_SEC 1000000000.0
 
 static const uint64_t pgsizes[ASPACE_NR_PGSIZES] = {PAGE_SIZE_4K, PAGE_SIZE_2M, PAGE_SIZE_1G};
 static const char *const pgnames[ASPACE_NR_PGSIZES] = {"4K", "2M", "1G"};
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / NSEC_PER_SEC;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void check(int err, const char *what)
 {
@@ -70,7 +48,7 @@ static struct result map_unmap(uint64_t region, uint64_t pgsize, bool linear)
 	double t0, t1, t2;
 
 	check(aspace_create(&as, USER_VA_START, USER_VA_END - USER_VA_START), "create");
-	t0 = now();
+	t0 = bench_now_s();
 	if (linear)
 		check(aspace_map_linear(&as, VA_BASE, ENV_RAM_BASE + PAGE_SIZE_1G, region,
 					MAPF_READ | MAPF_WRITE, pgsize),
@@ -78,10 +56,10 @@ static struct result map_unmap(uint64_t region, uint64_t pgsize, bool linear)
 	else
 		check(aspace_map_alloc(&as, VA_BASE, region, MAPF_READ | MAPF_WRITE, true, pgsize),
 		      "map_alloc");
-	t1 = now();
+	t1 = bench_now_s();
 	aspace_stats(&as, &st);
 	check(aspace_unmap(&as, VA_BASE, region), "unmap");
-	t2 = now();
+	t2 = bench_now_s();
 	aspace_destroy(&as);
 	r.map_s = t1 - t0;
 	r.unmap_s = t2 - t1;
@@ -99,10 +77,10 @@ static double lazy_faults(uint64_t region, uint64_t pgsize, uint64_t *faults)
 	check(aspace_create(&as, USER_VA_START, USER_VA_END - USER_VA_START), "create");
 	check(aspace_map_alloc(&as, VA_BASE, region, MAPF_READ | MAPF_WRITE, false, pgsize),
 	      "map_alloc");
-	t0 = now();
+	t0 = bench_now_s();
 	for (vaddr_t va = VA_BASE; va < VA_BASE + region; va += pgsize)
 		check(aspace_handle_page_fault(&as, va, ACCESS_WRITE), "fault");
-	t1 = now();
+	t1 = bench_now_s();
 	aspace_stats(&as, &st);
 	*faults = st.faults;
 	aspace_destroy(&as);
@@ -115,15 +93,6 @@ static void populated_space(struct aspace *as, uint64_t region, uint64_t pgsize)
 	check(aspace_create(as, USER_VA_START, USER_VA_END - USER_VA_START), "create");
 	check(aspace_map_alloc(as, VA_BASE, region, MAPF_READ | MAPF_WRITE, true, pgsize),
 	      "map_alloc");
-}
-
-/* Pages the allocator has lent out (frames and tables; not the heap). */
-static uint64_t used_pages(void)
-{
-	struct axalloc_stats st;
-
-	axalloc_stats(&st);
-	return st.pages.used_pages - st.heap_pages;
 }
 
 struct clone_result {
@@ -141,13 +110,13 @@ static struct clone_result clone_once(struct aspace *parent, bool copy)
 	double t0, t1, t2;
 
 	check(aspace_create(&kid, USER_VA_START, USER_VA_END - USER_VA_START), "create");
-	before = used_pages();
-	t0 = now();
+	before = mem_snap().pages;
+	t0 = bench_now_s();
 	check(copy ? aspace_copy(&kid, parent) : aspace_clone(&kid, parent), "clone");
-	t1 = now();
-	r.new_pages = used_pages() - before;
+	t1 = bench_now_s();
+	r.new_pages = mem_snap().pages - before;
 	aspace_destroy(&kid);
-	t2 = now();
+	t2 = bench_now_s();
 	r.clone_s = t1 - t0;
 	r.destroy_s = t2 - t1;
 	return r;
@@ -182,12 +151,12 @@ static void bench_clone(bool quick, int reps)
 			copy_d[i] = copy.destroy_s;
 		}
 		aspace_destroy(&parent);
-		double c = median(cow_t, reps), e = median(copy_t, reps);
+		double c = bench_median(cow_t, reps), e = bench_median(copy_t, reps);
 		printf("| %s | %lu | %lu | %.3f | %.2f | %.0fx | %lu | %lu | %.3f | %.2f |\n",
 		       pgnames[k], (unsigned long)(region / MIB),
 		       (unsigned long)(region / pgsizes[k]), c * 1e3, e * 1e3, e / c,
 		       (unsigned long)cow.new_pages, (unsigned long)copy.new_pages,
-		       median(cow_d, reps) * 1e3, median(copy_d, reps) * 1e3);
+		       bench_median(cow_d, reps) * 1e3, bench_median(copy_d, reps) * 1e3);
 	}
 }
 
@@ -206,10 +175,10 @@ static void cow_faults(uint64_t region, uint64_t pgsize, double *copy_s, double 
 	populated_space(&parent, region, pgsize);
 	check(aspace_create(&kid, USER_VA_START, USER_VA_END - USER_VA_START), "create");
 	check(aspace_clone(&kid, &parent), "clone");
-	t0 = now();
+	t0 = bench_now_s();
 	for (vaddr_t va = VA_BASE; va < VA_BASE + region; va += pgsize)
 		check(aspace_handle_page_fault(&kid, va, ACCESS_WRITE), "fault");
-	t1 = now();
+	t1 = bench_now_s();
 	aspace_stats(&kid, &st);
 	if (st.cow_copies != region / pgsize) {
 		fprintf(stderr, "bench_aspace: %lu COW copies, expected %lu\n",
@@ -218,10 +187,10 @@ static void cow_faults(uint64_t region, uint64_t pgsize, double *copy_s, double 
 	}
 	*copy_s = t1 - t0;
 	aspace_destroy(&kid);
-	t0 = now();
+	t0 = bench_now_s();
 	for (vaddr_t va = VA_BASE; va < VA_BASE + region; va += pgsize)
 		check(aspace_handle_page_fault(&parent, va, ACCESS_WRITE), "fault");
-	t1 = now();
+	t1 = bench_now_s();
 	aspace_stats(&parent, &st);
 	if (st.cow_faults != region / pgsize || st.cow_copies != 0) {
 		fprintf(stderr, "bench_aspace: %lu COW faults and %lu copies, expected %lu and 0\n",
@@ -253,7 +222,7 @@ static void bench_cow_faults(bool quick, int reps)
 		cow_faults(region, pgsizes[k], &copy_t[0], &restore_t[0]);
 		for (int i = 0; i < reps; i++)
 			cow_faults(region, pgsizes[k], &copy_t[i], &restore_t[i]);
-		double c = median(copy_t, reps), r = median(restore_t, reps);
+		double c = bench_median(copy_t, reps), r = bench_median(restore_t, reps);
 		printf("| %s | %lu | %.2f | %.1f | %.3f |\n", pgnames[k], (unsigned long)faults,
 		       c / faults * 1e6, c * 1e6 / (region / MIB), r / faults * 1e6);
 	}
@@ -261,7 +230,7 @@ static void bench_cow_faults(bool quick, int reps)
 
 int main(int argc, char **argv)
 {
-	bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	bool quick = bench_quick(argc, argv);
 	int reps = quick ? QUICK_REPS : REPS;
 	double map_t[REPS], unmap_t[REPS];
 	double fault_ns[ASPACE_NR_PGSIZES] = {0};
@@ -287,7 +256,7 @@ int main(int argc, char **argv)
 			map_t[i] = r.map_s;
 			unmap_t[i] = r.unmap_s;
 		}
-		double m = median(map_t, reps), u = median(unmap_t, reps);
+		double m = bench_median(map_t, reps), u = bench_median(unmap_t, reps);
 		printf("| %s | %lu | %.2f | %.0f | %.2f | %.3f | %.0f | %lu |\n", pgnames[k],
 		       (unsigned long)pages, m * 1e3, pages / m, region / (double)PAGE_SIZE_1G / m,
 		       u * 1e3, pages / u, (unsigned long)r.pt_pages);
@@ -305,7 +274,7 @@ int main(int argc, char **argv)
 			map_t[i] = r.map_s;
 			unmap_t[i] = r.unmap_s;
 		}
-		double m = median(map_t, reps), u = median(unmap_t, reps);
+		double m = bench_median(map_t, reps), u = bench_median(unmap_t, reps);
 		printf("| %s | %lu | %.3f | %.0f | %.3f | %.0f |\n", pgnames[k],
 		       (unsigned long)pages, m * 1e3, pages / m, u * 1e3, pages / u);
 	}
@@ -325,7 +294,7 @@ int main(int argc, char **argv)
 				(unsigned long)faults, (unsigned long)(region / pgsizes[k]));
 			return 1;
 		}
-		double t = median(map_t, reps);
+		double t = bench_median(map_t, reps);
 		fault_ns[k] = t / faults * 1e9;
 		printf("| %s | %lu | %.2f | %.2f | %.1f |\n", pgnames[k], (unsigned long)faults,
 		       t * 1e3, fault_ns[k] / 1e3, t * 1e6 / (region / MIB));

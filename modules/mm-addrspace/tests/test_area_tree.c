@@ -16,6 +16,8 @@
 
 #include <mm-addrspace/area_tree.h>
 
+#include "test_seed.h"
+
 #define STRESS_SLOTS 512
 #define STRESS_OPS   20000
 #define STRESS_UNIT  0x1000UL
@@ -222,8 +224,7 @@ static void test_random_vs_array(void **state)
 	(void)state;
 	static struct area_node nodes[STRESS_SLOTS];
 	static bool linked[STRESS_SLOTS];
-	const char *env = getenv("TEST_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 0) : DEFAULT_SEED;
+	uint64_t seed = host_test_seed(DEFAULT_SEED);
 	struct area_tree t;
 
 	rng_state = seed;

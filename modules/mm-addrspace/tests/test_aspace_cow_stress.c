@@ -12,11 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include <cmocka.h>
 
 #include "aspace_world.h"
+#include "test_seed.h"
 
 #define DEFAULT_SEED 0x6711e5dee17dd91aULL
 #define ROUNDS	     3
@@ -24,10 +24,8 @@
 
 static void test_cow_stress(void **state)
 {
-	const char *env = getenv("TEST_SEED");
-
 	(void)state;
-	world_run(env ? strtoull(env, NULL, 0) : DEFAULT_SEED, ROUNDS, OPS);
+	world_run(host_test_seed(DEFAULT_SEED), ROUNDS, OPS);
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "aspace_model.h"
+#include "test_seed.h"
 
 #define DEFAULT_SEED	 0x6711e5dee17dd91aULL
 #define STRESS_ROUNDS	 4
@@ -28,8 +29,7 @@ static void test_stress(void **state)
 {
 	(void)state;
 	static struct model m;
-	const char *env = getenv("TEST_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 0) : DEFAULT_SEED;
+	uint64_t seed = host_test_seed(DEFAULT_SEED);
 
 	/* Each round starts over with a fresh allocator and space. */
 	for (int round = 0; round < STRESS_ROUNDS; round++) {

@@ -73,6 +73,15 @@ int pt_check_range(const struct page_table *pt, vaddr_t va, uint64_t size, bool 
 	return 0;
 }
 
+int pt_check_region(const struct page_table *pt, vaddr_t va, uint64_t size, struct pt_range *r)
+{
+	if (pt_check_range(pt, va, size, true, r))
+		return -EINVAL;
+	if (pt_cuts_huge(pt, r->start) || pt_cuts_huge(pt, r->end))
+		return -EBUSY;
+	return 0;
+}
+
 int pt_check_pa(paddr_t pa, uint64_t size)
 {
 	if (!IS_ALIGNED(pa, PAGE_SIZE_4K) || pa >= SV39_PA_LIMIT || size > SV39_PA_LIMIT - pa)

@@ -37,6 +37,12 @@ unsigned pt_pte_flags(pte_t pte);
 int pt_check_range(const struct page_table *pt, vaddr_t va, uint64_t size, bool modify,
 		   struct pt_range *r);
 
+/*
+ * pt_check_range (modifying) for a range whose ends must not cut a mapped
+ * huge page. 0, -EINVAL or -EBUSY.
+ */
+int pt_check_region(const struct page_table *pt, vaddr_t va, uint64_t size, struct pt_range *r);
+
 /* Checks that [pa, pa + size) is 4K-aligned and below 2^56. 0 or -EINVAL. */
 int pt_check_pa(paddr_t pa, uint64_t size);
 
@@ -53,6 +59,17 @@ static inline pte_t *pt_table_at(paddr_t pa)
 }
 
 /*
+ * Where the entry of span `size` that holds va39 stops covering [va39, end):
+ * the next multiple of size after va39, or end if that comes first. Range
+ * walks step through a table with it.
+ */
+static inline uint64_t pt_entry_end(uint64_t va39, uint64_t size, uint64_t end)
+{
+	uint64_t next = ALIGN_DOWN(va39, size) + size;
+	return next < end ? next : end;
+}
+
+/*
  * True if no entry of the table is valid. The scan starts at index `hint`
  * and moves outwards, so it stops early when a valid entry is near there
  * (e.g. next to an entry just cleared).
@@ -64,6 +81,12 @@ bool pt_table_empty(const pte_t *table, unsigned hint);
  * NULL when va39 is not mapped.
  */
 pte_t *pt_walk(const struct page_table *pt, uint64_t va39, int *level);
+
+/*
+ * Finds the leaf that starts at va39: stores its entry and page size. 0,
+ * -ENOENT (va39 not mapped) or -EBUSY (va39 inside a huge page).
+ */
+int pt_find_leaf(const struct page_table *pt, uint64_t va39, pte_t **entry, uint64_t *size);
 
 /* True if the boundary va39 falls strictly inside a mapped huge page. */
 bool pt_cuts_huge(const struct page_table *pt, uint64_t va39);

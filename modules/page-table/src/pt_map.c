@@ -28,9 +28,7 @@ static int map_range(struct pt_op *op, struct map_req *req, pte_t *table, int le
 {
 	uint64_t size = sv39_level_size(level);
 	for (uint64_t va = start, next; va < end; va = next) {
-		next = ALIGN_DOWN(va, size) + size;
-		if (next > end)
-			next = end;
+		next = pt_entry_end(va, size, end);
 		pte_t *e = &table[sv39_index(va, level)];
 		paddr_t pa = va + req->pa_offset;
 		bool leaf_fits =

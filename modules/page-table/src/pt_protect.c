@@ -9,9 +9,7 @@ static bool range_mapped(const pte_t *table, int level, uint64_t start, uint64_t
 {
 	uint64_t size = sv39_level_size(level);
 	for (uint64_t va = start, next; va < end; va = next) {
-		next = ALIGN_DOWN(va, size) + size;
-		if (next > end)
-			next = end;
+		next = pt_entry_end(va, size, end);
 		pte_t e = table[sv39_index(va, level)];
 		if (!sv39_pte_valid(e))
 			return false;
@@ -28,9 +26,7 @@ static void protect_range(struct pt_op *op, pte_t *table, int level, uint64_t st
 {
 	uint64_t size = sv39_level_size(level);
 	for (uint64_t va = start, next; va < end; va = next) {
-		next = ALIGN_DOWN(va, size) + size;
-		if (next > end)
-			next = end;
+		next = pt_entry_end(va, size, end);
 		pte_t *e = &table[sv39_index(va, level)];
 		assert(sv39_pte_valid(*e));
 		if (!sv39_pte_leaf(*e)) {
@@ -51,10 +47,11 @@ int pt_protect(struct page_table *pt, vaddr_t va, uint64_t size, unsigned flags)
 	struct pt_range r;
 	struct pt_op op;
 	pte_t bits;
-	if (pt_leaf_bits(flags, &bits) || pt_check_range(pt, va, size, true, &r))
+	if (pt_leaf_bits(flags, &bits))
 		return -EINVAL;
-	if (pt_cuts_huge(pt, r.start) || pt_cuts_huge(pt, r.end))
-		return -EBUSY;
+	int err = pt_check_region(pt, va, size, &r);
+	if (err)
+		return err;
 	pte_t *root = pt_table_at(pt->root);
 	if (!range_mapped(root, SV39_ROOT_LEVEL, r.start, r.end))
 		return -ENOENT;
@@ -68,16 +65,13 @@ int pt_remap(struct page_table *pt, vaddr_t va, paddr_t pa, unsigned flags)
 {
 	struct pt_range r;
 	struct pt_op op;
-	pte_t bits;
-	int level;
+	pte_t bits, *e;
+	uint64_t size;
 	if (pt_leaf_bits(flags, &bits) || pt_check_range(pt, va, PAGE_SIZE_4K, true, &r))
 		return -EINVAL;
-	pte_t *e = pt_walk(pt, r.start, &level);
-	if (!e)
-		return -ENOENT;
-	uint64_t size = sv39_level_size(level);
-	if (!IS_ALIGNED(r.start, size))
-		return -EBUSY;
+	int err = pt_find_leaf(pt, r.start, &e, &size);
+	if (err)
+		return err;
 	if (!IS_ALIGNED(pa, size) || pt_check_pa(pa, size))
 		return -EINVAL;
 	pte_t new = sv39_pte_leaf_make(pa, bits);

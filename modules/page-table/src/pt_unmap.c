@@ -8,9 +8,7 @@ void pt_unmap_range(struct pt_op *op, pte_t *table, int level, uint64_t start, u
 {
 	uint64_t size = sv39_level_size(level);
 	for (uint64_t va = start, next; va < end; va = next) {
-		next = ALIGN_DOWN(va, size) + size;
-		if (next > end)
-			next = end;
+		next = pt_entry_end(va, size, end);
 		pte_t *e = &table[sv39_index(va, level)];
 		if (!sv39_pte_valid(*e))
 			continue;
@@ -39,15 +37,13 @@ int pt_unmap(struct page_table *pt, vaddr_t va, paddr_t *pa, uint64_t *pgsize)
 {
 	struct pt_range r;
 	struct pt_op op;
-	int level;
+	pte_t *e;
+	uint64_t size;
 	if (pt_check_range(pt, va, PAGE_SIZE_4K, true, &r))
 		return -EINVAL;
-	pte_t *e = pt_walk(pt, r.start, &level);
-	if (!e)
-		return -ENOENT;
-	uint64_t size = sv39_level_size(level);
-	if (!IS_ALIGNED(r.start, size))
-		return -EBUSY;
+	int err = pt_find_leaf(pt, r.start, &e, &size);
+	if (err)
+		return err;
 	if (pa)
 		*pa = sv39_pte_pa(*e);
 	if (pgsize)
@@ -62,10 +58,9 @@ int pt_unmap_region(struct page_table *pt, vaddr_t va, uint64_t size)
 {
 	struct pt_range r;
 	struct pt_op op;
-	if (pt_check_range(pt, va, size, true, &r))
-		return -EINVAL;
-	if (pt_cuts_huge(pt, r.start) || pt_cuts_huge(pt, r.end))
-		return -EBUSY;
+	int err = pt_check_region(pt, va, size, &r);
+	if (err)
+		return err;
 	pt_op_begin(&op, pt);
 	pt_unmap_range(&op, pt_table_at(pt->root), SV39_ROOT_LEVEL, r.start, r.end);
 	pt_op_end(&op);

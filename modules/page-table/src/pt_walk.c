@@ -20,6 +20,19 @@ pte_t *pt_walk(const struct page_table *pt, uint64_t va39, int *level)
 	}
 }
 
+int pt_find_leaf(const struct page_table *pt, uint64_t va39, pte_t **entry, uint64_t *size)
+{
+	int level;
+	pte_t *e = pt_walk(pt, va39, &level);
+	if (!e)
+		return -ENOENT;
+	if (!IS_ALIGNED(va39, sv39_level_size(level)))
+		return -EBUSY;
+	*entry = e;
+	*size = sv39_level_size(level);
+	return 0;
+}
+
 bool pt_cuts_huge(const struct page_table *pt, uint64_t va39)
 {
 	int level;

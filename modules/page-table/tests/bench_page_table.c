@@ -10,9 +10,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "pt_test_env.h"
 
 #define REGION	   PAGE_SIZE_1G	   /* bytes mapped per round */
@@ -26,25 +25,6 @@ struct config {
 	uint64_t min_pages; /* pages mapped and unmapped per sample, at least */
 	int query_rounds;   /* NR_QUERIES lookups each */
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void check(int err, const char *what)
 {
@@ -93,19 +73,19 @@ static void bench_size(struct page_table *pt, uint64_t pgsize, const struct conf
 	for (int run = 0; run < cfg->runs; run++) {
 		double t_map = 0, t_unmap = 0, t_mloop = 0, t_uloop = 0;
 		for (uint64_t round = 0; round < rounds; round++) {
-			double t0 = now_s();
+			double t0 = bench_now_s();
 			check(pt_map_region(pt, VA_BASE, pa, region, flags, huge), "pt_map_region");
-			double t1 = now_s();
+			double t1 = bench_now_s();
 			check(pt_unmap_region(pt, VA_BASE, region), "pt_unmap_region");
-			double t2 = now_s();
+			double t2 = bench_now_s();
 			for (uint64_t p = 0; p < pages; p++)
 				check(pt_map(pt, VA_BASE + p * pgsize, pa + p * pgsize, pgsize,
 					     flags),
 				      "pt_map");
-			double t3 = now_s();
+			double t3 = bench_now_s();
 			for (uint64_t p = 0; p < pages; p++)
 				check(pt_unmap(pt, VA_BASE + p * pgsize, NULL, NULL), "pt_unmap");
-			double t4 = now_s();
+			double t4 = bench_now_s();
 			t_map += t1 - t0, t_unmap += t2 - t1, t_mloop += t3 - t2,
 			    t_uloop += t4 - t3;
 		}
@@ -116,25 +96,25 @@ static void bench_size(struct page_table *pt, uint64_t pgsize, const struct conf
 		check(pt_map_region(pt, VA_BASE, pa, region, flags, huge), "pt_map_region");
 		res->tables = pt->nr_table_pages;
 		volatile uint64_t sink = 0;
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		for (int rep = 0; rep < cfg->query_rounds; rep++)
 			for (int i = 0; i < NR_QUERIES; i++) {
 				paddr_t qpa = 0;
 				pt_query(pt, qva[i], &qpa, NULL, NULL);
 				sink += qpa;
 			}
-		double t1 = now_s();
+		double t1 = bench_now_s();
 		(void)sink;
 		q[run] = (t1 - t0) * 1e9 / ((double)NR_QUERIES * cfg->query_rounds);
 		check(pt_unmap_region(pt, VA_BASE, region), "pt_unmap_region");
 	}
 	res->pgsize = pgsize;
 	res->pages = pages;
-	res->map_region = median(mr, cfg->runs);
-	res->unmap_region = median(ur, cfg->runs);
-	res->map_loop = median(ml, cfg->runs);
-	res->unmap_loop = median(ul, cfg->runs);
-	res->query_ns = median(q, cfg->runs);
+	res->map_region = bench_median(mr, cfg->runs);
+	res->unmap_region = bench_median(ur, cfg->runs);
+	res->map_loop = bench_median(ml, cfg->runs);
+	res->unmap_loop = bench_median(ul, cfg->runs);
+	res->query_ns = bench_median(q, cfg->runs);
 }
 
 static const char *size_name(uint64_t pgsize)
@@ -144,7 +124,7 @@ static const char *size_name(uint64_t pgsize)
 
 int main(int argc, char **argv)
 {
-	bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	bool quick = bench_quick(argc, argv);
 	struct config cfg =
 	    quick ? (struct config){3, 1 << 14, 4} : (struct config){5, 1 << 20, 64};
 	static const uint64_t sizes[] = {PAGE_SIZE_4K, PAGE_SIZE_2M, PAGE_SIZE_1G};

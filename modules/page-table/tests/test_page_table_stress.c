@@ -15,21 +15,16 @@
 
 #define SH_FAIL() fail()
 #include "pt_shadow.h"
+#include "test_seed.h"
 
 #define DEFAULT_SEED 20240611ULL
 #define NR_OPS	     3000
 #define VERIFY_EVERY 16
 
-static uint64_t test_seed(void)
-{
-	const char *s = getenv("TEST_SEED");
-	return s ? strtoull(s, NULL, 0) : DEFAULT_SEED;
-}
-
 static void run_window(unsigned window)
 {
 	struct pt_shadow sh;
-	uint64_t seed = test_seed();
+	uint64_t seed = host_test_seed(DEFAULT_SEED);
 	assert_int_equal(sh_init(&sh, window, seed), 0);
 	struct sh_rng r = {.state = (seed ^ (0x9e3779b97f4a7c15ULL * (window + 1))) | 1};
 	struct sh_op op;
@@ -79,7 +74,7 @@ static void test_high_end(void **state)
 int main(void)
 {
 	printf("page-table stress: seed %llu (set TEST_SEED to change)\n",
-	       (unsigned long long)test_seed());
+	       (unsigned long long)host_test_seed(DEFAULT_SEED));
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_low_start),
 	    cmocka_unit_test(test_low_end),

@@ -69,6 +69,14 @@ unsigned aspace_page_flags(const struct aspace_area *a, paddr_t pa);
 void aspace_account_map(struct aspace *as, uint64_t pgsize, uint64_t n, bool alloc);
 
 /*
+ * Maps the Alloc page at va (pgsize, unmapped) to the frame pa with PTE
+ * flags and counts it, the page taking over a reference to pa that the
+ * caller holds. On failure drops that reference (aspace_frame_put) and
+ * changes nothing else. 0 or -ENOMEM (no page table).
+ */
+int aspace_map_frame(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t pgsize, unsigned flags);
+
+/*
  * Allocates an area node for [va, va + size) with flags and backend and
  * links it (the range must be valid and free). NULL: no memory.
  */
