@@ -1,6 +1,7 @@
 /*
- * buddy_alloc.c - allocation: buddy_alloc (split a block and return the
- * tail, or fall back to bd_search) and buddy_alloc_at (carve an exact range).
+ * buddy_alloc.c - allocation: buddy_alloc (choose the placement: a single
+ * page or a block split with its tail returned, first fit, or the slow
+ * path bd_search) and buddy_alloc_at (carve an exact range).
  */
 #include "buddy_internal.h"
 #include <errno.h>
@@ -41,14 +42,37 @@ void bd_carve(struct buddy_alloc *a, unsigned ri, uint64_t t0, uint64_t t1)
 void bd_settle_tail(struct buddy_alloc *a)
 {
 	struct buddy_deferred *d = &a->deferred;
+	bd_list_del(a, d->range, d->pfn, d->order);
 	bd_list_add_tail(a, d->range, d->pfn, d->n, d->order);
 	d->n = 0;
 }
 
 /*
- * Fast path: a block of the lowest order >= want that has one, from the
- * lowest zone of the lowest range that has one. Uses its first n pages and
- * defers the tail. False if there is no free block of order >= want.
+ * Uses the first n pages of the first block of zone z's list of `order` in
+ * range ri. A block with a tail stays listed as the deferred split; a block
+ * used whole leaves its list. Returns the block's pfn.
+ */
+static inline uint64_t bd_take(struct buddy_alloc *a, unsigned ri, unsigned z, unsigned order,
+			       uint64_t n)
+{
+	struct buddy_range *r = &a->range[ri];
+	uint64_t h = r->origin_pfn + bd_list_first(r, z, order);
+
+	bd_bits_fill(r->used, bd_idx(r, h), bd_idx(r, h) + n, true);
+	if (n < bd_pages(order))
+		a->deferred =
+		    (struct buddy_deferred){.pfn = h, .n = n, .range = ri, .order = order};
+	else
+		bd_list_del(a, ri, h, order);
+	a->free_pages -= n;
+	return h;
+}
+
+/*
+ * Block-aligned placement: a block of the lowest order >= want that has
+ * one, from the lowest zone of the lowest range that has one. Uses its
+ * first n pages and defers the tail. False if there is no free block of
+ * order >= want.
  */
 static bool bd_take_block(struct buddy_alloc *a, unsigned want, uint64_t n, uint64_t *pfn)
 {
@@ -57,16 +81,22 @@ static bool bd_take_block(struct buddy_alloc *a, unsigned want, uint64_t n, uint
 		return false;
 	unsigned o = want + (unsigned)__builtin_ctz(avail);
 	unsigned ri = (unsigned)__builtin_ctz(a->range_mask[o]);
-	struct buddy_range *r = &a->range[ri];
-	uint64_t h = r->origin_pfn + bd_list_first(r, bd_zone_lowest(r, o), o);
-
-	bd_list_del(a, ri, h, o);
-	bd_bits_fill(r->used, bd_idx(r, h), bd_idx(r, h) + n, true);
-	if (n < bd_pages(o))
-		a->deferred = (struct buddy_deferred){.pfn = h, .n = n, .range = ri, .order = o};
-	a->free_pages -= n;
-	*pfn = h;
+	*pfn = bd_take(a, ri, bd_zone_lowest(&a->range[ri], o), o, n);
 	return true;
+}
+
+/*
+ * One page: the smallest block listed in the lowest zone (of the lowest
+ * range) that lists any, in O(1). There is one: the caller saw a free page
+ * and ended the deferred split.
+ */
+static uint64_t bd_take_page(struct buddy_alloc *a)
+{
+	assert(a->range_any != 0);
+	unsigned ri = (unsigned)__builtin_ctz(a->range_any);
+	const struct buddy_range *r = &a->range[ri];
+	unsigned z = bd_zone_lowest(r, BD_ZONE_ANY);
+	return bd_take(a, ri, z, (unsigned)__builtin_ctz(r->zone_orders[z]), 1);
 }
 
 int buddy_alloc(struct buddy_alloc *a, uint64_t n, uint64_t align, paddr_t *out)
@@ -87,7 +117,21 @@ int buddy_alloc(struct buddy_alloc *a, uint64_t n, uint64_t align, paddr_t *out)
 	unsigned want = size_order > align_order ? size_order : align_order;
 	uint64_t pfn;
 
+	if (want == 0) {
+		*out = bd_take_page(a) << PAGE_SHIFT;
+		return 0;
+	}
 	if (want <= PGALLOC_MAX_ORDER) {
+		if (align_order < size_order) {
+			enum bd_fit fit = bd_first_fit(a, n, align_order, &pfn);
+			if (fit == BD_FIT_NONE)
+				return -ENOMEM;
+			if (fit == BD_FIT_PLACED) {
+				*out = pfn << PAGE_SHIFT;
+				return 0;
+			}
+			/* BD_FIT_GAVE_UP: place it as a block-aligned request */
+		}
 		if (bd_take_block(a, want, n, &pfn)) {
 			*out = pfn << PAGE_SHIFT;
 			return 0;

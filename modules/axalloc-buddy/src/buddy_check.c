@@ -48,36 +48,56 @@ static int bd_check_list(const struct buddy_range *r, unsigned ri, unsigned z, u
 }
 
 /*
- * Checks every zone's list of `order` in range ri and the zone bitmap (bit
- * set exactly for the non-empty lists, summary bit for the non-zero words)
+ * Checks the summary word of zone bitmap `set` (an order or BD_ZONE_ANY) of
+ * range ri: bit w set exactly for the non-zero words, no bits for zones or
+ * words past the last.
+ */
+static int bd_check_zone_set(const struct buddy_range *r, unsigned ri, unsigned set)
+{
+	const uint64_t *zb = bd_zone_bits(r, set);
+
+	for (unsigned w = 0; w < r->zone_words; w++) {
+		if (((zb[0] >> w) & 1) != (zb[1 + w] != 0))
+			BD_FAIL("range %u zone set %u: summary bit %u wrong", ri, set, w);
+		unsigned valid = r->nr_zones - w * BD_WORD_BITS;
+		if (valid < BD_WORD_BITS && zb[1 + w] >> valid != 0)
+			BD_FAIL("range %u zone set %u: bits for zones past the last", ri, set);
+	}
+	if (r->zone_words < BD_WORD_BITS && zb[0] >> r->zone_words != 0)
+		BD_FAIL("range %u zone set %u: summary bits past the last word", ri, set);
+	return 0;
+}
+
+/* True if zone z's bit is set in zone bitmap `set` of range r. */
+static bool bd_zone_marked(const struct buddy_range *r, unsigned set, unsigned z)
+{
+	return ((bd_zone_bits(r, set)[1 + z / BD_WORD_BITS] >> (z % BD_WORD_BITS)) & 1) != 0;
+}
+
+/*
+ * Checks every zone's list of `order` in range ri, the zone bitmap of the
+ * order and the zones' order masks (set exactly for the non-empty lists),
  * and the range's bit in range_mask. Counts the blocks.
  */
 static int bd_check_order(const struct buddy_alloc *a, unsigned ri, unsigned order,
 			  uint64_t *blocks)
 {
 	const struct buddy_range *r = &a->range[ri];
-	const uint64_t *zb = bd_zone_bits(r, order);
 
 	*blocks = 0;
 	for (unsigned z = 0; z < r->nr_zones; z++) {
 		uint64_t count;
 		if (bd_check_list(r, ri, z, order, &count) != 0)
 			return -1;
-		bool marked = ((zb[1 + z / BD_WORD_BITS] >> (z % BD_WORD_BITS)) & 1) != 0;
-		if (marked != (count != 0))
-			BD_FAIL("range %u zone %u list %u: zone bit %d, %lu blocks", ri, z, order,
-				marked, (unsigned long)count);
+		bool marked = bd_zone_marked(r, order, z);
+		bool in_mask = ((r->zone_orders[z] >> order) & 1) != 0;
+		if (marked != (count != 0) || in_mask != (count != 0))
+			BD_FAIL("range %u zone %u list %u: zone bit %d, mask bit %d, %lu blocks",
+				ri, z, order, marked, in_mask, (unsigned long)count);
 		*blocks += count;
 	}
-	for (unsigned w = 0; w < r->zone_words; w++) {
-		if (((zb[0] >> w) & 1) != (zb[1 + w] != 0))
-			BD_FAIL("range %u order %u: zone summary bit %u wrong", ri, order, w);
-		unsigned valid = r->nr_zones - w * BD_WORD_BITS;
-		if (valid < BD_WORD_BITS && zb[1 + w] >> valid != 0)
-			BD_FAIL("range %u order %u: bits for zones past the last", ri, order);
-	}
-	if (r->zone_words < BD_WORD_BITS && zb[0] >> r->zone_words != 0)
-		BD_FAIL("range %u order %u: summary bits past the last word", ri, order);
+	if (bd_check_zone_set(r, ri, order) != 0)
+		return -1;
 	bool listed = ((a->range_mask[order] >> ri) & 1) != 0;
 	if (listed != (*blocks != 0))
 		BD_FAIL("range %u order %u: range_mask bit %d, %lu blocks", ri, order, listed,
@@ -85,7 +105,34 @@ static int bd_check_order(const struct buddy_alloc *a, unsigned ri, unsigned ord
 	return 0;
 }
 
-/* Checks the deferred tail: a split block, its first n pages used, the rest free and unlisted. */
+/*
+ * Checks, after the orders (so the zones' order masks are right), the
+ * BD_ZONE_ANY bitmap of range ri (set exactly for the zones with a
+ * non-empty mask) and the range's bit in range_any.
+ */
+static int bd_check_any(const struct buddy_alloc *a, unsigned ri)
+{
+	const struct buddy_range *r = &a->range[ri];
+	bool any = false;
+
+	for (unsigned z = 0; z < r->nr_zones; z++) {
+		if (r->zone_orders[z] >> PGALLOC_NR_ORDERS != 0)
+			BD_FAIL("range %u zone %u: order mask %#x has bits above the largest order",
+				ri, z, r->zone_orders[z]);
+		if (bd_zone_marked(r, BD_ZONE_ANY, z) != (r->zone_orders[z] != 0))
+			BD_FAIL("range %u zone %u: any-order bit disagrees with mask %#x", ri, z,
+				r->zone_orders[z]);
+		any |= r->zone_orders[z] != 0;
+	}
+	if (bd_check_zone_set(r, ri, BD_ZONE_ANY) != 0)
+		return -1;
+	if (((a->range_any >> ri) & 1) != any)
+		BD_FAIL("range %u: range_any bit %u, lists a block: %d", ri,
+			(a->range_any >> ri) & 1, any);
+	return 0;
+}
+
+/* Checks the deferred split: a listed block, its first n pages used, the rest free. */
 static int bd_check_deferred(const struct buddy_alloc *a)
 {
 	const struct buddy_deferred *d = &a->deferred;
@@ -103,14 +150,17 @@ static int bd_check_deferred(const struct buddy_alloc *a)
 	    bd_bits_find(r->used, bd_idx(r, mid), bd_idx(r, end), true) != bd_idx(r, end))
 		BD_FAIL("deferred tail: block %#lx has the wrong pages used",
 			(unsigned long)d->pfn);
+	if (!bd_is_head(r, d->pfn, d->order))
+		BD_FAIL("deferred tail: block %#lx order %u is not listed", (unsigned long)d->pfn,
+			d->order);
 	return 0;
 }
 
 /*
  * Walks the frames of range ri in address order: every free frame must lie
  * in a free block met at its head, with all pages free and no free buddy,
- * or in the deferred tail. Counts the listed blocks, the free pages, and the
- * head codes in the range.
+ * or in the deferred tail (its listed split block counts as one block).
+ * Counts the listed blocks, the free pages, and the head codes in the range.
  */
 static int bd_check_cover(const struct buddy_alloc *a, unsigned ri, uint64_t *blocks,
 			  uint64_t *free_pages)
@@ -128,6 +178,7 @@ static int bd_check_cover(const struct buddy_alloc *a, unsigned ri, uint64_t *bl
 		if (p >= r->end_pfn)
 			break;
 		if (d->n != 0 && d->range == ri && p == d->pfn + d->n) {
+			++*blocks; /* the split block, listed */
 			*free_pages += bd_pages(d->order) - d->n;
 			p = d->pfn + bd_pages(d->order);
 			continue;
@@ -188,6 +239,8 @@ int buddy_check(const struct buddy_alloc *a)
 			per_order[o] += blocks;
 			listed += blocks;
 		}
+		if (bd_check_any(a, ri) != 0)
+			return -1;
 		if (bd_check_cover(a, ri, &walked, &range_free) != 0)
 			return -1;
 		if (walked != listed)
@@ -209,6 +262,8 @@ int buddy_check(const struct buddy_alloc *a)
 	}
 	if (a->order_mask >> PGALLOC_NR_ORDERS != 0)
 		BD_FAIL("order_mask %#x has bits above the largest order", a->order_mask);
+	if (a->range_any >> a->nr_ranges != 0)
+		BD_FAIL("range_any %#x names absent ranges", a->range_any);
 	if (total != a->total_pages || free_pages != a->free_pages || meta != a->meta_bytes)
 		BD_FAIL("counters total %lu free %lu meta %lu, found %lu %lu %lu",
 			(unsigned long)a->total_pages, (unsigned long)a->free_pages,

@@ -24,9 +24,9 @@ static void bd_merge_add(struct buddy_alloc *a, unsigned ri, uint64_t pfn, unsig
 }
 
 /*
- * Frees the allocation that deferred its tail, in the call right after it:
- * nothing else changed since the block was taken off its list, so the whole
- * block goes back on it as it was, with no tail to list or merge.
+ * Frees the allocation that deferred its split, in the call right after it:
+ * nothing else changed since, and the block is still on its list, so
+ * clearing the used bits makes it whole again.
  */
 static void bd_undo_split(struct buddy_alloc *a)
 {
@@ -35,7 +35,6 @@ static void bd_undo_split(struct buddy_alloc *a)
 
 	a->deferred.n = 0;
 	bd_bits_fill(r->used, bd_idx(r, d.pfn), bd_idx(r, d.pfn) + d.n, false);
-	bd_list_add(a, d.range, d.pfn, d.order);
 	a->free_pages += d.n;
 }
 

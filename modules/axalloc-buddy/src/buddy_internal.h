@@ -144,19 +144,25 @@ static inline int bd_head_order(const struct buddy_range *r, uint64_t pfn)
 
 /* ---- zones: per order, which zones of a range have a non-empty list ---- */
 
+/* The zone bitmap that marks the zones listing a block of any order. */
+#define BD_ZONE_ANY PGALLOC_NR_ORDERS
+
 /* The zone of range r that frame pfn lies in. */
 static inline unsigned bd_zone(const struct buddy_range *r, uint64_t pfn)
 {
 	return (unsigned)((pfn >> r->zone_shift) - r->zone_first);
 }
 
-/* Zone bitmap of `order`: word 0 sums up words 1..zone_words (bit w: word 1 + w non-zero). */
+/*
+ * Zone bitmap of `order` (or BD_ZONE_ANY): word 0 sums up words
+ * 1..zone_words (bit w: word 1 + w non-zero).
+ */
 static inline uint64_t *bd_zone_bits(const struct buddy_range *r, unsigned order)
 {
 	return &r->zone_bits[order * (r->zone_words + 1)];
 }
 
-/* Notes that zone z's list of `order` is no longer empty. */
+/* Notes that zone z's list of `order` (BD_ZONE_ANY: some list) is no longer empty. */
 static inline void bd_zone_mark(const struct buddy_range *r, unsigned order, unsigned z)
 {
 	uint64_t *zb = bd_zone_bits(r, order);
@@ -166,7 +172,7 @@ static inline void bd_zone_mark(const struct buddy_range *r, unsigned order, uns
 	zb[1 + w] |= (uint64_t)1 << (z % BD_WORD_BITS);
 }
 
-/* Notes that zone z's list of `order` is empty; true if every zone's is. */
+/* Notes that zone z's list of `order` (or every list) is empty; true if every zone's is. */
 static inline bool bd_zone_unmark(const struct buddy_range *r, unsigned order, unsigned z)
 {
 	uint64_t *zb = bd_zone_bits(r, order);
@@ -178,7 +184,7 @@ static inline bool bd_zone_unmark(const struct buddy_range *r, unsigned order, u
 	return zb[0] == 0;
 }
 
-/* The lowest zone whose list of `order` is non-empty (there is one). */
+/* The lowest zone whose list of `order` (BD_ZONE_ANY: any list) is non-empty (there is one). */
 static inline unsigned bd_zone_lowest(const struct buddy_range *r, unsigned order)
 {
 	const uint64_t *zb = bd_zone_bits(r, order);
@@ -238,6 +244,11 @@ static inline void bd_list_add(struct buddy_alloc *a, unsigned ri, uint64_t pfn,
 	a->nr_free[order]++;
 	if (first == s) { /* the list was empty */
 		bd_zone_mark(r, order, z);
+		if (r->zone_orders[z] == 0) { /* and so was the zone */
+			bd_zone_mark(r, BD_ZONE_ANY, z);
+			a->range_any |= 1u << ri;
+		}
+		r->zone_orders[z] |= 1u << order;
 		a->range_mask[order] |= 1u << ri;
 		a->order_mask |= 1u << order;
 	}
@@ -257,8 +268,13 @@ static inline void bd_list_del(struct buddy_alloc *a, unsigned ri, uint64_t pfn,
 	r->link[next >> 1].prev = prev;
 	r->head[idx >> 1] = BUDDY_NO_HEAD;
 	a->nr_free[order]--;
-	if (next == prev && bd_zone_unmark(r, order, bd_zone(r, pfn))) {
-		/* only the sentinel is left, and no other zone has such a block */
+	if (next != prev) /* more than the sentinel is left */
+		return;
+	unsigned z = bd_zone(r, pfn);
+	r->zone_orders[z] &= ~(1u << order);
+	if (r->zone_orders[z] == 0 && bd_zone_unmark(r, BD_ZONE_ANY, z))
+		a->range_any &= ~(1u << ri);
+	if (bd_zone_unmark(r, order, z)) { /* no other zone has such a block */
 		a->range_mask[order] &= ~(1u << ri);
 		if (a->range_mask[order] == 0)
 			a->order_mask &= ~(1u << order);
@@ -315,10 +331,10 @@ static inline void bd_list_add_tail(struct buddy_alloc *a, unsigned ri, uint64_t
 		bd_list_add(a, ri, pfn + off, (unsigned)__builtin_ctzll(off));
 }
 
-/* Lists the deferred tail (there is one). */
+/* Ends the deferred split (there is one): takes the block off its list, lists its tail. */
 void bd_settle_tail(struct buddy_alloc *a);
 
-/* Lists the deferred tail, if any (every call but its exact undo does this first). */
+/* Ends the deferred split, if any (every call but its exact undo does this first). */
 static inline void bd_settle(struct buddy_alloc *a)
 {
 	if (a->deferred.n != 0)
@@ -327,6 +343,20 @@ static inline void bd_settle(struct buddy_alloc *a)
 
 /* Allocates [t0, t1) of range ri, all free, out of the blocks that cover it. */
 void bd_carve(struct buddy_alloc *a, unsigned ri, uint64_t t0, uint64_t t1);
+
+/* Outcome of a first-fit search. */
+enum bd_fit {
+	BD_FIT_PLACED,	/* the run is carved and its pfn stored */
+	BD_FIT_NONE,	/* no aligned run of n free pages exists */
+	BD_FIT_GAVE_UP, /* BUDDY_FIT_BUDGET blocks looked at, no run found yet */
+};
+
+/*
+ * First-fit placement of n pages (2 <= n <= 2^PGALLOC_MAX_ORDER) aligned to
+ * 2^align_order pages: the lowest-address such run of free pages, carved
+ * out of the blocks covering it. Nothing changes unless it is placed.
+ */
+enum bd_fit bd_first_fit(struct buddy_alloc *a, uint64_t n, unsigned align_order, uint64_t *pfn);
 
 /*
  * Slow path of buddy_alloc, called when every list of order >= max(size

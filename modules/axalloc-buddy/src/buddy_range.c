@@ -7,7 +7,7 @@
 #include <string.h>
 
 _Static_assert(PGALLOC_MAX_RANGES <= 32, "range_mask holds one bit per range");
-_Static_assert(PGALLOC_NR_ORDERS <= 32, "order_mask holds one bit per order");
+_Static_assert(PGALLOC_NR_ORDERS <= 32, "order_mask and zone_orders hold one bit per order");
 _Static_assert(((PGALLOC_MAX_ORDER << 1) | 1) < BUDDY_NO_HEAD, "head codes fit a byte");
 
 #define BD_META_ALIGN 8
@@ -15,7 +15,7 @@ _Static_assert(((PGALLOC_MAX_ORDER << 1) | 1) < BUDDY_NO_HEAD, "head codes fit a
 /* Where the metadata arrays of one range lie in its meta buffer. */
 struct bd_layout {
 	uint64_t base_pfn, end_pfn, origin_pfn;
-	uint64_t link_off, used_off, zone_off, head_off;
+	uint64_t link_off, used_off, zone_off, orders_off, head_off;
 	uint64_t pairs;
 	unsigned zone_shift;
 	uint32_t nr_zones, zone_words;
@@ -52,7 +52,9 @@ static bool bd_layout(paddr_t base, uint64_t size, struct bd_layout *l)
 	l->link_off = 0;
 	l->used_off = l->link_off + (l->pairs + sentinels) * sizeof(struct buddy_link);
 	l->zone_off = l->used_off + words * sizeof(uint64_t);
-	l->head_off = l->zone_off + PGALLOC_NR_ORDERS * (l->zone_words + 1) * sizeof(uint64_t);
+	/* a zone bitmap per order and BD_ZONE_ANY */
+	l->orders_off = l->zone_off + (BD_ZONE_ANY + 1) * (l->zone_words + 1) * sizeof(uint64_t);
+	l->head_off = l->orders_off + l->nr_zones * sizeof(uint32_t);
 	l->bytes = ALIGN_UP(l->head_off + l->pairs, (uint64_t)BD_META_ALIGN);
 	return true;
 }
@@ -70,16 +72,21 @@ size_t buddy_meta_bytes(paddr_t base, uint64_t size)
 	return (size_t)l.bytes;
 }
 
-/* Makes room for a range at index pos, keeping range_mask bits with their ranges. */
+/* Range mask m with a zero bit opened at pos (the bits of ranges from pos on move up). */
+static uint32_t bd_mask_open(uint32_t m, unsigned pos)
+{
+	uint32_t low = (1u << pos) - 1;
+	return (m & low) | ((m & ~low) << 1);
+}
+
+/* Makes room for a range at index pos, keeping range mask bits with their ranges. */
 static void bd_open_slot(struct buddy_alloc *a, unsigned pos)
 {
 	memmove(&a->range[pos + 1], &a->range[pos],
 		(a->nr_ranges - pos) * sizeof(struct buddy_range));
-	uint32_t low = (1u << pos) - 1;
-	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++) {
-		uint32_t m = a->range_mask[o];
-		a->range_mask[o] = (m & low) | ((m & ~low) << 1);
-	}
+	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++)
+		a->range_mask[o] = bd_mask_open(a->range_mask[o], pos);
+	a->range_any = bd_mask_open(a->range_any, pos);
 	a->nr_ranges++;
 }
 
@@ -112,6 +119,7 @@ int buddy_add_memory(struct buddy_alloc *a, paddr_t base, uint64_t size, void *m
 	r->link = (struct buddy_link *)(void *)(m + l.link_off);
 	r->used = (uint64_t *)(void *)(m + l.used_off);
 	r->zone_bits = (uint64_t *)(void *)(m + l.zone_off);
+	r->zone_orders = (uint32_t *)(void *)(m + l.orders_off);
 	r->head = m + l.head_off;
 	r->meta_bytes = l.bytes;
 	r->zone_shift = l.zone_shift;
@@ -119,7 +127,7 @@ int buddy_add_memory(struct buddy_alloc *a, paddr_t base, uint64_t size, void *m
 	r->nr_zones = l.nr_zones;
 	r->zone_words = l.zone_words;
 	r->sentinel = (uint32_t)(2 * l.pairs);
-	memset(r->used, 0, l.head_off - l.used_off); /* used bits and zone bits */
+	memset(r->used, 0, l.head_off - l.used_off); /* used bits, zone bits and masks */
 	memset(r->head, BUDDY_NO_HEAD, l.pairs);
 	for (unsigned z = 0; z < l.nr_zones; z++) {
 		for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++) {
@@ -142,11 +150,20 @@ void buddy_stats(const struct buddy_alloc *a, struct pgalloc_stats *st)
 	st->total_pages = a->total_pages;
 	st->free_pages = a->free_pages;
 	st->used_pages = a->total_pages - a->free_pages;
-	/* The deferred tail holds one block at each set bit of its page count. */
-	uint64_t tail = a->deferred.n ? bd_pages(a->deferred.order) - a->deferred.n : 0;
-	uint64_t orders = a->order_mask | tail;
 	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++)
-		st->free_blocks[o] = a->nr_free[o] + ((tail >> o) & 1);
+		st->free_blocks[o] = a->nr_free[o];
+	uint64_t orders = a->order_mask;
+	const struct buddy_deferred *d = &a->deferred;
+	if (d->n != 0) {
+		/* The split block is listed but not free; its tail will be listed
+		 * as one block at each set bit of its page count. */
+		uint64_t tail = bd_pages(d->order) - d->n;
+		if (--st->free_blocks[d->order] == 0)
+			orders &= ~((uint64_t)1 << d->order);
+		for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++)
+			st->free_blocks[o] += (tail >> o) & 1;
+		orders |= tail;
+	}
 	st->largest_free_order = orders ? bd_log2_floor(orders) : 0;
 	st->meta_bytes = a->meta_bytes;
 }

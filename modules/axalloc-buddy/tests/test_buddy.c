@@ -197,8 +197,8 @@ static void test_meta_bytes(void **state)
 {
 	struct fixture *f = *state;
 	/* (131072 pairs + 512 zones * 19 list heads) * 8 + 4096 used words * 8
-	 * + 19 * (8 + 1) zone words * 8 + 131072 head bytes */
-	assert_int_equal(buddy_meta_bytes(BASE, PAGE_SIZE_1G), 1291608);
+	 * + (19 + 1) * (8 + 1) zone words * 8 + 512 zone masks * 4 + 131072 head bytes */
+	assert_int_equal(buddy_meta_bytes(BASE, PAGE_SIZE_1G), 1293728);
 	assert_int_equal(buddy_meta_bytes(BASE, 0), 0);
 	assert_int_equal(buddy_meta_bytes(BASE + 1, PG), 0);
 	assert_int_equal(buddy_meta_bytes(BASE, PG + 1), 0);
@@ -300,23 +300,32 @@ static void test_tail_return(void **state)
 	}
 }
 
-/* The tail of a split is listed lazily; the exact free right after undoes the split. */
+/*
+ * A block split for one page or a block-aligned request stays listed, its
+ * tail unlisted, until the next call; the exact free right after undoes the
+ * split. (Other requests are placed by first fit and never defer.)
+ */
 static void test_deferred_tail(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(add_range(f, BASE, PAGE_SIZE_2M), 0);
 	struct pgalloc_stats initial = stats_of(&f->a);
 	uint64_t split[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+	struct snapshot *before = snapshot_take(f);
 
-	/* alloc + exact free: back to one 2M block. */
+	/* alloc + exact free: back to one 2M block, no list touched. */
 	paddr_t p = alloc_ok(f, 1, PG);
 	assert_histogram(&f->a, split, 9);
+	assert_int_equal(f->a.nr_free[ORDER_2M], 1); /* still listed, not free */
+	assert_int_equal(f->a.nr_free[0], 0);
 	free_ok(f, p, 1);
 	struct pgalloc_stats st = stats_of(&f->a);
 	assert_stats_equal(&initial, &st);
+	before->a.deferred = f->a.deferred; /* its fields but n keep the last split */
+	snapshot_check(f, before);
 
 	/* Failed frees in between change nothing, and the undo still works. */
-	p = alloc_ok(f, 3, PG);
+	p = alloc_ok(f, 3, 4 * PG);
 	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p, 4));
 	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p + 3 * PG, 1));
 	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, p + 1, 3));
@@ -326,21 +335,21 @@ static void test_deferred_tail(void **state)
 	assert_stats_equal(&initial, &st);
 
 	/* Any other call lists the tail first. */
-	p = alloc_ok(f, 5, PG);
+	p = alloc_ok(f, 5, 8 * PG);
 	free_ok(f, p + PG, 1);
 	free_ok(f, p, 1);
 	free_ok(f, p + 2 * PG, 3);
 	st = stats_of(&f->a);
 	assert_stats_equal(&initial, &st);
 
-	p = alloc_ok(f, 5, PG);
+	p = alloc_ok(f, 5, 8 * PG);
 	assert_int_equal(buddy_alloc_at(&f->a, p + 5 * PG, 1), 0);
 	assert_int_equal(buddy_check(&f->a), 0);
 	free_ok(f, p, 6);
 	st = stats_of(&f->a);
 	assert_stats_equal(&initial, &st);
 
-	p = alloc_ok(f, 5, PG);
+	p = alloc_ok(f, 5, 8 * PG);
 	paddr_t q = alloc_ok(f, 1, PG);
 	assert_int_equal(q, p + 5 * PG);
 	free_ok(f, p, 5); /* not the last allocation: an ordinary free */
@@ -753,11 +762,17 @@ static void test_range_at_zero(void **state)
 	assert_stats_equal(&initial, &st);
 }
 
-/* Of the blocks of the smallest suitable order, the one in the lowest zone is taken. */
-static void test_lowest_address_first(void **state)
+/*
+ * One page comes from the lowest zone that lists any block (the smallest
+ * block of that zone), even when a higher zone has a smaller one; a
+ * block-aligned request takes a block of the smallest order that fits.
+ */
+static void test_single_page_lowest_zone(void **state)
 {
 	struct fixture *f = *state;
 	const uint64_t pages = 4 * PAGE_SIZE_2M / PG; /* four 2M zones */
+	const paddr_t zone1 = BASE + PAGE_SIZE_2M, zone2 = BASE + 2 * PAGE_SIZE_2M;
+	const paddr_t zone3 = BASE + 3 * PAGE_SIZE_2M;
 	assert_int_equal(add_range(f, BASE, pages * PG), 0);
 	assert_int_equal(f->a.range[0].nr_zones, 4);
 	assert_int_equal(buddy_alloc_at(&f->a, BASE, pages), 0);
@@ -767,11 +782,164 @@ static void test_lowest_address_first(void **state)
 		free_ok(f, BASE + zones[i] * PAGE_SIZE_2M + 5 * PG, 1);
 	for (unsigned z = 1; z <= 3; z++)
 		assert_int_equal(alloc_ok(f, 1, PG), BASE + z * PAGE_SIZE_2M + 5 * PG);
-	/* A larger block is split only when no smaller suitable one is left. */
-	free_ok(f, BASE + 3 * PAGE_SIZE_2M, 4);
-	free_ok(f, BASE + PAGE_SIZE_2M + 8 * PG, 2);
-	assert_int_equal(alloc_ok(f, 2, PG), BASE + PAGE_SIZE_2M + 8 * PG);
-	assert_int_equal(alloc_ok(f, 1, PG), BASE + 3 * PAGE_SIZE_2M);
+
+	free_ok(f, zone1 + 64 * PG, 4); /* order 2 */
+	free_ok(f, zone2 + 7 * PG, 1);	/* order 0, in a higher zone */
+	free_ok(f, zone1 + 9 * PG, 1);	/* order 0 */
+	assert_int_equal(alloc_ok(f, 1, PG), zone1 + 9 * PG);
+	assert_int_equal(alloc_ok(f, 1, PG), zone1 + 64 * PG);
+	assert_int_equal(alloc_ok(f, 1, PG), zone1 + 65 * PG); /* its tail: [65] and [66, 68) */
+
+	free_ok(f, zone3 + 16 * PG, 8);	 /* order 3 */
+	free_ok(f, zone2 + 32 * PG, 16); /* order 4, in a lower zone */
+	assert_int_equal(alloc_ok(f, 2, 2 * PG), zone1 + 66 * PG);
+	assert_int_equal(alloc_ok(f, 4, 4 * PG), zone3 + 16 * PG);
+	assert_int_equal(alloc_ok(f, 1, PG), zone2 + 7 * PG);
+	assert_int_equal(alloc_ok(f, 1, PG), zone2 + 32 * PG);
+}
+
+/*
+ * Requests with less alignment than their block order go to the lowest
+ * aligned run of n free pages, which may span blocks and zones, and take
+ * exactly n pages.
+ */
+static void test_first_fit(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(add_range(f, BASE, 2 * PAGE_SIZE_2M), 0); /* two zones */
+	struct pgalloc_stats initial = stats_of(&f->a);
+	assert_int_equal(buddy_alloc_at(&f->a, BASE, 1024), 0);
+
+	free_ok(f, BASE + 5 * PG, 3);	 /* [5] o0, [6, 8) o1 */
+	free_ok(f, BASE + 20 * PG, 10);	 /* [20, 24) o2, [24, 28) o2, [28, 30) o1 */
+	free_ok(f, BASE + 33 * PG, 3);	 /* [33] o0, [34, 36) o1 */
+	free_ok(f, BASE + 41 * PG, 4);	 /* [41] o0, [42, 44) o1, [44] o0 */
+	free_ok(f, BASE + 508 * PG, 32); /* [508, 512) o2 in zone 0; o4, o3, o2 in zone 1 */
+	struct pgalloc_stats st = stats_of(&f->a);
+	assert_int_equal(st.free_pages, 52);
+
+	assert_int_equal(alloc_ok(f, 3, PG), BASE + 5 * PG);
+	assert_int_equal(alloc_ok(f, 6, PG), BASE + 20 * PG);
+	/* A power of two with 4K alignment is placed by run too: 26 is not 4-aligned. */
+	assert_int_equal(alloc_ok(f, 4, PG), BASE + 26 * PG);
+	/* 3 pages aligned to 2: [34, 37) is not free, [42, 45) is. */
+	assert_int_equal(alloc_ok(f, 3, 2 * PG), BASE + 42 * PG);
+	/* Only zone 1 lists blocks of order >= 3, but the run starts in zone 0. */
+	assert_int_equal(alloc_ok(f, 30, PG), BASE + 508 * PG);
+	st = stats_of(&f->a);
+	assert_int_equal(st.free_pages, 52 - 3 - 6 - 4 - 3 - 30);
+	/* Left: [33, 36), [41], [538, 540). */
+	paddr_t pa;
+	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 4, PG, &pa));
+	assert_int_equal(alloc_ok(f, 3, PG), BASE + 33 * PG);
+	assert_int_equal(alloc_ok(f, 2, PG), BASE + 538 * PG);
+	assert_int_equal(alloc_ok(f, 1, PG), BASE + 41 * PG);
+
+	free_ok(f, BASE, 1024);
+	st = stats_of(&f->a);
+	assert_stats_equal(&initial, &st);
+}
+
+/*
+ * A first-fit search gives up after BUDDY_FIT_BUDGET blocks that hold no
+ * run and places the request as a block of its order instead.
+ */
+static void test_first_fit_budget(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t holes = BUDDY_FIT_BUDGET; /* 2-page holes, 128 per 2M zone */
+	const uint64_t fit = 4 * holes + 1;	 /* a 3-page run in the zone after them */
+	const uint64_t top = 4 * holes + 512;	 /* a free 2M block in the last zone */
+	const uint64_t pages = 4 * holes + 1024;
+	assert_int_equal(holes % 128, 0);
+	assert_int_equal(add_range(f, BASE, pages * PG), 0);
+	struct pgalloc_stats initial = stats_of(&f->a);
+	assert_int_equal(buddy_alloc_at(&f->a, BASE, pages), 0);
+	for (uint64_t i = 0; i < holes; i++)
+		assert_int_equal(buddy_free(&f->a, BASE + 4 * i * PG, 2), 0);
+	free_ok(f, BASE + fit * PG, 3);
+	free_ok(f, BASE + top * PG, 512);
+
+	/* Every 2-page hole is a candidate for 3 pages, and none holds them. */
+	paddr_t p = alloc_ok(f, 3, PG);
+	assert_int_equal(p, BASE + top * PG);
+	free_ok(f, p, 3);
+	/* One hole less: the search reaches the run. */
+	assert_int_equal(buddy_alloc_at(&f->a, BASE, 2), 0);
+	assert_int_equal(alloc_ok(f, 3, PG), BASE + fit * PG);
+
+	/* Free what is in use: the first hole again, between the holes, up to the top block. */
+	assert_int_equal(buddy_free(&f->a, BASE, 2), 0);
+	for (uint64_t i = 0; i < holes; i++)
+		assert_int_equal(buddy_free(&f->a, BASE + (4 * i + 2) * PG, 2), 0);
+	free_ok(f, BASE + 4 * holes * PG, top - 4 * holes);
+	struct pgalloc_stats st = stats_of(&f->a);
+	assert_stats_equal(&initial, &st);
+}
+
+/*
+ * The three fragmentation patterns of seed 000 (as tests/pgalloc-bench
+ * runs them): a 2 MiB pool, a fixed sequence of 4K-aligned requests
+ * (failures skipped), the successful ones at list index j with j % 3 == 0
+ * or j % 5 == 0 freed, then twelve 24-page requests. The counts are exact:
+ * first fit for everything but single pages fails 6, 5 and 2 of the twelve
+ * (the bitmap allocator's figures); the old smallest-block placement
+ * failed 9, 6 and 3.
+ */
+#define SEED_REQUESTS_MAX 150
+#define SEED_PROBES	  12
+#define SEED_PROBE_PAGES  24
+
+static uint64_t seed_request(unsigned pattern, unsigned i)
+{
+	switch (pattern) {
+	case 0: /* random small */
+		return 1 + (i * 7 + 13) % 8;
+	case 1: /* mixed size */
+		if (i % 7 <= 3)
+			return 1 + i % 4;
+		if (i % 7 <= 5)
+			return 8 + i % 16;
+		return 32 + i % 32;
+	default: /* power of 2 */
+		return 1ULL << (i % 7);
+	}
+}
+
+static void test_seed_patterns(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned requests[3] = {80, 150, 120};
+	static const unsigned want_ok[3] = {80, 48, 31};
+	static const uint64_t want_used[3] = {190, 233, 191};
+	static const unsigned want_failed[3] = {6, 5, 2};
+
+	for (unsigned p = 0; p < 3; p++) {
+		struct buddy_alloc *a = &f->a;
+		paddr_t addr[SEED_REQUESTS_MAX];
+		uint64_t size[SEED_REQUESTS_MAX];
+		unsigned ok = 0, failed = 0;
+		buddy_init(a);
+		assert_int_equal(add_range(f, BASE, PAGE_SIZE_2M), 0);
+		for (unsigned i = 0; i < requests[p]; i++) {
+			uint64_t n = seed_request(p, i);
+			if (buddy_alloc(a, n, PG, &addr[ok]) == 0)
+				size[ok++] = n;
+		}
+		assert_int_equal(ok, want_ok[p]);
+		for (unsigned j = 0; j < ok; j++)
+			if (j % 3 == 0 || j % 5 == 0)
+				free_ok(f, addr[j], size[j]);
+		assert_int_equal(stats_of(a).used_pages, want_used[p]);
+		for (unsigned i = 0; i < SEED_PROBES; i++) {
+			paddr_t pa;
+			failed += buddy_alloc(a, SEED_PROBE_PAGES, PG, &pa) != 0;
+		}
+		assert_int_equal(buddy_check(a), 0);
+		if (failed != want_failed[p])
+			fail_msg("pattern %u: %u of %u probes failed, want %u", p, failed,
+				 SEED_PROBES, want_failed[p]);
+	}
 }
 
 /* A range of 64 GiB with an odd first frame: 2049 zones of 32 MiB; the same rules hold. */
@@ -1074,7 +1242,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exhaustion_and_refill, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multiple_ranges, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_range_at_zero, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_lowest_address_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_single_page_lowest_zone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_first_fit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_first_fit_budget, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seed_patterns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_large_range, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_larger_than_1g, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_vs_shadow, setup, teardown),
