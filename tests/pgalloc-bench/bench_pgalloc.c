@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "../pgalloc/pgalloc_ops.h"
 #include "../pgalloc/pgalloc_rand.h"
 
@@ -78,25 +79,6 @@ static const struct sizes quick_sizes = {
 static const struct sizes *S;
 static uint64_t g_seed = DEFAULT_SEED;
 static volatile uint64_t sink; /* consumes results so no loop is optimised away */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void die(const char *what, const struct pgalloc_ops *ops, int rc)
 {
@@ -160,14 +142,14 @@ static double m_hot_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t
 	for (unsigned i = 0; i < 1000; i++)
 		must_free(&in, must_alloc(&in, 1, PAGE_SIZE_4K), 1);
 	for (unsigned b = 0; b < PAIR_BATCHES; b++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint64_t i = 0; i < per; i++) {
 			paddr_t pa;
 			ops->alloc(in.a, 1, PAGE_SIZE_4K, &pa);
 			ops->free(in.a, pa, 1);
 			sink += pa;
 		}
-		double t = (now_ns() - t0) / (double)per;
+		double t = (bench_now_ns() - t0) / (double)per;
 		if (b == 0 || t < best)
 			best = t;
 	}
@@ -200,7 +182,7 @@ static double m_random_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint6
 	uint64_t per = S->hot_pairs / PAIR_BATCHES;
 	double best = 0;
 	for (unsigned b = 0; b < PAIR_BATCHES; b++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint64_t i = 0; i < per; i++) {
 			paddr_t pa;
 			ops->alloc(in.a, 1, PAGE_SIZE_4K, &pa);
@@ -208,7 +190,7 @@ static double m_random_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint6
 			ops->free(in.a, victim[j], 1);
 			victim[j] = pa;
 		}
-		double t = (now_ns() - t0) / (double)per;
+		double t = (bench_now_ns() - t0) / (double)per;
 		if (b == 0 || t < best)
 			best = t;
 	}
@@ -267,10 +249,10 @@ static double m_aligned(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t 
 	paddr_t *pa = malloc(batch * sizeof(*pa));
 	double best = 0;
 	for (unsigned r = 0; r < S->aligned_reps * (n >= PAGES_PER_1G ? 8 : 1); r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint64_t i = 0; i < batch; i++)
 			pa[i] = must_alloc(&in, n, align);
-		double t = (now_ns() - t0) / (double)batch;
+		double t = (bench_now_ns() - t0) / (double)batch;
 		if (r == 0 || t < best)
 			best = t;
 		for (uint64_t i = 0; i < batch; i++)
@@ -290,15 +272,15 @@ static void m_fill_free(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t 
 	uint64_t rng = seed, pages = bytes >> PAGE_SHIFT;
 	pool_create(&in, ops, bytes);
 	paddr_t *pa = malloc(pages * sizeof(*pa));
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (uint64_t i = 0; i < pages; i++)
 		ops->alloc(in.a, 1, PAGE_SIZE_4K, &pa[i]);
-	*alloc_ns = (now_ns() - t0) / (double)pages;
+	*alloc_ns = (bench_now_ns() - t0) / (double)pages;
 	shuffle(pa, pages, &rng);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (uint64_t i = 0; i < pages; i++)
 		ops->free(in.a, pa[i], 1);
-	*free_ns = (now_ns() - t0) / (double)pages;
+	*free_ns = (bench_now_ns() - t0) / (double)pages;
 	struct pgalloc_stats st;
 	pgalloc_inst_stats(&in, &st);
 	if (st.used_pages != 0)
@@ -317,10 +299,10 @@ static double m_free_25k(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t
 	for (uint64_t i = 0; i < S->free_pages; i++)
 		pa[i] = must_alloc(&in, 1, PAGE_SIZE_4K);
 	shuffle(pa, S->free_pages, &rng);
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	for (uint64_t i = 0; i < S->free_pages; i++)
 		ops->free(in.a, pa[i], 1);
-	double t = (now_ns() - t0) / 1e6;
+	double t = (bench_now_ns() - t0) / 1e6;
 	free(pa);
 	pgalloc_inst_destroy(&in);
 	return t;
@@ -335,9 +317,9 @@ static double m_init(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t see
 	size_t mb = ops->meta_bytes(POOL_BASE, bytes);
 	void *meta = malloc(mb);
 	memset(meta, PGALLOC_META_JUNK, mb);
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	int rc = ops->add_memory(in.a, POOL_BASE, bytes, meta);
-	double t = (now_ns() - t0) / 1e6;
+	double t = (bench_now_ns() - t0) / 1e6;
 	if (rc)
 		die("add_memory", ops, rc);
 	free(meta);
@@ -353,7 +335,7 @@ static double med(measure_fn f, const struct pgalloc_ops *ops, uint64_t bytes)
 	double v[MAX_RUNS];
 	for (unsigned r = 0; r < S->runs; r++)
 		v[r] = f(ops, bytes, g_seed + r);
-	return median(v, S->runs);
+	return bench_median(v, (int)S->runs);
 }
 
 /* ---- measured figures kept for the targets table ---- */
@@ -489,8 +471,8 @@ static void section_fill_free(void)
 		for (unsigned k = 0; k < NR_ALLOC; k++) {
 			for (unsigned r = 0; r < S->runs; r++)
 				m_fill_free(pgalloc_all_ops[k], b, g_seed + r, &a[k][r], &f[k][r]);
-			am[k] = median(a[k], S->runs);
-			fm[k] = median(f[k], S->runs);
+			am[k] = bench_median(a[k], (int)S->runs);
+			fm[k] = bench_median(f[k], (int)S->runs);
 			R.free25k[p][k] = med(m_free_25k, pgalloc_all_ops[k], b);
 		}
 		pool_name(b, pn, sizeof(pn));
