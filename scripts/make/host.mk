@@ -34,14 +34,21 @@ HOST_TESTS :=
 HOST_FUZZERS :=
 HOST_BENCHES :=
 
-# $(call host-kind,dir,prefix,flags-var,kind,list-var) defines the programs of one kind.
+# $(call host-objs,dir,kind): the objects every program of a test directory links.
+host-objs = $(patsubst %.c,$(HOST_BUILD)/$(2)/$(1)/obj/%.o,$(call host-srcs,$(1)))
+
+# $(call host-kind,dir,prefix,flags-var,kind,list-var) defines the programs of
+# one kind: each source is compiled once per directory and kind (the flags
+# differ), then every program links its own object with the shared ones.
 define host-kind
+$(HOST_BUILD)/$(4)/$(1)/obj/%.o: %.c $$(HOST_HEADERS) $(wildcard $(1)/deps $(1)/cflags)
+	@mkdir -p $$(@D)
+	$$(Q)$(HOST_CC) $$($(3)) $(call host-extra,$(1)) -c -o $$@ $$<
 $(foreach p,$(basename $(notdir $(wildcard $(1)/$(2)_*.c))),
 $(5) += $(HOST_BUILD)/$(4)/$(1)/$(p)
-$(HOST_BUILD)/$(4)/$(1)/$(p): $(1)/$(p).c $(call host-srcs,$(1)) $(wildcard $(1)/*.h $(1)/deps $(1)/cflags) $$(HOST_HEADERS)
-	@mkdir -p $$(@D)
-	@echo "  HOSTCC  $$@"
-	$$(Q)$(HOST_CC) $$($(3)) $(call host-extra,$(1)) -o $$@ $(1)/$(p).c $(call host-srcs,$(1)) -lcmocka -lm
+$(HOST_BUILD)/$(4)/$(1)/$(p): $(HOST_BUILD)/$(4)/$(1)/obj/$(1)/$(p).o $(call host-objs,$(1),$(4))
+	@echo "  HOSTLD  $$@"
+	$$(Q)$(HOST_CC) $$($(3)) -o $$@ $$^ -lcmocka -lm
 )
 endef
 

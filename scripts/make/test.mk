@@ -5,6 +5,8 @@ RESULTS := $(BUILD)/results
 N ?= 20
 SEED ?= 1
 FUZZ_TIME ?= 60
+# Device trees of the QEMU virt machine, for axhal's FDT reader tests.
+DTBS := $(BUILD)/host/dtb/virt-128M-1.dtb $(BUILD)/host/dtb/virt-4G-4.dtb
 
 .PHONY: test test-host test-apps test-configs fuzz bench test-deps qemu-cmd
 test-deps:
@@ -44,8 +46,6 @@ fuzz: test-deps
 qemu-cmd:
 	@echo qemu-system-riscv64 $(QEMU_ARGS)
 
-# Device trees of the QEMU virt machine, for axhal's FDT reader tests.
-DTBS := $(BUILD)/host/dtb/virt-128M-1.dtb $(BUILD)/host/dtb/virt-4G-4.dtb
 $(BUILD)/host/dtb/virt-%.dtb:
 	@mkdir -p $(@D)
 	$(Q)qemu-system-riscv64 -machine virt,dumpdtb=$@ -m $(word 1,$(subst -, ,$*)) \
