@@ -5,7 +5,7 @@
  */
 #include <axruntime/init.h>
 #include <axhal/panic.h>
-#include <stdio.h>
+#include <axlog/log.h>
 
 #ifdef CONFIG_AXALLOC
 #include <axalloc/axalloc.h>
@@ -23,7 +23,7 @@ void axruntime_init_memory(const struct boot_info *bi)
 	if (err)
 		panic("axalloc_init failed: %d", err);
 	axalloc_stats(&st);
-	printf("  axalloc: %s page allocator, %lu free pages (%lu MiB), metadata %lu KiB\n",
+	log_info("axalloc: %s page allocator, %lu free pages (%lu MiB), metadata %lu KiB",
 	       axalloc_page_allocator_name(), (unsigned long)st.pages.free_pages,
 	       (unsigned long)(st.pages.free_pages >> 8), (unsigned long)(st.pages.meta_bytes >> 10));
 #endif

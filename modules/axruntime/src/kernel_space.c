@@ -5,7 +5,7 @@
 #include <axruntime/kernel_space.h>
 #include <axhal/panic.h>
 #include <axhal/platform.h>
-#include <stdio.h>
+#include <axlog/log.h>
 #ifdef CONFIG_MM_ADDRSPACE
 #include <mm-addrspace/aspace.h>
 #endif
@@ -64,6 +64,6 @@ void kernel_space_init(const struct boot_info *bi)
 #ifdef CONFIG_MM_ADDRSPACE
 	aspace_set_kernel_table(&kpt);
 #endif
-	printf("  kernel space: %lu page-table pages, text R-X, rodata R--, data RW-, RAM linear\n",
+	log_info("kernel space: %lu page-table pages, text R-X, rodata R--, data RW-, RAM linear",
 	       (unsigned long)kpt.nr_table_pages);
 }

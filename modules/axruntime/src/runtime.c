@@ -10,6 +10,7 @@
 #include <axhal/time.h>
 #include <axruntime/app.h>
 #include <axruntime/init.h>
+#include <axlog/log.h>
 #include <stdio.h>
 
 #define NS_PER_US 1000
@@ -36,8 +37,19 @@ static void banner(const struct boot_info *bi)
 	       (unsigned long)(ram >> 20));
 }
 
+#ifdef CONFIG_AXLOG
+/* Microseconds since the machine started: the log's timestamps. */
+static uint64_t uptime_us(void)
+{
+	return axhal_time_ns() / NS_PER_US;
+}
+#endif
+
 void axruntime_main(const struct boot_info *bi)
 {
+#ifdef CONFIG_AXLOG
+	axlog_set_clock(uptime_us);
+#endif
 	banner(bi);
 	axruntime_init_memory(bi);
 	uint64_t now = axhal_ticks();
