@@ -176,38 +176,36 @@ static inline bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t ali
 	return pgc_after(c);
 }
 
-/* alloc_at(addr, n). */
-static inline bool pgc_alloc_at(struct pgalloc_checker *c, paddr_t addr, uint64_t n)
+/* alloc_at(addr, n) (alloc = true) or free(addr, n), checked against the model. */
+static inline bool pgc_range_op(struct pgalloc_checker *c, paddr_t addr, uint64_t n, bool alloc)
 {
 	char what[96];
 	struct pgalloc_stats before;
-	snprintf(what, sizeof(what), "alloc_at(%#" PRIx64 ", n=%" PRIu64 ")", addr, n);
+	snprintf(what, sizeof(what), "%s(%#" PRIx64 ", n=%" PRIu64 ")", alloc ? "alloc_at" : "free",
+		 addr, n);
 	c->nr_ops++;
-	unsigned mask = pgm_alloc_at_expect(&c->model, addr, n);
+	unsigned mask = pgm_range_expect(&c->model, addr, n, alloc);
 	pgalloc_inst_stats(&c->inst, &before);
-	int rc = c->inst.ops->alloc_at(c->inst.a, addr, n);
+	int rc = alloc ? c->inst.ops->alloc_at(c->inst.a, addr, n) : c->inst.ops->free(c->inst.a, addr, n);
 	if (!pgc_result(c, what, rc, mask, &before))
 		return false;
-	if (rc == 0)
+	if (rc == 0 && alloc)
 		pgm_mark_used(&c->model, addr, n);
+	else if (rc == 0)
+		pgm_mark_free(&c->model, addr, n);
 	return pgc_after(c);
+}
+
+/* alloc_at(addr, n). */
+static inline bool pgc_alloc_at(struct pgalloc_checker *c, paddr_t addr, uint64_t n)
+{
+	return pgc_range_op(c, addr, n, true);
 }
 
 /* free(addr, n). */
 static inline bool pgc_free(struct pgalloc_checker *c, paddr_t addr, uint64_t n)
 {
-	char what[96];
-	struct pgalloc_stats before;
-	snprintf(what, sizeof(what), "free(%#" PRIx64 ", n=%" PRIu64 ")", addr, n);
-	c->nr_ops++;
-	unsigned mask = pgm_free_expect(&c->model, addr, n);
-	pgalloc_inst_stats(&c->inst, &before);
-	int rc = c->inst.ops->free(c->inst.a, addr, n);
-	if (!pgc_result(c, what, rc, mask, &before))
-		return false;
-	if (rc == 0)
-		pgm_mark_free(&c->model, addr, n);
-	return pgc_after(c);
+	return pgc_range_op(c, addr, n, false);
 }
 
 /* Frees every allocated extent, then runs the consistency checker. */

@@ -362,8 +362,13 @@ static inline const char *pgm_alloc_result_error(const struct pgalloc_model *m, 
 	return NULL;
 }
 
-/* Outcomes allowed for alloc_at(addr, n). */
-static inline unsigned pgm_alloc_at_expect(const struct pgalloc_model *m, paddr_t addr, uint64_t n)
+/*
+ * Outcomes allowed for alloc_at(addr, n) (alloc = true: every page must be
+ * free) and for free(addr, n) (alloc = false: every page must be allocated),
+ * both for a run inside one managed range.
+ */
+static inline unsigned pgm_range_expect(const struct pgalloc_model *m, paddr_t addr, uint64_t n,
+					bool alloc)
 {
 	if (!pgm_range_args_ok(addr, n))
 		return PGM_EINVAL;
@@ -371,21 +376,10 @@ static inline unsigned pgm_alloc_at_expect(const struct pgalloc_model *m, paddr_
 	if (ri < 0)
 		return PGM_EINVAL;
 	const struct pgm_range *r = &m->range[ri];
-	if (pgm_count_used(r, (addr - r->base) >> PAGE_SHIFT, n) != 0)
+	uint64_t used = pgm_count_used(r, (addr - r->base) >> PAGE_SHIFT, n);
+	if (alloc && used != 0)
 		return PGM_EEXIST;
-	return PGM_OK;
-}
-
-/* Outcomes allowed for free(addr, n): any run of allocated pages inside one range. */
-static inline unsigned pgm_free_expect(const struct pgalloc_model *m, paddr_t addr, uint64_t n)
-{
-	if (!pgm_range_args_ok(addr, n))
-		return PGM_EINVAL;
-	int ri = pgm_find_range(m, addr, n);
-	if (ri < 0)
-		return PGM_EINVAL;
-	const struct pgm_range *r = &m->range[ri];
-	if (pgm_count_used(r, (addr - r->base) >> PAGE_SHIFT, n) != n)
+	if (!alloc && used != n)
 		return PGM_ENOENT;
 	return PGM_OK;
 }
