@@ -5,7 +5,7 @@
 #include <axhal/cpu.h>
 #include <axhal/mem.h>
 
-extern axhal_fault_handler_t axhal_fault_handler;
+#include "fault.h"
 
 void *phys_to_virt(paddr_t pa)
 {

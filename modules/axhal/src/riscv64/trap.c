@@ -9,9 +9,10 @@
 #include <axhal/trap.h>
 #include <stdio.h>
 
+#include "fault.h"
+
 extern char axhal_trap_entry[];
 
-/* Set by axhal_activate_page_table (mem.c). */
 axhal_fault_handler_t axhal_fault_handler;
 
 static const char *const exception_names[] = {
