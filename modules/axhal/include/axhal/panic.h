@@ -8,7 +8,10 @@
 #define AXHAL_EXIT_PANIC 250
 #define AXHAL_EXIT_TRAP 251
 
-/* Prints "panic at file:line: message" and exits with AXHAL_EXIT_PANIC. */
+/*
+ * Prints "panic at file:line: message", a backtrace from its caller and
+ * "kernel panic (exit status 250)", then exits with AXHAL_EXIT_PANIC.
+ */
 __attribute__((noreturn, format(printf, 3, 4))) void axhal_panic(const char *file, int line,
 								 const char *fmt, ...);
 #define panic(...) axhal_panic(__FILE__, __LINE__, __VA_ARGS__)

@@ -60,12 +60,14 @@ _start:
 5:	mv	a0, s0
 	mv	a1, s1
 	mv	a2, s2
+	li	s0, 0			/* fp 0: the outermost frame, backtraces stop here */
 	call	axhal_boot_main
 6:	wfi
 	j	6b
 
 	.section .bss.stack, "aw", @nobits
 	.balign 16
+	.globl	boot_stack
 boot_stack:
 	.space	BOOT_STACK_SIZE
 	.globl	boot_stack_top

@@ -1,6 +1,7 @@
 /*
  * panic.c - panic(), the assert() failure hook and the exit path.
  */
+#include <axhal/backtrace.h>
 #include <axhal/panic.h>
 #include <axhal/platform.h>
 #include <stdarg.h>
@@ -20,6 +21,8 @@ void axhal_panic(const char *file, int line, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+	axhal_backtrace(0, (uint64_t)__builtin_frame_address(0));
+	printf("kernel panic (exit status %d)\n", AXHAL_EXIT_PANIC);
 	axhal_exit(AXHAL_EXIT_PANIC);
 }
 

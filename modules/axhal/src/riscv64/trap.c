@@ -1,8 +1,9 @@
 /*
  * trap.c - trap decoding: page faults on low-half addresses go to the
  * registered handler (the active address space); anything else is fatal
- * and prints a report (cause name, sepc, stval, registers).
+ * and prints a report (cause name, sepc, stval, registers, backtrace).
  */
+#include <axhal/backtrace.h>
 #include <axhal/cpu.h>
 #include <axhal/mem.h>
 #include <axhal/panic.h>
@@ -42,6 +43,9 @@ static const char *const reg_names[32] = {
 	"a1",	"a2", "a3", "a4", "a5",	 "a6",	"a7",  "s2",  "s3", "s4", "s5",
 	"s6",	"s7", "s8", "s9", "s10", "s11", "t3",  "t4",  "t5", "t6",
 };
+
+/* s0, the frame pointer. */
+#define REG_FP 8
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -90,6 +94,8 @@ static __attribute__((noreturn)) void report(const struct trap_frame *tf, int er
 	for (int i = 1; i < 32; i++)
 		printf("  %-4s %016lx%s", reg_names[i], (unsigned long)tf->x[i], i % 4 == 3 ? "\n" : "");
 	printf("\n");
+	axhal_backtrace(tf->sepc, tf->x[REG_FP]);
+	printf("unhandled trap (exit status %d)\n", AXHAL_EXIT_TRAP);
 	axhal_exit(AXHAL_EXIT_TRAP);
 }
 
