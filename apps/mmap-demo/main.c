@@ -99,7 +99,7 @@ static int find_gap(uint64_t size, const char *size_name, uint64_t pgsize, vaddr
 	int err = aspace_find_free_area(&space, SPACE_BASE, size, SPACE_END, pgsize, va);
 
 	printf("    find_free_area(hint %#lx, %s, align %s) = %s, %#lx\n",
-	       (unsigned long)SPACE_BASE, size_name, demo_pgsize_name(pgsize), demo_err_name(err),
+	       (unsigned long)SPACE_BASE, size_name, demo_pgsize_name(pgsize), err_name(err),
 	       (unsigned long)*va);
 	return err;
 }
@@ -110,7 +110,7 @@ static void map_rw(vaddr_t va, uint64_t size, const char *size_name, bool popula
 	int err = aspace_map_alloc(&space, va, size, RW, populate, pgsize);
 
 	check(err == 0, "map_alloc(%#lx, %s, rw-, %s, %s) = %s", (unsigned long)va, size_name,
-	      populate ? "populate" : "lazy", demo_pgsize_name(pgsize), demo_err_name(err));
+	      populate ? "populate" : "lazy", demo_pgsize_name(pgsize), err_name(err));
 }
 
 static void step_find_free_area(void)
@@ -138,17 +138,17 @@ static void step_find_free_area(void)
 	err = aspace_find_free_area(&space, SPACE_END - SMALL_SIZE, SMALL_SIZE, SPACE_END,
 				    PAGE_SIZE_4K, &va);
 	check(err == 0 && va == SPACE_END - SMALL_SIZE,
-	      "hint 64 KiB below the end: 64 KiB fits exactly (%s, %#lx)", demo_err_name(err),
+	      "hint 64 KiB below the end: 64 KiB fits exactly (%s, %#lx)", err_name(err),
 	      (unsigned long)va);
 	err = aspace_find_free_area(&space, SPACE_END - SMALL_SIZE, 2 * SMALL_SIZE, SPACE_END,
 				    PAGE_SIZE_4K, &va);
 	check(err == -ENOMEM, "from the same hint 128 KiB does not: end-of-range check (%s)",
-	      demo_err_name(err));
+	      err_name(err));
 	err = aspace_find_free_area(&space, SPACE_BASE, SPACE_SIZE, SPACE_END, PAGE_SIZE_4K, &va);
 	check(err == -ENOMEM, "a gap as large as the whole space no longer exists (%s)",
-	      demo_err_name(err));
+	      err_name(err));
 	err = aspace_find_free_area(&space, SPACE_BASE, SMALL_SIZE, SPACE_END, BAD_ALIGN, &va);
-	check(err == -EINVAL, "align 12K is not a power of two (%s)", demo_err_name(err));
+	check(err == -EINVAL, "align 12K is not a power of two (%s)", err_name(err));
 	demo_show_areas(&space);
 }
 
@@ -176,7 +176,7 @@ static void step_lazy_vs_populate(void)
 	demo_show_query(&space, lazy_va);
 	err = aspace_query(&space, page(lazy_va, TOUCHED_PAGES), NULL, NULL, NULL);
 	check(err == -ENOENT, "page %d of the lazy area is still not mapped (%s)", TOUCHED_PAGES,
-	      demo_err_name(err));
+	      err_name(err));
 	before = faults();
 	*(volatile uint64_t *)(huge_va + HUGE_TOUCH_OFFSET) = 1;
 	check(faults() == before + 1, "one write into the 2M lazy area: one fault");
@@ -201,7 +201,7 @@ static void step_unmap(void)
 	aspace_stats(&space, &st0);
 	err = aspace_unmap(&space, page(pop_va, HOLE_FIRST), HOLE_PAGES * PAGE_SIZE_4K);
 	printf("    unmap(%#lx, %d pages) = %s\n", (unsigned long)page(pop_va, HOLE_FIRST),
-	       HOLE_PAGES, demo_err_name(err));
+	       HOLE_PAGES, err_name(err));
 	demo_show_areas(&space);
 	aspace_stats(&space, &st1);
 	check(err == 0 && demo_nr_areas(&space) == n0 + 1, "the populated area is now two areas");
@@ -218,15 +218,15 @@ static void step_unmap(void)
 
 	n0 = demo_nr_areas(&space);
 	err = aspace_unmap(&space, huge_va + PAGE_SIZE_4K, PAGE_SIZE_4K);
-	check(err == -EINVAL, "unmap of one 4K page inside a 2M page: %s", demo_err_name(err));
+	check(err == -EINVAL, "unmap of one 4K page inside a 2M page: %s", err_name(err));
 	err = aspace_unmap(&space, huge_va, PAGE_SIZE_2M / 2);
-	check(err == -EINVAL, "unmap of the first half of a 2M page: %s", demo_err_name(err));
+	check(err == -EINVAL, "unmap of the first half of a 2M page: %s", err_name(err));
 	check(demo_nr_areas(&space) == n0, "the area list is unchanged");
 	err = aspace_unmap(&space, huge_va + PAGE_SIZE_2M, PAGE_SIZE_2M);
 	huge = aspace_find_area(&space, huge_va);
 	check(err == 0 && huge && huge->node.end == huge_va + PAGE_SIZE_2M,
 	      "unmap of the second 2M page shrinks the 2M area to one page (%s)",
-	      demo_err_name(err));
+	      err_name(err));
 	demo_show_areas(&space);
 }
 
@@ -239,7 +239,7 @@ static void step_protect(void)
 	printf("\n4. protect: making %d pages read-only splits their area in three\n", RO_PAGES);
 	err = aspace_protect(&space, ro, RO_PAGES * PAGE_SIZE_4K, MAPF_READ);
 	printf("    protect(%#lx, %d pages, r--) = %s\n", (unsigned long)ro, RO_PAGES,
-	       demo_err_name(err));
+	       err_name(err));
 	demo_show_areas(&space);
 	check(err == 0 && demo_nr_areas(&space) == n0 + 2, "two more areas");
 	demo_show_query(&space, ro);
@@ -249,7 +249,7 @@ static void step_protect(void)
 	n0 = demo_nr_areas(&space);
 	err = aspace_protect(&space, pop_va, SMALL_SIZE, MAPF_READ);
 	check(err == -ENOENT && demo_nr_areas(&space) == n0,
-	      "protect across the hole: %s, nothing changed", demo_err_name(err));
+	      "protect across the hole: %s, nothing changed", err_name(err));
 }
 
 static void step_forbidden(void)
@@ -260,17 +260,17 @@ static void step_forbidden(void)
 
 	printf("\n5. forbidden accesses are reported as -EFAULT, without a crash\n");
 	err = aspace_write(&space, ro, &word, sizeof(word));
-	check(err == -EFAULT, "aspace_write to the read-only page: %s", demo_err_name(err));
+	check(err == -EFAULT, "aspace_write to the read-only page: %s", err_name(err));
 	err = aspace_handle_page_fault(&space, ro, ACCESS_WRITE);
-	check(err == -EFAULT, "a write fault on the read-only page: %s", demo_err_name(err));
+	check(err == -EFAULT, "a write fault on the read-only page: %s", err_name(err));
 	err = aspace_handle_page_fault(&space, page(pop_va, HOLE_FIRST), ACCESS_READ);
-	check(err == -EFAULT, "a read fault in the hole (no area): %s", demo_err_name(err));
+	check(err == -EFAULT, "a read fault in the hole (no area): %s", err_name(err));
 	err = aspace_handle_page_fault(&space, page(lazy_va, TOUCHED_PAGES), ACCESS_EXEC);
-	check(err == -EFAULT, "an execute fault on the rw- lazy area: %s", demo_err_name(err));
+	check(err == -EFAULT, "an execute fault on the rw- lazy area: %s", err_name(err));
 	err = aspace_read(&space, ro, &word, sizeof(word));
 	check(err == 0 && word == PATTERN(RO_FIRST),
 	      "reading the read-only page is allowed and finds its contents (%s)",
-	      demo_err_name(err));
+	      err_name(err));
 	check(faults() == before, "no fault was counted, no page mapped");
 }
 
@@ -304,12 +304,12 @@ static void step_forbidden_store(void)
 
 	printf("\n7. a real store to a read-only page\n");
 	err = aspace_create(&space, SPACE_BASE, SPACE_SIZE);
-	check(err == 0, "aspace_create: %s", demo_err_name(err));
+	check(err == 0, "aspace_create: %s", err_name(err));
 	if (err)
 		return;
 	err = aspace_map_alloc(&space, va, PAGE_SIZE_4K, MAPF_READ, true, PAGE_SIZE_4K);
 	check(err == 0, "map_alloc(%#lx, 4 KiB, r--, populate) = %s", (unsigned long)va,
-	      demo_err_name(err));
+	      err_name(err));
 	if (err)
 		return;
 	aspace_activate(&space);
@@ -341,7 +341,7 @@ int main(void)
 	       axalloc_page_allocator_name(), (unsigned long)base.used,
 	       (unsigned long)base.heap_pages);
 	err = aspace_create(&space, SPACE_BASE, SPACE_SIZE);
-	printf("aspace_create(%#lx, 1 GiB) = %s\n", (unsigned long)SPACE_BASE, demo_err_name(err));
+	printf("aspace_create(%#lx, 1 GiB) = %s\n", (unsigned long)SPACE_BASE, err_name(err));
 	if (err)
 		return 1;
 	/* Each step builds on the previous ones: after a failed check, skip to destroy. */

@@ -4,6 +4,7 @@
 #ifndef APPS_MMAP_DEMO_MMAP_DEMO_H
 #define APPS_MMAP_DEMO_MMAP_DEMO_H
 
+#include <klib/errname.h>
 #include <mm-addrspace/aspace.h>
 
 /* Prints every area of `as`: range, size, permissions, backend, page size. */
@@ -21,8 +22,6 @@ const char *demo_perm(unsigned flags, char buf[4]);
 /* "4K", "2M" or "1G". */
 const char *demo_pgsize_name(uint64_t pgsize);
 
-/* Name of a negative errno the address-space API returns ("-EFAULT"), or "0". */
-const char *demo_err_name(int err);
 
 /* Area count of `as`. */
 int demo_nr_areas(const struct aspace *as);

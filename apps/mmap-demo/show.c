@@ -22,28 +22,6 @@ const char *demo_pgsize_name(uint64_t pgsize)
 	return pgsize == PAGE_SIZE_1G ? "1G" : pgsize == PAGE_SIZE_2M ? "2M" : "4K";
 }
 
-const char *demo_err_name(int err)
-{
-	switch (err) {
-	case 0:
-		return "0";
-	case -EINVAL:
-		return "-EINVAL";
-	case -ENOMEM:
-		return "-ENOMEM";
-	case -EEXIST:
-		return "-EEXIST";
-	case -ENOENT:
-		return "-ENOENT";
-	case -EFAULT:
-		return "-EFAULT";
-	case -EBUSY:
-		return "-EBUSY";
-	default:
-		return "another error";
-	}
-}
-
 int demo_nr_areas(const struct aspace *as)
 {
 	int n = 0;
@@ -94,7 +72,7 @@ void demo_show_query(const struct aspace *as, vaddr_t va)
 	int err = aspace_query(as, va, &pa, &flags, &pgsize);
 
 	if (err)
-		printf("    query %#lx: %s (not mapped)\n", (unsigned long)va, demo_err_name(err));
+		printf("    query %#lx: %s (not mapped)\n", (unsigned long)va, err_name(err));
 	else
 		printf("    query %#lx: pa %#lx, %s, %s page\n", (unsigned long)va,
 		       (unsigned long)pa, demo_perm(flags, perm), demo_pgsize_name(pgsize));

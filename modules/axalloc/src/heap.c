@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "axalloc_priv.h"
+#include <axlog/log.h>
 #include <klib/bitops.h>
 
 #define HEAP_ALIGN_SHIFT 4
@@ -289,6 +290,9 @@ static void release_chunk(struct heap_chunk *c)
 	c->magic = 0;
 	heap.chunk_pages -= npages;
 	axalloc_pages_free_locked(virt_to_phys(c), npages);
+	log_debug("heap: shrank by %lu pages at %#lx, %lu pages left in chunks",
+		  (unsigned long)npages, (unsigned long)virt_to_phys(c),
+		  (unsigned long)heap.chunk_pages);
 }
 
 /*
@@ -344,6 +348,8 @@ static bool grow_locked(void)
 	sentinel->size = 0;
 	heap.spare_chunks++;
 	free_list_insert(b);
+	log_debug("heap: grew by %lu pages at %#lx, %lu pages in chunks",
+		  (unsigned long)CHUNK_PAGES, (unsigned long)pa, (unsigned long)heap.chunk_pages);
 	return true;
 }
 
@@ -424,6 +430,8 @@ static void *large_alloc_locked(size_t size, size_t align)
 	heap.large_pages += npages;
 	heap.used_bytes += npages * PAGE_SIZE - off;
 	heap.allocs++;
+	log_trace("heap: %zu bytes get %lu pages of their own at %#lx", size, (unsigned long)npages,
+		  (unsigned long)pa);
 	return run + off;
 }
 

@@ -25,6 +25,12 @@ static void map(paddr_t pa, uint64_t size, unsigned flags, const char *what)
 	if (err)
 		panic("kernel space: mapping %s [%#lx, +%#lx) failed: %d", what, (unsigned long)pa,
 		      (unsigned long)size, err);
+	log_debug(
+	    "kernel space: %-8s [%#lx, %#lx) -> pa %#lx, %c%c%c%s, %lu page-table pages so far",
+	    what, (unsigned long)phys_to_virt(pa), (unsigned long)phys_to_virt(pa) + size,
+	    (unsigned long)pa, flags & MAPF_READ ? 'R' : '-', flags & MAPF_WRITE ? 'W' : '-',
+	    flags & MAPF_EXEC ? 'X' : '-', flags & MAPF_DEVICE ? " device" : "",
+	    (unsigned long)kpt.nr_table_pages);
 }
 
 /* Maps the linear-map part [start, end) of RAM, skipping the kernel image. */

@@ -12,8 +12,14 @@
 #include <axruntime/init.h>
 #include <axlog/log.h>
 #include <stdio.h>
+#ifdef CONFIG_AXALLOC
+#include <axalloc/axalloc.h>
+#endif
 
 #define NS_PER_US 1000
+#define US_PER_MS 1000
+/* The allocator's init time is printed in ms with two decimals. */
+#define US_PER_CENTI_MS 10
 
 static void banner(const struct boot_info *bi)
 {
@@ -37,6 +43,21 @@ static void banner(const struct boot_info *bi)
 	       (unsigned long)(ram >> 20));
 }
 
+#ifdef CONFIG_AXALLOC
+/* The banner's page allocator line: which one, its free pages, how long its init took. */
+static void banner_allocator(uint64_t init_ticks)
+{
+	struct axalloc_stats st;
+	uint64_t us = axhal_ticks_to_ns(init_ticks) / NS_PER_US;
+
+	axalloc_stats(&st);
+	printf("  page allocator: %s, %lu free pages (%lu MiB), init %lu.%02lu ms\n",
+	       axalloc_page_allocator_name(), (unsigned long)st.pages.free_pages,
+	       (unsigned long)(st.pages.free_pages * PAGE_SIZE >> 20),
+	       (unsigned long)(us / US_PER_MS), (unsigned long)(us % US_PER_MS / US_PER_CENTI_MS));
+}
+#endif
+
 #ifdef CONFIG_AXLOG
 /* Microseconds since the machine started: the log's timestamps. */
 static uint64_t uptime_us(void)
@@ -51,12 +72,16 @@ void axruntime_main(const struct boot_info *bi)
 	axlog_set_clock(uptime_us);
 #endif
 	banner(bi);
-	axruntime_init_memory(bi);
+	uint64_t alloc_ticks = axruntime_init_memory(bi);
+#ifdef CONFIG_AXALLOC
+	banner_allocator(alloc_ticks);
+#else
+	(void)alloc_ticks;
+#endif
 	uint64_t now = axhal_ticks();
 	printf("  boot-to-main: %lu us\n\n",
 	       (unsigned long)(axhal_ticks_to_ns(now - bi->boot_ticks) / NS_PER_US));
 	int ret = main();
-	if (ret != 0)
-		printf("\napp '%s' returned %d\n", CONFIG_APP, ret);
+	printf("\napp '%s' returned %d\n", CONFIG_APP, ret);
 	axhal_exit(ret);
 }

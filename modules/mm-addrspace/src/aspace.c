@@ -44,7 +44,8 @@ void aspace_set_kernel_table(struct page_table *kpt)
 	kernel_table = kpt;
 }
 
-int aspace_create(struct aspace *as, vaddr_t base, uint64_t size)
+/* aspace_create without its log message. */
+static int create(struct aspace *as, vaddr_t base, uint64_t size)
 {
 	int err;
 
@@ -67,6 +68,20 @@ int aspace_create(struct aspace *as, vaddr_t base, uint64_t size)
 	return 0;
 }
 
+int aspace_create(struct aspace *as, vaddr_t base, uint64_t size)
+{
+	int err = create(as, base, size);
+
+	if (err)
+		log_debug("aspace %p: create(%#lx, %#lx) = %s", (void *)as, (unsigned long)base,
+			  (unsigned long)size, err_name(err));
+	else
+		log_debug("aspace %p: created [%#lx, %#lx), root page table at %#lx", (void *)as,
+			  (unsigned long)as->base, (unsigned long)as->end,
+			  (unsigned long)as->pt.root);
+	return err;
+}
+
 void aspace_unmap_all(struct aspace *as)
 {
 	struct area_node *n;
@@ -81,6 +96,11 @@ void aspace_unmap_all(struct aspace *as)
 
 void aspace_destroy(struct aspace *as)
 {
+	log_debug("aspace %p: destroying [%#lx, %#lx): %lu areas, %lu frames (4K), %lu page-table "
+		  "pages%s",
+		  (void *)as, (unsigned long)as->base, (unsigned long)as->end,
+		  (unsigned long)as->areas.count, (unsigned long)as->alloc_pages_4k,
+		  (unsigned long)as->pt.nr_table_pages, current_space == as ? " (active)" : "");
 	if (current_space == as) {
 		current_space = NULL;
 		if (kernel_table)
@@ -93,6 +113,7 @@ void aspace_destroy(struct aspace *as)
 
 void aspace_activate(struct aspace *as)
 {
+	log_debug("aspace %p: activated (satp %#lx)", (void *)as, (unsigned long)pt_satp(&as->pt));
 	current_space = as;
 	axhal_activate_page_table(pt_satp(&as->pt), aspace_fault_handler);
 }
@@ -104,8 +125,11 @@ struct aspace *aspace_current(void)
 
 int aspace_fault_handler(vaddr_t va, unsigned access)
 {
-	if (!current_space)
+	if (!current_space) {
+		log_trace("fault %#lx %s: no active address space: -EFAULT", (unsigned long)va,
+			  aspace_access_name(access));
 		return -EFAULT;
+	}
 	return aspace_handle_page_fault(current_space, va, access);
 }
 
@@ -118,7 +142,8 @@ static bool align_up_checked(uint64_t x, uint64_t align, uint64_t *out)
 	return true;
 }
 
-int aspace_find_free_area(const struct aspace *as, vaddr_t hint, uint64_t size, vaddr_t limit,
+/* aspace_find_free_area without its log message. */
+static int find_free_area(const struct aspace *as, vaddr_t hint, uint64_t size, vaddr_t limit,
 			  uint64_t align, vaddr_t *out)
 {
 	vaddr_t lo = hint > as->base ? hint : as->base;
@@ -148,6 +173,25 @@ int aspace_find_free_area(const struct aspace *as, vaddr_t hint, uint64_t size, 
 		return -ENOMEM;
 	*out = cand;
 	return 0;
+}
+
+int aspace_find_free_area(const struct aspace *as, vaddr_t hint, uint64_t size, vaddr_t limit,
+			  uint64_t align, vaddr_t *out)
+{
+	int err = find_free_area(as, hint, size, limit, align, out);
+
+	if (err)
+		log_trace(
+		    "aspace %p: find_free_area(hint %#lx, size %#lx, limit %#lx, align %#lx) = %s",
+		    (const void *)as, (unsigned long)hint, (unsigned long)size,
+		    (unsigned long)limit, (unsigned long)align, err_name(err));
+	else
+		log_trace(
+		    "aspace %p: find_free_area(hint %#lx, size %#lx, limit %#lx, align %#lx) = "
+		    "0, %#lx",
+		    (const void *)as, (unsigned long)hint, (unsigned long)size,
+		    (unsigned long)limit, (unsigned long)align, (unsigned long)*out);
+	return err;
 }
 
 int aspace_query(const struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *flags,

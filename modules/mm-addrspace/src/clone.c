@@ -79,8 +79,8 @@ static int clone_alloc_pages(struct aspace *dst, const struct aspace *src,
 	return 0;
 }
 
-/* Re-creates src's areas and pages in dst. On error dst is emptied again. */
-static int clone_space(struct aspace *dst, const struct aspace *src, enum clone_mode mode)
+/* clone_space without its log message. */
+static int clone_areas(struct aspace *dst, const struct aspace *src, enum clone_mode mode)
 {
 	int err = clone_check(dst, src);
 
@@ -111,6 +111,25 @@ static int clone_space(struct aspace *dst, const struct aspace *src, enum clone_
 	return 0;
 fail:
 	aspace_unmap_all(dst);
+	return err;
+}
+
+/* Re-creates src's areas and pages in dst. On error dst is emptied again. */
+static int clone_space(struct aspace *dst, const struct aspace *src, enum clone_mode mode)
+{
+	int err = clone_areas(dst, src, mode);
+
+	if (err)
+		log_debug("aspace %p: %s of aspace %p = %s", (void *)dst,
+			  mode == CLONE_SHARE ? "clone" : "copy", (const void *)src,
+			  err_name(err));
+	else
+		log_debug("aspace %p: %s of aspace %p: %lu areas, %lu frames (4K) %s, %lu "
+			  "page-table pages",
+			  (void *)dst, mode == CLONE_SHARE ? "clone" : "copy", (const void *)src,
+			  (unsigned long)dst->areas.count, (unsigned long)dst->alloc_pages_4k,
+			  mode == CLONE_SHARE ? "shared copy-on-write" : "copied",
+			  (unsigned long)dst->pt.nr_table_pages);
 	return err;
 }
 

@@ -54,7 +54,8 @@ void aspace_remove_area(struct aspace *as, struct aspace_area *a)
 	kfree(a);
 }
 
-int aspace_map_linear(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, unsigned flags,
+/* aspace_map_linear without its log message. */
+static int map_linear(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, unsigned flags,
 		      uint64_t pgsize)
 {
 	struct aspace_backend backend = {.kind = ASPACE_BACKEND_LINEAR, .pgsize = pgsize};
@@ -76,7 +77,19 @@ int aspace_map_linear(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, 
 	return err;
 }
 
-int aspace_map_alloc(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags, bool populate,
+int aspace_map_linear(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, unsigned flags,
+		      uint64_t pgsize)
+{
+	int err = map_linear(as, va, pa, size, flags, pgsize);
+
+	log_trace("aspace %p: map_linear(%#lx, pa %#lx, %#lx, " ASPACE_FLAGS_FMT ", %s) = %s",
+		  (void *)as, (unsigned long)va, (unsigned long)pa, (unsigned long)size,
+		  ASPACE_FLAGS_ARGS(flags), aspace_pgsize_name(pgsize), err_name(err));
+	return err;
+}
+
+/* aspace_map_alloc without its log message. */
+static int map_alloc(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags, bool populate,
 		     uint64_t pgsize)
 {
 	struct aspace_backend backend = {.kind = ASPACE_BACKEND_ALLOC, .pgsize = pgsize};
@@ -95,6 +108,17 @@ int aspace_map_alloc(struct aspace *as, vaddr_t va, uint64_t size, unsigned flag
 		if (err)
 			aspace_remove_area(as, a);
 	}
+	return err;
+}
+
+int aspace_map_alloc(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags, bool populate,
+		     uint64_t pgsize)
+{
+	int err = map_alloc(as, va, size, flags, populate, pgsize);
+
+	log_trace("aspace %p: map_alloc(%#lx, %#lx, " ASPACE_FLAGS_FMT ", %s, %s) = %s", (void *)as,
+		  (unsigned long)va, (unsigned long)size, ASPACE_FLAGS_ARGS(flags),
+		  populate ? "populate" : "lazy", aspace_pgsize_name(pgsize), err_name(err));
 	return err;
 }
 
@@ -135,7 +159,8 @@ static struct aspace_area *split_area(struct aspace *as, struct aspace_area *a, 
 	return spare;
 }
 
-int aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
+/* aspace_unmap without its log message. */
+static int unmap(struct aspace *as, vaddr_t va, uint64_t size)
 {
 	struct aspace_area *spare = NULL;
 	struct area_node *n, *next;
@@ -179,6 +204,15 @@ int aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
 	return 0;
 }
 
+int aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
+{
+	int err = unmap(as, va, size);
+
+	log_trace("aspace %p: unmap(%#lx, %#lx) = %s", (void *)as, (unsigned long)va,
+		  (unsigned long)size, err_name(err));
+	return err;
+}
+
 /* Frees the first n spare nodes. */
 static void free_spares(struct aspace_area **spares, int n)
 {
@@ -186,7 +220,8 @@ static void free_spares(struct aspace_area **spares, int n)
 		kfree(spares[n]);
 }
 
-int aspace_protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
+/* aspace_protect without its log message. */
+static int protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
 {
 	struct aspace_area *spares[PROTECT_MAX_SPLITS];
 	int nr_splits = 0, used = 0;
@@ -236,4 +271,14 @@ int aspace_protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
 	}
 	assert(used == nr_splits);
 	return 0;
+}
+
+int aspace_protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
+{
+	int err = protect(as, va, size, flags);
+
+	log_trace("aspace %p: protect(%#lx, %#lx, " ASPACE_FLAGS_FMT ") = %s", (void *)as,
+		  (unsigned long)va, (unsigned long)size, ASPACE_FLAGS_ARGS(flags),
+		  err_name(err));
+	return err;
 }

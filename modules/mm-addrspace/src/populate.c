@@ -77,9 +77,26 @@ fail:
 	return err;
 }
 
+/* Start of the trace line of a page fault at va for access (see aspace_handle_page_fault). */
+#define FAULT_FMT		   "aspace %p: fault %#lx %s: "
+#define FAULT_ARGS(as, va, access) (void *)(as), (unsigned long)(va), aspace_access_name(access)
+
+/* The frame mapped at va, for log messages (0 when none is). */
+static paddr_t frame_at(const struct aspace *as, vaddr_t va)
+{
+	paddr_t pa = 0;
+
+	pt_query(&as->pt, va, &pa, NULL, NULL);
+	return pa;
+}
+
 #if defined(CONFIG_MM_COW)
-/* A write fault on the COW-pending page at va (frame pa) of area a. 0 or -ENOMEM. */
-static int cow_fault(struct aspace *as, const struct aspace_area *a, vaddr_t va, paddr_t pa)
+/*
+ * A write fault at fault_va on the COW-pending page at va (frame pa) of
+ * area a. 0 or -ENOMEM.
+ */
+static int cow_fault(struct aspace *as, const struct aspace_area *a, vaddr_t fault_va, vaddr_t va,
+		     paddr_t pa)
 {
 	struct aspace_log log;
 	int err;
@@ -87,14 +104,30 @@ static int cow_fault(struct aspace *as, const struct aspace_area *a, vaddr_t va,
 	/* One record fits in the log's first chunk: no allocation. */
 	aspace_log_init(&log);
 	err = aspace_cow_break(as, a, va, pa, &log);
-	if (err)
+	if (err) {
+		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": COW copy of frame %#lx: %s",
+			  FAULT_ARGS(as, fault_va, ACCESS_WRITE), ASPACE_AREA_ARGS(a),
+			  (unsigned long)pa, err_name(err));
 		return err;
+	}
+	if (log.first.recs[0].kind == ASPACE_LOG_COPIED)
+		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": COW copy of %s frame %#lx (%u refs) "
+				    "to frame %#lx",
+			  FAULT_ARGS(as, fault_va, ACCESS_WRITE), ASPACE_AREA_ARGS(a),
+			  aspace_pgsize_name(a->backend.pgsize), (unsigned long)pa,
+			  (unsigned)aspace_frame_refs(pa), (unsigned long)frame_at(as, va));
+	else
+		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": COW write-restore on %s frame %#lx "
+				    "(last reference)",
+			  FAULT_ARGS(as, fault_va, ACCESS_WRITE), ASPACE_AREA_ARGS(a),
+			  aspace_pgsize_name(a->backend.pgsize), (unsigned long)pa);
 	aspace_log_commit(as, &log, false);
 	return 0;
 }
 #endif
 
-int aspace_populate(struct aspace *as, vaddr_t va, uint64_t size, unsigned access)
+/* aspace_populate without its log message. */
+static int populate(struct aspace *as, vaddr_t va, uint64_t size, unsigned access)
 {
 	int err;
 
@@ -107,6 +140,15 @@ int aspace_populate(struct aspace *as, vaddr_t va, uint64_t size, unsigned acces
 	return aspace_populate_range(as, va, va + size, access, false);
 }
 
+int aspace_populate(struct aspace *as, vaddr_t va, uint64_t size, unsigned access)
+{
+	int err = populate(as, va, size, access);
+
+	log_trace("aspace %p: populate(%#lx, %#lx, %s) = %s", (void *)as, (unsigned long)va,
+		  (unsigned long)size, aspace_access_name(access), err_name(err));
+	return err;
+}
+
 int aspace_handle_page_fault(struct aspace *as, vaddr_t va, unsigned access)
 {
 	const struct aspace_area *a;
@@ -115,16 +157,26 @@ int aspace_handle_page_fault(struct aspace *as, vaddr_t va, unsigned access)
 	vaddr_t page;
 	int err;
 
-	if (access & ~ASPACE_ACCESS_MASK)
+	if (access & ~ASPACE_ACCESS_MASK) {
+		log_trace("aspace %p: fault %#lx: bad access bits %#x: -EINVAL", (void *)as,
+			  (unsigned long)va, access);
 		return -EINVAL;
+	}
 	a = aspace_find_area(as, va);
-	if (!a || (access & ~a->flags))
+	if (!a) {
+		log_trace(FAULT_FMT "no area: -EFAULT", FAULT_ARGS(as, va, access));
 		return -EFAULT;
+	}
+	if (access & ~a->flags) {
+		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT " forbids it: -EFAULT",
+			  FAULT_ARGS(as, va, access), ASPACE_AREA_ARGS(a));
+		return -EFAULT;
+	}
 	page = ALIGN_DOWN(va, a->backend.pgsize);
 	if (pt_query(&as->pt, page, &pa, &pte_flags, NULL) == 0) {
 #if defined(CONFIG_MM_COW)
 		if ((access & ACCESS_WRITE) && aspace_cow_pending(a, pte_flags))
-			return cow_fault(as, a, page, pa);
+			return cow_fault(as, a, va, page, pa);
 #endif
 		/*
 		 * Present: another path mapped it first (spurious). Every PTE
@@ -133,14 +185,26 @@ int aspace_handle_page_fault(struct aspace *as, vaddr_t va, unsigned access)
 		 */
 		assert(!(access & ~pte_flags));
 		as->spurious_faults++;
+		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT
+				    ": spurious, %s frame %#lx already mapped",
+			  FAULT_ARGS(as, va, access), ASPACE_AREA_ARGS(a),
+			  aspace_pgsize_name(a->backend.pgsize), (unsigned long)pa);
 		return 0;
 	}
 	/* Only Alloc pages are ever absent inside an area. */
 	assert(a->backend.kind == ASPACE_BACKEND_ALLOC);
 	err = aspace_map_alloc_page(as, a, page);
-	if (err)
+	if (err) {
+		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": no %s frame: %s",
+			  FAULT_ARGS(as, va, access), ASPACE_AREA_ARGS(a),
+			  aspace_pgsize_name(a->backend.pgsize), err_name(err));
 		return err;
+	}
 	as->faults++;
+	log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": mapped %s frame %#lx at %#lx",
+		  FAULT_ARGS(as, va, access), ASPACE_AREA_ARGS(a),
+		  aspace_pgsize_name(a->backend.pgsize), (unsigned long)frame_at(as, page),
+		  (unsigned long)page);
 	return 0;
 }
 
@@ -195,5 +259,10 @@ int aspace_read(struct aspace *as, vaddr_t va, void *buf, size_t len)
 
 int aspace_write(struct aspace *as, vaddr_t va, const void *buf, size_t len)
 {
-	return copy_range(as, va, (void *)buf, len, ACCESS_WRITE, true);
+	int err = copy_range(as, va, (void *)buf, len, ACCESS_WRITE, true);
+
+	/* Writes change the space (faults, COW breaks); reads are not logged. */
+	log_trace("aspace %p: write(%#lx, len %zu) = %s", (void *)as, (unsigned long)va, len,
+		  err_name(err));
+	return err;
 }

@@ -5,13 +5,15 @@
 #define AXRUNTIME_INIT_H
 
 #include <axhal/boot_info.h>
+#include <stdint.h>
 
 /*
  * Initialises the enabled memory modules from the boot memory map: the
  * global allocator (CONFIG_AXALLOC), then the kernel address space
  * (CONFIG_PAGE_TABLE). Panics when a step cannot complete: the kernel cannot
- * run without them.
+ * run without them. Returns how long the global allocator's init took, in
+ * timer ticks (axhal_ticks; 0 without CONFIG_AXALLOC).
  */
-void axruntime_init_memory(const struct boot_info *bi);
+uint64_t axruntime_init_memory(const struct boot_info *bi);
 
 #endif

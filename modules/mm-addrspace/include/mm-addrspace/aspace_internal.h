@@ -13,7 +13,10 @@
 #ifndef MM_ADDRSPACE_ASPACE_INTERNAL_H
 #define MM_ADDRSPACE_ASPACE_INTERNAL_H
 
+#include <klib/errname.h>
 #include <axalloc/frame_ref.h>
+#include <axlog/log.h>
+#include <errno.h>
 #include <mm-addrspace/aspace.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,6 +26,66 @@ static inline struct aspace_area *aspace_area_of(const struct area_node *n)
 {
 	return n ? (struct aspace_area *)((char *)n - offsetof(struct aspace_area, node)) : NULL;
 }
+
+/*
+ * Names for log messages. The module logs at debug (spaces created,
+ * destroyed, cloned) and trace (every operation and page fault) only, so
+ * these compile away with the messages at the default level.
+ */
+
+/* The "rwx" letters of MAPF_READ/WRITE/EXEC in flags, '-' for each one clear. */
+static inline const char *aspace_rwx_name(unsigned flags)
+{
+	static const char *const names[] = {"---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx"};
+
+	return names[flags & (MAPF_READ | MAPF_WRITE | MAPF_EXEC)];
+}
+
+/* " user", " device", both or "" for the MAPF_USER and MAPF_DEVICE bits of flags. */
+static inline const char *aspace_flags_extra_name(unsigned flags)
+{
+	static const char *const names[] = {"", " user", " device", " user device"};
+
+	return names[(flags & MAPF_USER ? 1 : 0) + (flags & MAPF_DEVICE ? 2 : 0)];
+}
+
+/* printf format and arguments for area or PTE flags: "rw-", "r-x user", "rw- device". */
+#define ASPACE_FLAGS_FMT	 "%s%s"
+#define ASPACE_FLAGS_ARGS(flags) aspace_rwx_name(flags), aspace_flags_extra_name(flags)
+
+/* An access kind (ACCESS_* bits) in words: "read", "write", "read+write", ... */
+static inline const char *aspace_access_name(unsigned access)
+{
+	static const char *const names[] = {"no access",  "read",	    "write",
+					    "read+write", "exec",	    "read+exec",
+					    "write+exec", "read+write+exec"};
+
+	return names[access & ASPACE_ACCESS_MASK];
+}
+
+/* "4K", "2M" or "1G" ("?" for any other size). */
+static inline const char *aspace_pgsize_name(uint64_t pgsize)
+{
+	return pgsize == PAGE_SIZE_4K	? "4K"
+	       : pgsize == PAGE_SIZE_2M ? "2M"
+	       : pgsize == PAGE_SIZE_1G ? "1G"
+					: "?";
+}
+
+/* An area's backend in words: "linear", "alloc populate" or "alloc lazy". */
+static inline const char *aspace_backend_name(const struct aspace_area *a)
+{
+	if (a->backend.kind == ASPACE_BACKEND_LINEAR)
+		return "linear";
+	return a->backend.alloc.populate ? "alloc populate" : "alloc lazy";
+}
+
+/* printf format and arguments for an area: "[0x10000000, 0x10010000) rw- alloc lazy 4K". */
+#define ASPACE_AREA_FMT "[%#lx, %#lx) " ASPACE_FLAGS_FMT " %s %s"
+#define ASPACE_AREA_ARGS(a)                                                                        \
+	(unsigned long)(a)->node.start, (unsigned long)(a)->node.end,                              \
+	    ASPACE_FLAGS_ARGS((a)->flags), aspace_backend_name(a),                                 \
+	    aspace_pgsize_name((a)->backend.pgsize)
 
 /* True if [va, va + size) is non-empty, does not overflow and lies in the space. */
 bool aspace_range_ok(const struct aspace *as, vaddr_t va, uint64_t size);
