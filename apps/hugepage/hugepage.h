@@ -20,17 +20,22 @@
 #define HP_NR_PGSIZES  3
 #define HP_MAX_RESULTS (HP_NR_PGSIZES * 2)
 
+/* Time per read over the repetitions of one access pass, in picoseconds. */
+struct hp_spread {
+	uint64_t min, median, max;
+};
+
 /* Everything measured for one page size in one mode. */
 struct hp_result {
 	uint64_t pgsize;
 	bool populate;
-	bool measured;	   /* the region could be mapped: the numbers below are valid */
-	uint64_t map_ns;   /* aspace_map_alloc */
-	uint64_t touch_ns; /* first write to every 4K of the region (lazy: with the faults) */
-	uint64_t faults;   /* aspace stats: faults handled during the first touch */
-	uint64_t pt_pages; /* aspace stats: page-table pages after the touch, root included */
-	uint64_t seq_ps;   /* median time per read of the sequential pass */
-	uint64_t rand_ps;  /* median time per read of the random-stride pass */
+	bool measured;	       /* the region could be mapped: the numbers below are valid */
+	uint64_t map_ns;       /* aspace_map_alloc */
+	uint64_t touch_ns;     /* first write to every 4K of the region (lazy: with the faults) */
+	uint64_t faults;       /* aspace stats: faults handled during the first touch */
+	uint64_t pt_pages;     /* aspace stats: page-table pages after the touch, root included */
+	struct hp_spread seq;  /* time per read of the sequential pass */
+	struct hp_spread rand; /* time per read of the random-stride pass */
 };
 
 /*
@@ -64,7 +69,8 @@ const char *hp_pgsize_name(uint64_t pgsize);
 
 /*
  * Prints the aligned table, the lazy-fault cost table and the conclusion
- * line, then the same as markdown between BENCH-BEGIN and BENCH-END lines.
+ * line; with CONFIG_HUGEPAGE_BENCH_MARKDOWN also the same as markdown
+ * between BENCH-BEGIN and BENCH-END lines (for `make bench`).
  * res[0..n) in measuring order (page size ascending, populate then lazy).
  */
 void hp_report(const struct hp_result *res, int n, uint64_t region, unsigned reps);

@@ -1,8 +1,9 @@
 /*
  * hugepage - why huge pages matter: maps a region with 4K, 2M and 1G pages,
  * each populated up front and lazily, and prints map time, first-touch time,
- * page faults, page-table pages and steady-state read times as a table (and
- * as markdown for `make bench`), with a conclusion computed from the numbers.
+ * page faults, page-table pages and steady-state read times as a table
+ * (and, with CONFIG_HUGEPAGE_BENCH_MARKDOWN, as markdown for `make bench`),
+ * with a conclusion computed from the numbers.
  * Returns the number of failed checks (fault counts, page-table pages,
  * contents, pages given back), capped at MAX_STATUS; 0 = success.
  */
@@ -51,13 +52,20 @@ int main(void)
 	static struct hp_result res[HP_MAX_RESULTS];
 	uint64_t region = (uint64_t)CONFIG_HUGEPAGE_REGION_MB << HP_MIB_SHIFT;
 	unsigned reps = CONFIG_HUGEPAGE_REPS;
+	struct axalloc_stats st;
 	int n = 0;
 
-	printf("hugepage: region %lu MiB, %u repetitions, %s page allocator, QEMU -m %s\n",
+	axalloc_stats(&st);
+	printf("hugepage: region %lu MiB, %u repetitions, %s page allocator, %lu MiB of RAM free\n",
 	       (unsigned long)(region >> HP_MIB_SHIFT), reps, axalloc_page_allocator_name(),
-	       CONFIG_QEMU_MEM);
+	       (unsigned long)((st.pages.free_pages * PAGE_SIZE_4K) >> HP_MIB_SHIFT));
 #ifdef CONFIG_HUGEPAGE_WARM_UP
-	printf("hugepage: warm-up touched %lu free pages\n", (unsigned long)hp_warm_up());
+	uint64_t touched = hp_warm_up();
+
+	printf("hugepage: warm-up touched %lu free pages\n", (unsigned long)touched);
+	if (touched != st.pages.free_pages)
+		hp_fail("warm-up touched %lu pages, but %lu were free", (unsigned long)touched,
+			(unsigned long)st.pages.free_pages);
 #endif
 	for (int i = 0; i < HP_NR_PGSIZES && pgsizes[i] != 0; i++) {
 		uint64_t pgsize = pgsizes[i];

@@ -111,6 +111,18 @@ static bool enough_memory(uint64_t region, uint64_t pgsize)
 	return st.pages.free_pages >= region / PAGE_SIZE_4K + expected_pt_pages(region, pgsize);
 }
 
+/*
+ * The RAM (GiB) to suggest when the region does not fit: the region rounded
+ * up to whole GiB plus the first GiB of RAM (kernel and device tree), which
+ * is what the app declares it needs with 1G pages (APP_MEM_MB): 1024 MiB
+ * gives 2. make run already refuses less, so this guards against memory
+ * taken by something else.
+ */
+static unsigned long mem_hint_gib(uint64_t region)
+{
+	return (unsigned long)((region + PAGE_SIZE_1G - 1) / PAGE_SIZE_1G + 1);
+}
+
 /* Writes the pattern into the first word of every 4K slot: the first touch. */
 static void touch(volatile uint64_t *p, uint64_t slots)
 {
@@ -142,7 +154,11 @@ static uint64_t rand_pass(const volatile uint64_t *p, uint64_t slots, uint64_t s
 	return sum;
 }
 
-static uint64_t median(uint64_t *v, unsigned n)
+/*
+ * Sorts the n (>= 1) pass times v[] (ns, over `reads` reads each) and
+ * returns their minimum, median and maximum per read, in picoseconds.
+ */
+static struct hp_spread spread(uint64_t *v, unsigned n, uint64_t reads)
 {
 	for (unsigned i = 1; i < n; i++) {
 		uint64_t x = v[i];
@@ -152,13 +168,17 @@ static uint64_t median(uint64_t *v, unsigned n)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
-	return v[n / 2];
+	return (struct hp_spread){
+	    .min = v[0] * HP_PS_PER_NS / reads,
+	    .median = v[n / 2] * HP_PS_PER_NS / reads,
+	    .max = v[n - 1] * HP_PS_PER_NS / reads,
+	};
 }
 
 /*
  * Runs `reps` sequential and random-stride passes; each must read exactly
  * the pattern words (every other word of a zeroed frame is 0). Stores the
- * median time per read.
+ * minimum, median and maximum time per read of each pass.
  */
 static void access_passes(const char *name, vaddr_t va, uint64_t region, unsigned reps,
 			  struct hp_result *r)
@@ -183,8 +203,8 @@ static void access_passes(const char *name, vaddr_t va, uint64_t region, unsigne
 			hp_fail("%s: random pass %u read sum %#lx, expected %#lx", name, rep,
 				(unsigned long)sum, (unsigned long)want);
 	}
-	r->seq_ps = median(seq_ns, reps) * HP_PS_PER_NS / (region / HP_SEQ_STEP);
-	r->rand_ps = median(rand_ns, reps) * HP_PS_PER_NS / slots;
+	r->seq = spread(seq_ns, reps, region / HP_SEQ_STEP);
+	r->rand = spread(rand_ns, reps, slots);
 }
 
 /* Reads every slot's word back through the space (the kernel's view of the frames). */
@@ -251,14 +271,15 @@ int hp_measure(uint64_t region, uint64_t pgsize, bool populate, unsigned reps, s
 		return hp_failures() - failed_before;
 	}
 	if (!enough_memory(region, pgsize)) {
-		hp_fail("%s: fewer than %lu MiB free for the region and its page tables (give QEMU "
-			"more RAM: -m)",
-			name, (unsigned long)(region >> HP_MIB_SHIFT));
+		hp_fail("%s: fewer than %lu MiB free for the region and its page tables (give the "
+			"guest more RAM: make run MEM=%luG)",
+			name, (unsigned long)(region >> HP_MIB_SHIFT), mem_hint_gib(region));
 		return hp_failures() - failed_before;
 	}
 	if (!frame_available(pgsize)) {
-		hp_fail("%s: axalloc has no free %s-aligned %s frame (give QEMU more RAM: -m)",
-			name, hp_pgsize_name(pgsize), hp_pgsize_name(pgsize));
+		hp_fail("%s: axalloc has no free %s-aligned %s frame (give the guest more RAM: "
+			"make run MEM=%luG)",
+			name, hp_pgsize_name(pgsize), hp_pgsize_name(pgsize), mem_hint_gib(region));
 		return hp_failures() - failed_before;
 	}
 	leak_mark(&before);

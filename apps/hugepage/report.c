@@ -1,7 +1,8 @@
 /*
  * report.c - the hugepage app's output: an aligned table, the lazy-fault
- * cost per page size, a conclusion computed from the numbers, and the same
- * as markdown between BENCH-BEGIN and BENCH-END for `make bench`.
+ * cost per page size, a conclusion computed from the numbers, and, with
+ * CONFIG_HUGEPAGE_BENCH_MARKDOWN, the same as markdown between BENCH-BEGIN
+ * and BENCH-END for `make bench`.
  */
 #include <axalloc/axalloc.h>
 #include <axhal/time.h>
@@ -9,8 +10,10 @@
 
 #include "hugepage.h"
 
-#define NUM_LEN	 32
-#define LINE_LEN 512
+#define NUM_LEN 32
+/* "median (min-max)" of a per-read time. */
+#define SPREAD_LEN 64
+#define LINE_LEN   512
 #ifdef CONFIG_HUGEPAGE_WARM_UP
 #define WARM_UP_NOTE                                                                               \
 	"Every free page was written once before anything was timed, so the host had backed "      \
@@ -56,6 +59,16 @@ static const char *ms(char *buf, uint64_t ns)
 static const char *ns_of_ps(char *buf, uint64_t ps)
 {
 	return fixed(buf, ps, HP_PS_PER_NS, 2);
+}
+
+/* Formats a per-read time as "median (min-max)" in ns; buf holds SPREAD_LEN bytes. */
+static const char *spread_ns(char *buf, const struct hp_spread *s)
+{
+	char lo[NUM_LEN], med[NUM_LEN], hi[NUM_LEN];
+
+	snprintf(buf, SPREAD_LEN, "%s (%s-%s)", ns_of_ps(med, s->median), ns_of_ps(lo, s->min),
+		 ns_of_ps(hi, s->max));
+	return buf;
 }
 
 const char *hp_pgsize_name(uint64_t pgsize)
@@ -146,26 +159,30 @@ static void conclusion(const struct hp_result *res, int n, char *line, size_t le
 				     hp_pgsize_name(small), (unsigned long)(l->pgsize / small));
 		ratio(line, len, &pos, "lazy first touch", sl->touch_ns, l->touch_ns);
 		ratio(line, len, &pos, "populate map", sp->map_ns, p->map_ns);
-		ratio(line, len, &pos, "random reads", (sl->rand_ps + sp->rand_ps) / 2,
-		      (l->rand_ps + p->rand_ps) / 2);
+		ratio(line, len, &pos, "random reads", (sl->rand.median + sp->rand.median) / 2,
+		      (l->rand.median + p->rand.median) / 2);
 	}
 	if (line[0] == '\0')
 		snprintf(line, len, "only one page size measured, nothing to compare");
 }
 
-static void print_table(const struct hp_result *res, int n)
+/* The read times are "median (min-max)" over the `reps` passes. */
+static void print_table(const struct hp_result *res, int n, unsigned reps)
 {
-	char a[NUM_LEN], b[NUM_LEN], c[NUM_LEN], d[NUM_LEN];
+	char a[NUM_LEN], b[NUM_LEN], c[SPREAD_LEN], d[SPREAD_LEN];
 
-	printf("%-4s  %-8s  %10s  %14s  %8s  %8s  %11s  %14s\n", "page", "mode", "map ms",
-	       "first touch ms", "faults", "PT pages", "seq ns/read", "random ns/read");
+	printf("map and first touch: one measurement each; reads: median of %u passes "
+	       "(fastest-slowest)\n",
+	       reps);
+	printf("%-4s  %-8s  %10s  %14s  %8s  %8s  %-22s  %s\n", "page", "mode", "map ms",
+	       "first touch ms", "faults", "PT pages", "seq ns/read (min-max)",
+	       "random ns/read (min-max)");
 	for (int i = 0; i < n; i++) {
 		const struct hp_result *r = &res[i];
 
-		printf("%-4s  %-8s  %10s  %14s  %8lu  %8lu  %11s  %14s\n",
-		       hp_pgsize_name(r->pgsize), mode_name(r), ms(a, r->map_ns),
-		       ms(b, r->touch_ns), (unsigned long)r->faults, (unsigned long)r->pt_pages,
-		       ns_of_ps(c, r->seq_ps), ns_of_ps(d, r->rand_ps));
+		printf("%-4s  %-8s  %10s  %14s  %8lu  %8lu  %-22s  %s\n", hp_pgsize_name(r->pgsize),
+		       mode_name(r), ms(a, r->map_ns), ms(b, r->touch_ns), (unsigned long)r->faults,
+		       (unsigned long)r->pt_pages, spread_ns(c, &r->seq), spread_ns(d, &r->rand));
 	}
 }
 
@@ -180,38 +197,40 @@ static void print_fault_costs(const struct fault_cost *fc, int nfc)
 		       (unsigned long)fc[i].pop_ns_per_mib);
 }
 
+#ifdef CONFIG_HUGEPAGE_BENCH_MARKDOWN
 static void print_markdown(const struct hp_result *res, int n, const struct fault_cost *fc, int nfc,
 			   uint64_t region, unsigned reps, const char *concl)
 {
-	char a[NUM_LEN], b[NUM_LEN], c[NUM_LEN], d[NUM_LEN];
+	char a[NUM_LEN], b[NUM_LEN], c[SPREAD_LEN], d[SPREAD_LEN];
 	struct axalloc_stats st;
 
 	axalloc_stats(&st);
 	printf("BENCH-BEGIN\n");
-	printf("## Huge pages under QEMU (apps/hugepage)\n\n");
-	printf("Region %lu MiB at a 1G-aligned address, %u repetitions of each access pass "
-	       "(median shown), QEMU `-m %s` (axalloc manages %lu MiB), %s page allocator, "
-	       "timebase %lu Hz.\n",
-	       (unsigned long)(region >> HP_MIB_SHIFT), reps, CONFIG_QEMU_MEM,
+	printf("## Huge pages under QEMU (apps/hugepage, %s page allocator)\n\n",
+	       axalloc_page_allocator_name());
+	printf("Region %lu MiB at a 1G-aligned address; the guest has %lu MiB of RAM for axalloc "
+	       "(%s page allocator); timebase %lu Hz.\n",
+	       (unsigned long)(region >> HP_MIB_SHIFT),
 	       (unsigned long)((st.pages.total_pages * PAGE_SIZE_4K) >> HP_MIB_SHIFT),
 	       axalloc_page_allocator_name(), (unsigned long)axhal_timebase_hz());
 	printf("*map*: `aspace_map_alloc` (populate allocates, zeroes and maps every page). "
 	       "*first touch*: one write into every 4K of the region (lazy: including the page "
-	       "faults). *seq*: one read per %lu bytes in address order; *random*: one read per "
-	       "4K, stepping about 0.618 of the region each time. *PT pages*: page-table pages "
-	       "of the space, root included. %s QEMU's software TLB caches translations per 4K "
-	       "whatever the leaf size, so here huge pages win mostly through fewer faults and "
-	       "shorter page walks, not TLB reach.\n\n",
-	       (unsigned long)HP_SEQ_STEP, WARM_UP_NOTE);
-	printf("| page | mode | map (ms) | first touch (ms) | faults | PT pages | seq (ns/read) "
-	       "| random (ns/read) |\n");
+	       "faults). Both are measured once per row. *seq*: one read per %lu bytes in address "
+	       "order; *random*: one read per 4K, stepping about 0.618 of the region each time; "
+	       "each pass runs %u times: the median, then the fastest and slowest pass in "
+	       "parentheses. *PT pages*: page-table pages of the space, root included. %s QEMU's "
+	       "software TLB caches translations per 4K whatever the leaf size, so here huge pages "
+	       "win mostly through fewer faults and shorter page walks, not TLB reach.\n\n",
+	       (unsigned long)HP_SEQ_STEP, reps, WARM_UP_NOTE);
+	printf("| page | mode | map (ms) | first touch (ms) | faults | PT pages | seq (ns/read, "
+	       "median (min-max)) | random (ns/read, median (min-max)) |\n");
 	printf("|---|---|--:|--:|--:|--:|--:|--:|\n");
 	for (int i = 0; i < n; i++) {
 		const struct hp_result *r = &res[i];
 
 		printf("| %s | %s | %s | %s | %lu | %lu | %s | %s |\n", hp_pgsize_name(r->pgsize),
 		       mode_name(r), ms(a, r->map_ns), ms(b, r->touch_ns), (unsigned long)r->faults,
-		       (unsigned long)r->pt_pages, ns_of_ps(c, r->seq_ps), ns_of_ps(d, r->rand_ps));
+		       (unsigned long)r->pt_pages, spread_ns(c, &r->seq), spread_ns(d, &r->rand));
 	}
 	printf("\nLazy-fault cost per page size: *ns per fault* = (lazy first touch - populate "
 	       "first touch) / faults, i.e. trap, frame allocation, zeroing and mapping; *fault "
@@ -228,6 +247,7 @@ static void print_markdown(const struct hp_result *res, int n, const struct faul
 	printf("\n**Conclusion:** %s.\n", concl);
 	printf("BENCH-END\n");
 }
+#endif
 
 void hp_report(const struct hp_result *res, int n, uint64_t region, unsigned reps)
 {
@@ -237,9 +257,11 @@ void hp_report(const struct hp_result *res, int n, uint64_t region, unsigned rep
 
 	conclusion(res, n, concl, sizeof(concl));
 	printf("\n");
-	print_table(res, n);
+	print_table(res, n, reps);
 	printf("\n");
 	print_fault_costs(fc, nfc);
 	printf("\nconclusion: %s\n\n", concl);
+#ifdef CONFIG_HUGEPAGE_BENCH_MARKDOWN
 	print_markdown(res, n, fc, nfc, region, reps, concl);
+#endif
 }

@@ -79,6 +79,18 @@ static void size_classes(void)
 	CHECK(axalloc_alloc_pages(1, 3 * PAGE_SIZE, &pa) == -EINVAL, "align 12K must be -EINVAL");
 }
 
+/* Explains the columns of pgalloc_dump's table to a reader. */
+static void legend(void)
+{
+	printf("  order n = a block of 2^n pages of 4 KiB (order 9 = 2 MiB, 18 = 1 GiB);\n"
+	       "  both indexes are Linux's, in thousandths, for a request of that order:\n"
+	       "  unusable       share of the free memory in blocks too small for it\n"
+	       "                 (0 = all of it could serve the request, 1000 = none)\n"
+	       "  fragmentation  -1000 = a big enough free block exists: it succeeds;\n"
+	       "                 else why it fails: near 0 = too little free memory,\n"
+	       "                 near 1000 = enough memory, but split into smaller blocks\n");
+}
+
 /* Random allocations and frees with content checks. */
 static void random_pages(void)
 {
@@ -110,6 +122,7 @@ static void random_pages(void)
 	axalloc_stats(&st);
 	printf("after %d random rounds, %d blocks live:\n", CONFIG_MEMTEST_ROUNDS, nr);
 	pgalloc_dump(axalloc_page_allocator_name(), &st.pages);
+	legend();
 	while (nr > 0) {
 		nr--;
 		CHECK(verify(live[nr].pa, live[nr].n, live[nr].tag) == 0, "block corrupted at the end");

@@ -4,6 +4,6 @@
 BENCH_APPS ?= $(notdir $(patsubst %/bench.config,%,$(wildcard apps/*/bench.config)))
 
 .PHONY: bench
-bench: test-deps
+bench:
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) bench-build
 	$(Q)scripts/run-benchmarks docs/benchmarks.md "$(HOST_BENCHES)" "$(BENCH_APPS)"
