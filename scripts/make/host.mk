@@ -25,21 +25,31 @@ HOST_HELPERS := $(wildcard tests/host/*.c)
 
 # $(call host-srcs,dir): the sources every program of a test directory links.
 host-owner = $(if $(filter modules/%,$(1)),$(patsubst %/tests,%,$(1)))
-host-deps = $(if $(wildcard $(1)/deps),$(shell cat $(1)/deps))
+host-deps = $(if $(wildcard $(1)/deps),$(file <$(1)/deps))
 host-srcs = $(sort $(wildcard $(call host-owner,$(1))/src/*.c) \
 	$(foreach m,$(call host-deps,$(1)),$(wildcard modules/$(m)/src/*.c)) $(HOST_HELPERS))
-host-extra = $(if $(wildcard $(1)/cflags),$(shell cat $(1)/cflags))
+host-extra = $(if $(wildcard $(1)/cflags),$(file <$(1)/cflags))
 
 HOST_TESTS :=
 HOST_FUZZERS :=
 HOST_BENCHES :=
 
+# Directories whose cflags are the same share the objects of their common
+# sources: $(call host-canon,dir) is the first directory with dir's cflags,
+# the one whose obj/ holds them.
+HOST_SPACE := $(subst ,, )
+host-key = x$(subst $(HOST_SPACE),|,$(strip $(call host-extra,$(1))))
+$(foreach d,$(HOST_TEST_DIRS),$(eval HOST_KEY_$(d) := $(call host-key,$(d))))
+$(foreach d,$(HOST_TEST_DIRS),$(eval HOST_CANON_$(d) := $(firstword \
+	$(foreach e,$(HOST_TEST_DIRS),$(if $(filter $(HOST_KEY_$(e)),$(HOST_KEY_$(d))),$(e))))))
+host-canon = $(HOST_CANON_$(1))
+
 # $(call host-objs,dir,kind): the objects every program of a test directory links.
-host-objs = $(patsubst %.c,$(HOST_BUILD)/$(2)/$(1)/obj/%.o,$(call host-srcs,$(1)))
+host-objs = $(patsubst %.c,$(HOST_BUILD)/$(2)/$(call host-canon,$(1))/obj/%.o,$(call host-srcs,$(1)))
 
 # $(call host-kind,dir,prefix,flags-var,kind,list-var) defines the programs of
-# one kind: each source is compiled once per directory and kind (the flags
-# differ), then every program links its own object with the shared ones.
+# one kind: each source is compiled once per set of cflags and kind, then
+# every program links its own object with the shared ones.
 define host-kind
 $(HOST_BUILD)/$(4)/$(1)/obj/%.o: %.c $$(HOST_HEADERS) $(wildcard $(1)/deps $(1)/cflags)
 	@mkdir -p $$(@D)
