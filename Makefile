@@ -2,7 +2,8 @@
 # `make help` lists the targets.
 
 O ?= build
-BUILD := build
+BUILD := $(O)
+export BUILD
 V ?= 0
 ifeq ($(V),1)
 Q :=
@@ -11,6 +12,18 @@ Q := @
 endif
 
 .DEFAULT_GOAL := all
+
+# Before anything else, the host gets what the goals need (scripts/deps
+# installs missing Debian packages): the configuration is made while make
+# reads this file, so a prerequisite would come too late.
+ifeq ($(DEPS_CHECKED),)
+$(shell scripts/deps $(or $(MAKECMDGOALS),all) >&2)
+ifneq ($(.SHELLSTATUS),0)
+$(error the host is missing tools (above))
+endif
+export DEPS_CHECKED := 1
+endif
+
 .PHONY: all
 all: build
 

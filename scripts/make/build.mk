@@ -10,7 +10,7 @@ ARCH := riscv64
 PLATFORM := $(patsubst "%",%,$(CONFIG_PLATFORM))
 PLAT_DIR := platforms/$(PLATFORM)
 ifeq ($(wildcard $(PLAT_DIR)/platform.mk),)
-$(error unknown platform '$(PLATFORM)' in $(CONFIG); the platforms are: $(notdir $(wildcard platforms/*)))
+$(error PLATFORM=$(PLATFORM) ($(if $(filter command line,$(origin PLATFORM)),command line,CONFIG_PLATFORM in $(CONFIG))): unknown platform; the platforms are: $(notdir $(wildcard platforms/*)))
 endif
 
 CC := clang
@@ -22,6 +22,7 @@ KINCLUDES := -Imodules/klib/libc $(addprefix -I,$(wildcard modules/*/include)) -
 KCFLAGS := --target=riscv64-unknown-elf -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-resource-dir)/include \
 	-fno-stack-protector -fno-common -fno-pic -ffunction-sections -fdata-sections \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-std=gnu11 -O2 -g -Wall -Wextra -Werror -include $(AUTOCONF) $(KINCLUDES)
 
 # Collect objects: $(call collect,dir,makefile) includes dir/makefile with a
@@ -43,7 +44,8 @@ BIN := $(O)/$(APP_NAME).bin
 OBJLIST := $(O)/objs.list
 
 # Options that change the compiler flags of every object.
-FLAG_SYMBOLS := $(O)/include/config/CONFIG_RISCV_ZBB
+# (this file holds the flags themselves: editing it rebuilds every object)
+FLAG_SYMBOLS := $(O)/include/config/CONFIG_RISCV_ZBB scripts/make/build.mk
 
 $(O)/obj/%.o: %.c $(FLAG_SYMBOLS)
 	@mkdir -p $(@D)
@@ -66,7 +68,7 @@ $(OBJLIST): FORCE
 
 $(ELF): $(KOBJS) $(LDSCRIPT) $(OBJLIST)
 	@echo "  LD      $@"
-	$(Q)$(LD) -T $(LDSCRIPT) --gc-sections -o $@ $(KOBJS)
+	$(Q)$(LD) -T $(LDSCRIPT) --gc-sections --discard-locals -o $@ $(KOBJS)
 
 $(BIN): $(ELF)
 	@echo "  OBJCOPY $@"
@@ -75,6 +77,15 @@ $(BIN): $(ELF)
 .PHONY: build size
 build: $(BIN)
 
+# Loaded sections: size in bytes, address in hex (llvm-size -A -x prints both
+# in hex; awk turns the sizes back to decimal), then the text/data/bss totals.
 size: $(ELF)
-	$(Q)llvm-size -A $(ELF) | awk 'NR <= 2 || $$3 > 0'
+	$(Q)llvm-size -A -x $(ELF) | awk ' \
+		function dec(h, i, v) { \
+			for (i = 3; i <= length(h); i++) \
+				v = v * 16 + index("0123456789abcdef", tolower(substr(h, i, 1))) - 1; \
+			return v \
+		} \
+		NR == 1 { print; printf "%-12s %12s  %s\n", "section", "size (bytes)", "address" } \
+		$$3 ~ /^0x/ { printf "%-12s %12d  %s\n", $$1, dec($$2), $$3 }'
 	$(Q)llvm-size $(ELF)

@@ -7,7 +7,7 @@ help:
 	@echo "Build/run:  make [build] | run [MEM=4G SMP=2] | debug | size   (V=1 shows commands, O=dir output)"
 	@echo "Test:       make test (host + apps + configs) | test-host | test-apps | test-configs [N=20 SEED=1]"
 	@echo "            make fuzz [FUZZ_TIME=60] | bench"
-	@echo "Tidy:       make clean (objects, keeps .config) | distclean (all of build/)"
+	@echo "Tidy:       make clean (objects, keeps .config) | distclean (all of build/, or of O=dir)"
 	@echo "Tools:      make compile_commands.json (bear) | deps"
 
 clean:
@@ -17,5 +17,4 @@ distclean:
 	$(Q)rm -rf $(BUILD) compile_commands.json
 
 compile_commands.json:
-	$(Q)command -v bear >/dev/null || { echo "compile_commands.json: bear is missing: apt-get install bear"; exit 1; }
 	$(Q)rm -rf $(O)/obj && bear --output $@ -- $(MAKE) --no-print-directory build
