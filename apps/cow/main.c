@@ -99,7 +99,12 @@ static bool giant_fits(void)
 	printf("  free 1G frames: %lu; the 1G area needs %lu (%s)\n",
 	       (unsigned long)st.pages.free_blocks[GIB_ORDER], (unsigned long)need,
 	       COW_SHARES ? "the parent's and one copy" : "one per space");
-	return st.pages.free_blocks[GIB_ORDER] >= need;
+	if (st.pages.free_blocks[GIB_ORDER] >= need)
+		return true;
+	/* RAM's first GiB holds the kernel: n free frames need n + 1 GiB */
+	printf("  for the 1G area give the guest more RAM: make run MEM=%luG\n",
+	       (unsigned long)need + 1);
+	return false;
 }
 
 /* Creates and fills the parent. Returns the index of the 1G probe, or -1. */

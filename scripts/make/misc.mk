@@ -14,7 +14,10 @@ clean:
 	$(Q)rm -rf $(O)/obj $(O)/*.elf $(O)/*.bin $(O)/objs.list $(BUILD)/host $(BUILD)/test
 
 distclean:
-	$(Q)rm -rf $(BUILD) compile_commands.json
+	$(Q)rm -rf $(BUILD)
 
+# Written into the output directory, where clangd finds it (it looks in build/).
+.PHONY: compile_commands.json
 compile_commands.json:
-	$(Q)rm -rf $(O)/obj && bear --output $@ -- $(MAKE) --no-print-directory build
+	$(Q)rm -rf $(O)/obj && bear --output $(O)/$@ -- $(MAKE) --no-print-directory build
+	@echo "  BEAR    $(O)/$@"

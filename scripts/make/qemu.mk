@@ -24,12 +24,14 @@ endif
 endif
 endif
 endif
-MEM := $(word 1,$(MACHINE))
-SMP := $(word 2,$(MACHINE))
+# (MEM and SMP as the user gave them; these are what QEMU gets)
+MACHINE_MEM := $(word 1,$(MACHINE))
+MACHINE_SMP := $(word 2,$(MACHINE))
 # RAM comes from a backend without reservation: a guest larger than the
 # host's free memory boots, and only the pages it touches cost host RAM.
 QEMU_ARGS = -machine virt,memory-backend=ram -nographic -bios $(OPENSBI) \
-	-object memory-backend-ram,id=ram,size=$(MEM),reserve=off -m $(MEM) -smp $(SMP) \
+	-object memory-backend-ram,id=ram,size=$(MACHINE_MEM),reserve=off \
+	-m $(MACHINE_MEM) -smp $(MACHINE_SMP) \
 	-cpu $(QEMU_CPU) -kernel $(BIN) $(QEMU_EXTRA)
 
 .PHONY: run debug deps
@@ -39,7 +41,7 @@ deps: ; @:
 # The console output goes through scripts/symbolize (function and file:line
 # on backtrace lines); make's status is QEMU's.
 run: $(BIN)
-	@echo "  QEMU    $(BIN) (-m $(MEM) -smp $(SMP) -cpu $(QEMU_CPU))"
+	@echo "  QEMU    $(BIN) (-m $(MACHINE_MEM) -smp $(MACHINE_SMP) -cpu $(QEMU_CPU))"
 	$(Q)bash -o pipefail -c 'qemu-system-riscv64 $(QEMU_ARGS) | scripts/symbolize $(ELF)'
 
 # gdb-multiarch attaches to the halted QEMU, loads scripts/gdb/kernel.py and

@@ -27,8 +27,8 @@
 #define MAX_RANGES PGALLOC_MAX_RANGES
 /* Most metadata ranges the info line lists by address. */
 #define INFO_RANGES 4
-/* Room for one " [0x..., 0x...)" of that list. */
-#define INFO_RANGE_CHARS 40
+/* Room for one " [0x..., 0x...)" of that list: two 64-bit addresses in hex. */
+#define INFO_RANGE_CHARS sizeof(" [0x0123456789abcdef, 0x0123456789abcdef)")
 
 /* True if a range of r[0..n) starts in [lo, hi). */
 static bool range_starts_in(const struct axalloc_range *r, int n, paddr_t lo, paddr_t hi)
@@ -75,12 +75,13 @@ static void log_ranges(void)
 			  (unsigned long)(r[i].meta_size >> 10), (unsigned long)r[i].meta_base,
 			  (unsigned long)(r[i].meta_base + r[i].meta_size), meta_place(r, n, i));
 		meta += r[i].meta_size;
-		if (i < INFO_RANGES)
+		if (i < INFO_RANGES && len < sizeof(where))
 			len += (size_t)snprintf(where + len, sizeof(where) - len, " [%#lx, %#lx)",
 						(unsigned long)r[i].meta_base,
 						(unsigned long)(r[i].meta_base + r[i].meta_size));
 	}
-	snprintf(where + len, sizeof(where) - len, "%s", n > INFO_RANGES ? " ..." : "");
+	if (len < sizeof(where))
+		snprintf(where + len, sizeof(where) - len, "%s", n > INFO_RANGES ? " ..." : "");
 	log_info("axalloc: %d ranges, metadata %lu KiB at%s", n, (unsigned long)(meta >> 10),
 		 where);
 }
