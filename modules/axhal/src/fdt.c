@@ -38,10 +38,15 @@ static uint64_t read_cells(const uint8_t *p, uint32_t cells)
 	return cells == 2 ? be64(p) : be32(p);
 }
 
-static void add_range(struct mem_range *arr, int *n, uint64_t base, uint64_t size)
+/* Appends a non-empty range to arr; -ENOSPC when arr already holds FDT_MAX_RANGES. */
+static int add_range(struct mem_range *arr, int *n, uint64_t base, uint64_t size)
 {
-	if (size && *n < FDT_MAX_RANGES)
-		arr[(*n)++] = (struct mem_range){ base, size };
+	if (size == 0)
+		return 0;
+	if (*n == FDT_MAX_RANGES)
+		return -ENOSPC;
+	arr[(*n)++] = (struct mem_range){ base, size };
+	return 0;
 }
 
 /* Where a node sits, as far as this reader cares. */
@@ -66,15 +71,24 @@ static enum node_kind classify(const char *name, int depth, enum node_kind paren
 	return NODE_OTHER;
 }
 
-/* Adds each (address, size) pair of a reg property to arr. */
-static void parse_reg(const uint8_t *val, uint32_t len, uint32_t ac, uint32_t sc,
-		      struct mem_range *arr, int *n)
+/*
+ * Adds each (address, size) pair of a reg property to arr. Returns 0, -EINVAL
+ * when the cells are not 1 or 2 or the property is not whole pairs (a range
+ * it cannot read is not skipped), or -ENOSPC from add_range().
+ */
+static int parse_reg(const uint8_t *val, uint32_t len, uint32_t ac, uint32_t sc,
+		     struct mem_range *arr, int *n)
 {
 	uint32_t entry = (ac + sc) * 4;
-	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
-		return;
-	for (uint32_t off = 0; off + entry <= len; off += entry)
-		add_range(arr, n, read_cells(val + off, ac), read_cells(val + off + ac * 4, sc));
+	if (ac < 1 || ac > 2 || sc < 1 || sc > 2 || len % entry != 0)
+		return -EINVAL;
+	for (uint32_t off = 0; off < len; off += entry) {
+		int err = add_range(arr, n, read_cells(val + off, ac),
+				    read_cells(val + off + ac * 4, sc));
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int fdt_parse(const void *blob, struct fdt_info *info)
@@ -101,7 +115,8 @@ int fdt_parse(const void *blob, struct fdt_info *info)
 		uint64_t a = be64(base + off), s = be64(base + off + 8);
 		if (a == 0 && s == 0)
 			break;
-		add_range(info->reserved, &info->nr_reserved, a, s);
+		if (add_range(info->reserved, &info->nr_reserved, a, s) != 0)
+			return -ENOSPC;
 	}
 
 	const uint8_t *p = base + off_struct, *end = p + size_struct;
@@ -133,16 +148,20 @@ int fdt_parse(const void *blob, struct fdt_info *info)
 			const char *prop = (const char *)base + off_strings + nameoff;
 			/* reg is decoded with the cells of the parent node */
 			uint32_t ac = depth ? addr_cells[depth - 1] : 2, sc = depth ? size_cells[depth - 1] : 1;
+			int err = 0;
 			if (strcmp(prop, "#address-cells") == 0 && len == 4)
 				addr_cells[depth] = be32(val);
 			else if (strcmp(prop, "#size-cells") == 0 && len == 4)
 				size_cells[depth] = be32(val);
 			else if (strcmp(prop, "reg") == 0 && kind[depth] == NODE_MEMORY)
-				parse_reg(val, len, ac, sc, info->ram, &info->nr_ram);
+				err = parse_reg(val, len, ac, sc, info->ram, &info->nr_ram);
 			else if (strcmp(prop, "reg") == 0 && kind[depth] == NODE_RESV)
-				parse_reg(val, len, ac, sc, info->reserved, &info->nr_reserved);
+				err =
+				    parse_reg(val, len, ac, sc, info->reserved, &info->nr_reserved);
 			else if (strcmp(prop, "timebase-frequency") == 0 && kind[depth] == NODE_CPUS)
 				info->timebase_hz = len == 8 ? be64(val) : be32(val);
+			if (err)
+				return err;
 			p = val + ((len + 3) & ~3u);
 		} else if (tok == FDT_END) {
 			return depth == -1 ? 0 : -EINVAL;

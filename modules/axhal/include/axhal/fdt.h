@@ -20,9 +20,13 @@ struct fdt_info {
 };
 
 /*
- * Parses the device tree blob at `fdt`. Returns 0, or -EINVAL when the blob
- * is not a valid FDT (bad magic, version, offsets or structure). Ranges past
- * FDT_MAX_RANGES are dropped.
+ * Parses the device tree blob at `fdt`. Returns 0; -EINVAL when the blob is
+ * not a valid FDT (bad magic, version, offsets or structure) or a memory or
+ * /reserved-memory reg property cannot be read (cells other than 1 or 2, not
+ * whole pairs); -ENOSPC when it lists more than FDT_MAX_RANGES non-empty RAM
+ * ranges, or more than FDT_MAX_RANGES reserved ones (memory-reservation block
+ * and /reserved-memory together). No range is ever dropped: on an error, info
+ * is incomplete and must not be used.
  */
 int fdt_parse(const void *fdt, struct fdt_info *info);
 

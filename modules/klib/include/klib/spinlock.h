@@ -5,8 +5,12 @@
  *
  * Taking the lock is an acquire, releasing it a release: everything written
  * inside one critical section is visible to the next holder, on any hart.
- * The lock does not disable interrupts: a lock also taken by an interrupt
- * handler must be held with interrupts off (axhal provides that). It is not
+ * The lock does not disable interrupts, and nothing else does so for its
+ * holder. That is sound only while no interrupt handler takes a lock: today
+ * the kernel never enables supervisor interrupts (sstatus.SIE stays clear).
+ * A lock that a handler will take must be held with interrupts off on the
+ * holding hart; saving and restoring them is architecture code, so that
+ * variant belongs in axhal, around these calls, not here. The lock is not
  * recursive; taking a lock the hart already holds deadlocks.
  */
 #ifndef KLIB_SPINLOCK_H
