@@ -1,3 +1,3 @@
-# QEMU virt (riscv64): board code and linker script.
+# QEMU virt (riscv64): board code and linker script (preprocessed by build.mk).
 obj-y += board.o
-LDSCRIPT := $(PLAT_DIR)/linker.ld
+LDS := $(PLAT_DIR)/linker.ld.S

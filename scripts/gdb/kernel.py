@@ -7,7 +7,6 @@
 # They only read memory, through the kernel's linear map of RAM.
 import gdb
 
-PHYS_VIRT_OFFSET = 0xFFFFFFC000000000
 PAGE_SHIFT = 12
 PTE_FLAGS = "VRWXUGAD"
 SATP_MODE_SV39 = 8
@@ -25,9 +24,15 @@ def as_u64(expr):
     return int(gdb.parse_and_eval(f"(unsigned long)({expr})")) & (2**64 - 1)
 
 
+def phys_virt_offset():
+    """The linear map's offset: the ELF's absolute symbol PHYS_VIRT_OFFSET,
+    which the linker script sets from the platform's CONFIG_PHYS_VIRT_OFFSET."""
+    return as_u64("&PHYS_VIRT_OFFSET")
+
+
 def read_phys_u64(pa):
     """Reads the 64-bit word at physical address pa."""
-    mem = gdb.selected_inferior().read_memory(pa + PHYS_VIRT_OFFSET, 8)
+    mem = gdb.selected_inferior().read_memory(pa + phys_virt_offset(), 8)
     return int.from_bytes(bytes(mem), "little")
 
 

@@ -1,41 +1,9 @@
 /*
  * memmap.c - from the firmware's memory map to the managed layout: usable
- * RAM (the RAM ranges minus the reserved ranges), then where each usable
- * piece's metadata goes.
- *
- * Usable RAM. The firmware's lists are small (a few entries) but may be
- * unsorted, overlapping or duplicated, so the subtraction is done by a sweep
- * over each RAM range that jumps over whatever exclusion covers the current
- * address. Exclusions are the reserved ranges (widened to whole pages) and
- * the RAM ranges listed earlier (so overlapping RAM entries are counted
- * once). Pieces of adjacent RAM ranges that touch are merged into one.
- *
- * Metadata placement. Every piece needs out-of-band metadata (page
- * allocator, then frame reference counts), carved from usable RAM. Where it
- * is carved decides which naturally aligned huge blocks survive: the 2.4 MiB
- * a buddy allocator with frame counts needs per GiB, taken from the start of
- * a piece that begins just below a 1G boundary, breaks the GiB after it.
- * So the metadata goes where it breaks the fewest aligned huge blocks,
- * scored per managed range as (free 1G-aligned 1 GiB blocks, then free
- * 2M-aligned 2 MiB blocks), compared in that order:
- *
- *   1. Each piece carves its own metadata from its head or its tail,
- *      whichever scores higher (the head on a tie).
- *   2. In address order, a piece whose own metadata breaks a 1 GiB block it
- *      would otherwise have is offered to every other piece as a guest: its
- *      metadata (sized for the whole piece, which then stays whole) is
- *      carved from that host's head or tail, and the host re-picks the side
- *      of its own metadata. The move with the largest gain in the total
- *      score of the two pieces is made if the gain is positive (first host
- *      in address order, head before tail, on a tie). A guest hosts nobody
- *      and a host never becomes a guest.
- *
- * A carved side holds the owner's metadata first, then its guests' in
- * address order, each a whole number of pages:
- *
- *   piece: [own | guest | guest][ managed pages ........ ][own | guest]
- *
- * O(pieces^2) evaluations of a few rounds each; the result is deterministic.
+ * RAM (the RAM ranges minus the reserved ranges, whatever their order or
+ * overlaps), then where each usable piece's metadata is carved so that it
+ * breaks the fewest 1G- and 2M-aligned blocks. Deterministic. The method
+ * and its scoring are explained in docs/memmap.md.
  */
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,93 +1,20 @@
 /*
  * axalloc-buddy/buddy.h - buddy physical page allocator.
  *
- * Meets the page-allocator contract of <axalloc/pgalloc.h> under the buddy_
- * prefix. Free memory is kept as naturally aligned blocks of 2^o pages,
- * o = 0 (4K) .. PGALLOC_MAX_ORDER (1G), on doubly linked free lists, one per
- * order and zone (below). Blocks are aligned on the PHYSICAL address, so a
- * range whose base is not 1G-aligned is cut into its maximal aligned blocks.
- * Two free buddies of the same order below the maximum order are always
- * merged, so the free blocks are at every moment exactly the maximal aligned
- * blocks of the free memory (the histogram pgalloc_stats describes).
- *
- * Metadata (out of band, in the caller's `meta` buffer of each range; the
- * allocator never touches the memory it manages):
- *   - one 8-byte link record {next, prev} per PAIR of frames. At most one
- *     free block has its head in a pair (two free order-0 buddies always
- *     merge), so the pair's record belongs to that block. Links are 32-bit
- *     frame indices inside the range; each list is circular through a
- *     sentinel record placed after the pair records;
- *   - one head-code byte per pair: which frame of the pair heads a free
- *     block and its order, or BUDDY_NO_HEAD. This gives the O(1) buddy test
- *     on free ("is the buddy a free block of order o?") without a list scan;
- *   - one bit per frame, set when the frame is allocated, scanned a 64-bit
- *     word at a time to reject bad frees and to search runs;
- *   - zones: a range is cut into at most BUDDY_MAX_ZONES zones of
- *     2^zone_shift frames (at least 2 MiB); each zone has its own list per
- *     order and a mask of its non-empty lists; each order has a two-level
- *     bitmap of the zones whose list is not empty (a summary word over up
- *     to 64 words), and one more such bitmap marks the zones that list any
- *     block at all.
- * That is 4.625 bytes per frame plus the zones' list heads and masks:
- * 1,293,728 bytes (1.23 MiB) for a 1 GiB range (512 zones of 2 MiB);
- * 1.17 MiB per GiB for a 64 GiB range (4096 zones of 16 MiB).
- *
- * Placement of n pages aligned to `align` (a = log2(align / 4K), s =
- * ceil(log2 n)); every policy uses the first n pages of what it picks and
- * gives the rest back as maximal aligned blocks, so no power-of-two
- * round-up is wasted:
- *   - one page (s = a = 0): the smallest listed block of the lowest zone
- *     that lists any, in O(1). Single pages pack into low memory like first
- *     fit, which keeps the high zones in large free blocks;
- *   - a block-aligned request (a >= s, e.g. 512 pages aligned to 2M): a
- *     block of the lowest order >= a that has one, from the lowest zone (of
- *     the lowest range) that has one, in O(1); within a zone the list is
- *     LIFO;
- *   - any other request (a < s: n > 1 and less alignment than a block of
- *     2^s pages has, e.g. 24 pages or 8 pages aligned to 4K): first fit,
- *     the lowest-address aligned run of n free pages, which may span
- *     several free blocks. Such a run overlaps a listed block of order >=
- *     floor(log2(n + 1)) - 1, so the zones are searched in address order
- *     through those blocks' lists and the first zone that yields a run
- *     holds the lowest one. The search looks at no more than
- *     BUDDY_FIT_BUDGET blocks; if it has found no run by then, the request
- *     is placed as a block-aligned one of order s. Packing such requests
- *     (and single pages) low keeps the free memory above them in large
- *     blocks: on seed 000's fragmentation patterns and a 90%-occupancy
- *     workload (tests/pgalloc-bench) this fails as few later requests as
- *     the bitmap allocator's first fit; taking a block of order s failed
- *     1.2 to 5.7 times as many.
- *
- * Only when no block of order >= max(a, s) exists (or n exceeds 1G) does a
- * slow path look for an aligned run of free pages that spans several
- * blocks, or a smaller block that happens to be aligned. It tries either
- * the listed blocks of the orders such a run must overlap (floor(log2 n) - 1
- * up to the request's order) or every aligned address, whichever are fewer.
- * All searches are exhaustive (first fit within its budget), so an
- * allocation fails with -ENOMEM only if no aligned run of n free pages lies
- * inside one range. A request of exactly 2^o pages aligned to 2^o pages
- * never needs the slow path (such a run would be a listed block).
- *
- * Deferred split: a block split by a single-page or block-aligned request
- * stays on its list until the next call, with its first n pages marked
- * used; its tail is free (counted in the stats as the blocks it will be
- * listed as). If that next call frees exactly this allocation, clearing the
- * used bits undoes the split in O(1), with no list touched, instead of
- * listing up to 18 tail blocks and merging them again (the alloc+free pair
- * on an empty pool); any other call first takes the block off its list and
- * lists the tail.
- *
- * Free is O(orders * log n + n / 64): the freed range is split into aligned
- * blocks, each merged with its buddy while the buddy's head code says it is
- * a free block of the same order (O(1) per order). alloc_at takes the free
- * blocks covering the range off their lists and lists what is left around it.
+ * Meets the page-allocator contract of <pgalloc/pgalloc.h> under the buddy_
+ * prefix. Free memory is kept as the maximal naturally aligned (on the
+ * physical address) blocks of 2^o pages, o = 0 (4K) .. PGALLOC_MAX_ORDER
+ * (1G); a request for n pages uses exactly n and gives the rest back. All
+ * metadata is out of band, in the caller's buffer of each range (about
+ * 1.2 MiB per GiB); the managed memory is never touched.
  *
  * Not thread-safe: the caller serialises calls (axalloc holds a lock).
+ * How it works (metadata, placement, deferred split): docs/buddy.md.
  */
 #ifndef AXALLOC_BUDDY_BUDDY_H
 #define AXALLOC_BUDDY_BUDDY_H
 
-#include <axalloc/pgalloc.h>
+#include <pgalloc/pgalloc.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -22,9 +22,6 @@ typedef uint64_t vaddr_t;
 #define PAGE_SIZE_1G (1UL << 30)
 #define PAGE_SIZE PAGE_SIZE_4K
 
-/* Kernel virtual = physical + PHYS_VIRT_OFFSET (all RAM is linearly mapped). */
-#define PHYS_VIRT_OFFSET 0xffffffc000000000UL
-
 /* Lowest and one-past-highest user (low-half) virtual address under Sv39. */
 #define USER_VA_START 0x1000UL
 #define USER_VA_END 0x4000000000UL
@@ -39,7 +36,10 @@ struct mem_range {
 #define ALIGN_UP(x, a) ALIGN_DOWN((x) + (a)-1, (a))
 #define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
 
-/* Returns a kernel pointer through which physical address pa can be accessed. */
+/*
+ * Returns a kernel pointer through which physical address pa can be accessed
+ * (in the kernel, the linear map: pa + the platform's Kconfig PHYS_VIRT_OFFSET).
+ */
 void *phys_to_virt(paddr_t pa);
 
 /* Inverse of phys_to_virt for pointers into the linear map. */

@@ -10,19 +10,19 @@
 #include <axhal/panic.h>
 #include <axhal/time.h>
 #include <axhal/trap.h>
+#include <errno.h>
 
 extern char _kernel_start[], _kernel_end[];
 extern uint64_t boot_page_table[];
 
-/* Firmware (OpenSBI) occupies RAM from its base up to the kernel's load address. */
-#define KERNEL_LOAD_PA 0x80200000UL
-
 static struct boot_info boot_info;
 
+/* Adds [base, base + size) to the reserved list; stops the boot rather than drop it. */
 static void reserve(struct boot_info *bi, paddr_t base, uint64_t size)
 {
-	if (bi->nr_reserved < BOOT_MAX_RESERVED)
-		bi->reserved[bi->nr_reserved++] = (struct mem_range){ base, size };
+	if (bi->nr_reserved == BOOT_MAX_RESERVED)
+		panic("more than %d reserved memory ranges (BOOT_MAX_RESERVED)", BOOT_MAX_RESERVED);
+	bi->reserved[bi->nr_reserved++] = (struct mem_range){ base, size };
 }
 
 /*
@@ -44,7 +44,11 @@ void axhal_boot_main(unsigned long hartid, paddr_t dtb_pa, uint64_t boot_ticks)
 	bi->hartid = hartid;
 	bi->dtb_pa = dtb_pa;
 	bi->boot_ticks = boot_ticks;
-	if (fdt_parse(phys_to_virt(dtb_pa), &bi->fdt) != 0)
+	int err = fdt_parse(phys_to_virt(dtb_pa), &bi->fdt);
+	if (err == -ENOSPC)
+		panic("the device tree lists more than %d RAM or reserved ranges (FDT_MAX_RANGES)",
+		      FDT_MAX_RANGES);
+	if (err)
 		panic("invalid device tree at %#lx", (unsigned long)dtb_pa);
 	if (bi->fdt.nr_ram == 0)
 		panic("the device tree lists no memory");
@@ -56,8 +60,9 @@ void axhal_boot_main(unsigned long hartid, paddr_t dtb_pa, uint64_t boot_ticks)
 		reserve(bi, bi->fdt.reserved[i].base, bi->fdt.reserved[i].size);
 	for (int i = 0; i < bi->fdt.nr_ram; i++) {
 		const struct mem_range *r = &bi->fdt.ram[i];
-		if (r->base < KERNEL_LOAD_PA && KERNEL_LOAD_PA - r->base < r->size)
-			reserve(bi, r->base, KERNEL_LOAD_PA - r->base);
+		/* firmware (OpenSBI) occupies RAM from its base up to the kernel */
+		if (r->base < CONFIG_KERNEL_LOAD_PA && CONFIG_KERNEL_LOAD_PA - r->base < r->size)
+			reserve(bi, r->base, CONFIG_KERNEL_LOAD_PA - r->base);
 	}
 	reserve(bi, bi->kernel.base, bi->kernel.size);
 	reserve(bi, dtb_pa, bi->fdt.size);

@@ -3,8 +3,8 @@
  * MMU off: a0 = hart id, a1 = physical address of the device tree.
  *
  * Clears the BSS, builds the boot page table (1G leaves: the first 4 GiB
- * identity-mapped for the switch, all 256 GiB of low physical space at
- * PHYS_VIRT_OFFSET), enables Sv39, moves pc and sp to the high half and
+ * identity-mapped for the switch, low physical space up to the top of the
+ * address space at CONFIG_PHYS_VIRT_OFFSET), enables Sv39, moves pc and sp to the high half and
  * calls axhal_boot_main(hartid, dtb).
  */
 #include <axhal/boot.h>
@@ -24,7 +24,7 @@ _start:
 	addi	t0, t0, 8
 	j	1b
 2:
-	/* boot page table: entry i (i < 4) and entry 256 + i map PA i GiB */
+	/* boot page table: entry i (i < 4) and entry HIGH_INDEX + i map PA i GiB */
 	la	t0, boot_page_table
 	li	t1, 0			/* i */
 	li	t2, BOOT_PT_HIGH_ENTRIES
@@ -51,7 +51,7 @@ _start:
 	sfence.vma
 
 	/* continue in the high half */
-	li	t0, BOOT_PHYS_VIRT_OFFSET
+	li	t0, CONFIG_PHYS_VIRT_OFFSET
 	la	sp, boot_stack_top
 	add	sp, sp, t0
 	la	t1, 5f

@@ -9,12 +9,12 @@
 
 void *phys_to_virt(paddr_t pa)
 {
-	return (void *)(pa + PHYS_VIRT_OFFSET);
+	return (void *)(pa + CONFIG_PHYS_VIRT_OFFSET);
 }
 
 paddr_t virt_to_phys(const void *va)
 {
-	return (paddr_t)va - PHYS_VIRT_OFFSET;
+	return (paddr_t)va - CONFIG_PHYS_VIRT_OFFSET;
 }
 
 void axhal_flush_tlb_page(vaddr_t va)

@@ -1,20 +1,22 @@
 /*
- * Kernel image layout: linked in the high half at PHYS_VIRT_OFFSET +
- * 0x80200000, loaded by OpenSBI at physical 0x80200000. Sections are page
- * aligned so the kernel address space can give each its own permissions.
+ * Kernel image layout: linked in the high half at CONFIG_PHYS_VIRT_OFFSET +
+ * CONFIG_KERNEL_LOAD_PA, loaded at physical CONFIG_KERNEL_LOAD_PA (both from
+ * options.Kconfig; the build runs this file through the C preprocessor into
+ * $(O)/linker.ld). Sections are page aligned so the kernel address space can
+ * give each its own permissions. PHYS_VIRT_OFFSET is also an absolute symbol
+ * of the ELF, for the gdb helpers.
  */
 OUTPUT_ARCH(riscv)
 ENTRY(_start)
 
-PHYS_BASE = 0x80200000;
-VIRT_OFFSET = 0xffffffc000000000;
+PHYS_VIRT_OFFSET = CONFIG_PHYS_VIRT_OFFSET;
 
 SECTIONS
 {
-	. = VIRT_OFFSET + PHYS_BASE;
+	. = PHYS_VIRT_OFFSET + CONFIG_KERNEL_LOAD_PA;
 	_kernel_start = .;
 
-	.text : AT(PHYS_BASE) {
+	.text : AT(CONFIG_KERNEL_LOAD_PA) {
 		_stext = .;
 		*(.text.entry)
 		*(.text .text.*)
