@@ -18,7 +18,16 @@ LD := ld.lld
 OBJCOPY := llvm-objcopy
 MARCH := rv64gc$(if $(CONFIG_RISCV_ZBB),_zbb)
 
-KINCLUDES := -Imodules/klib/libc $(addprefix -I,$(wildcard modules/*/include)) -I$(O)/include
+# A module's headers are on the path only when the module is enabled:
+# CONFIG_<MOD> (its directory name upper-cased, '-' as '_') is y, which
+# scripts/check-includes checks every module has. axlog's are there always:
+# without CONFIG_AXLOG its log.h compiles every call away.
+KMODULES := $(patsubst modules/%/include,%,$(wildcard modules/*/include))
+kmodule-on = $(or $(filter axlog,$(1)),$(filter y,$(CONFIG_$(2))))
+kmodule-include = $(if $(call kmodule-on,$(word 1,$(1)),$(word 2,$(1))),-Imodules/$(word 1,$(1))/include)
+KINCLUDES := -Imodules/klib/libc \
+	$(foreach m,$(join $(KMODULES:=:),$(shell echo $(KMODULES) | tr a-z- A-Z_)),$(call kmodule-include,$(subst :, ,$(m)))) \
+	-I$(O)/include
 KCFLAGS := --target=riscv64-unknown-elf -march=$(MARCH) -mabi=lp64d -mcmodel=medany -mno-relax \
 	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-resource-dir)/include \
 	-fno-stack-protector -fno-common -fno-pic -ffunction-sections -fdata-sections \
@@ -60,6 +69,21 @@ $(O)/obj/%.o: %.S $(FLAG_SYMBOLS)
 	$(Q)scripts/fixdep $(@:.o=.d) $(O)/include/config
 
 -include $(KOBJS:.o=.d)
+
+# The platform's linker script $(LDS) (set by platform.mk) goes through the C
+# preprocessor with the configuration, so it uses the platform's constants
+# (CONFIG_PHYS_VIRT_OFFSET, CONFIG_KERNEL_LOAD_PA) rather than copies of them.
+# Like an object, it depends on the stamps of the CONFIG_ symbols it names
+# (scripts/fixdep), so it is remade only when one of them changes.
+LDSCRIPT := $(O)/linker.ld
+
+$(LDSCRIPT): $(LDS) scripts/make/build.mk
+	@mkdir -p $(@D)
+	@echo "  CPP     $@"
+	$(Q)$(CC) -E -P -undef -x assembler-with-cpp -include $(AUTOCONF) -MMD -MP -MT $@ -MF $@.d $< -o $@
+	$(Q)scripts/fixdep $@.d $(O)/include/config
+
+-include $(LDSCRIPT).d
 
 # The link depends on the object list, so removing a module relinks.
 $(OBJLIST): FORCE

@@ -3,7 +3,7 @@
  *
  * The model keeps one bit per managed 4K page (1 = allocated) and a list of
  * allocated extents, and derives from them what the contract in
- * <axalloc/pgalloc.h> and DESIGN.md ("Semantics") says an allocator must
+ * <pgalloc/pgalloc.h> and DESIGN.md ("Semantics") says an allocator must
  * answer: the error code of every call, and the statistics (free/used pages
  * and the histogram of maximal naturally aligned free blocks, per managed
  * range) after it. The stress test and the fuzzer both check the real
@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <axalloc/pgalloc.h>
+#include <pgalloc/pgalloc.h>
 
 /* Acceptable outcomes. */
 #define PGM_OK (1u << 0)

@@ -2,7 +2,7 @@
  * pgalloc_ops.h - one function table over both physical page allocators.
  *
  * axalloc-bitmap and axalloc-buddy expose the same contract under their own
- * prefixes (see <axalloc/pgalloc.h>). The test suites, the fuzzer and the
+ * prefixes (see <pgalloc/pgalloc.h>). The test suites, the fuzzer and the
  * benchmark are written once against `struct pgalloc_ops` and run for every
  * entry of pgalloc_all_ops[]. struct pgalloc_inst bundles one allocator
  * instance with the host buffers that hold its out-of-band metadata.
@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <axalloc/pgalloc.h>
+#include <pgalloc/pgalloc.h>
 #include <axalloc-bitmap/bitmap.h>
 #include <axalloc-buddy/buddy.h>
 

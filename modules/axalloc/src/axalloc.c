@@ -5,7 +5,7 @@
  *
  * Every usable piece of RAM gets metadata, carved from usable RAM:
  *
- *   [ allocator metadata | frame ref counts ]   (counts only with CONFIG_MM_COW)
+ *   [ allocator metadata | frame ref counts ]   (counts only with CONFIG_AXALLOC_FRAME_REFS)
  *    ^meta_base
  *
  * memmap.c decides where: the head or the tail of the piece itself, or, when
@@ -20,7 +20,10 @@
 #include <string.h>
 
 #include "axalloc_priv.h"
+#include <axlog/log.h>
 #include <klib/bitops.h>
+#include <klib/errname.h>
+#include <klib/kconfig.h>
 
 #if defined(CONFIG_AXALLOC_BITMAP) && defined(CONFIG_AXALLOC_BUDDY)
 #error "axalloc: define exactly one of CONFIG_AXALLOC_BITMAP and CONFIG_AXALLOC_BUDDY"
@@ -61,6 +64,7 @@ static bool initialised;
 static struct axalloc_range ranges[PGALLOC_MAX_RANGES];
 static int nr_ranges;
 static uint64_t meta_pages;
+static uint64_t refused_pages;
 static uint64_t failed_allocs;
 static long fail_countdown = FAIL_NEVER;
 
@@ -68,32 +72,40 @@ static long fail_countdown = FAIL_NEVER;
 static uint64_t meta_bytes_for(paddr_t base, uint64_t n)
 {
 	uint64_t bytes = pa_meta_bytes(base, n * PAGE_SIZE);
-#if defined(CONFIG_MM_COW)
-	if (bytes != 0)
+	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS) && bytes != 0)
 		bytes = ALIGN_UP(bytes, META_ALIGN) + axalloc_frame_ref_bytes(n);
-#endif
 	return bytes;
 }
 
-/* Hands a laid-out piece to the page allocator and registers its counts. */
-static void add_piece_locked(const struct axalloc_layout *l)
+/*
+ * Hands a laid-out piece to the page allocator, then zeroes and registers its
+ * counts (see axalloc_priv.h). A refused piece is reported, nothing written.
+ */
+int axalloc_add_piece_locked(const struct axalloc_layout *l)
 {
 	void *meta = phys_to_virt(l->meta_base);
+	int ret = pa_add_memory(&page_alloc, l->base, l->pages * PAGE_SIZE, meta);
 
-#if defined(CONFIG_MM_COW)
-	uint64_t pa_bytes =
-	    ALIGN_UP((uint64_t)pa_meta_bytes(l->base, l->pages * PAGE_SIZE), META_ALIGN);
-	uint32_t *counts = (uint32_t *)((char *)meta + pa_bytes);
-	memset(counts, 0, axalloc_frame_ref_bytes(l->pages));
-#endif
-	if (pa_add_memory(&page_alloc, l->base, l->pages * PAGE_SIZE, meta) != 0)
-		return;
-#if defined(CONFIG_MM_COW)
-	axalloc_frame_ref_add_range_locked(l->base, l->pages, counts);
-#endif
+	if (ret != 0) {
+		refused_pages += l->pages + l->meta_pages;
+		log_error("axalloc: the %s allocator refused RAM %#lx-%#lx (%lu pages, metadata "
+			  "at %#lx): %s; left unused",
+			  PAGE_ALLOCATOR_NAME, (unsigned long)l->base,
+			  (unsigned long)(l->base + l->pages * PAGE_SIZE), (unsigned long)l->pages,
+			  (unsigned long)l->meta_base, err_name(ret));
+		return ret;
+	}
+	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS)) {
+		uint64_t pa_bytes =
+		    ALIGN_UP((uint64_t)pa_meta_bytes(l->base, l->pages * PAGE_SIZE), META_ALIGN);
+		uint32_t *counts = (uint32_t *)((char *)meta + pa_bytes);
+		memset(counts, 0, axalloc_frame_ref_bytes(l->pages));
+		axalloc_frame_ref_add_range_locked(l->base, l->pages, counts);
+	}
 	ranges[nr_ranges++] = (struct axalloc_range){l->meta_base, l->meta_pages * PAGE_SIZE,
 						     l->base, l->pages * PAGE_SIZE};
 	meta_pages += l->meta_pages;
+	return 0;
 }
 
 int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range *reserved,
@@ -115,14 +127,14 @@ int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range
 	pa_init(&page_alloc);
 	nr_ranges = 0;
 	meta_pages = 0;
+	refused_pages = 0;
 	failed_allocs = 0;
 	fail_countdown = FAIL_NEVER;
 	axalloc_heap_reset_locked();
-#if defined(CONFIG_MM_COW)
-	axalloc_frame_ref_reset_locked();
-#endif
+	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS))
+		axalloc_frame_ref_reset_locked();
 	for (int i = 0; i < nr_fit; i++)
-		add_piece_locked(&layout[i]);
+		axalloc_add_piece_locked(&layout[i]);
 	initialised = nr_ranges > 0;
 	spin_unlock(&axalloc_lock);
 	return initialised ? 0 : -ENOMEM;
@@ -176,10 +188,8 @@ int axalloc_free_pages(paddr_t pa, uint64_t n)
 	spin_lock(&axalloc_lock);
 	if (!initialised)
 		ret = -EINVAL;
-#if defined(CONFIG_MM_COW)
-	else if (axalloc_frame_ref_get_locked(pa) != 0)
+	else if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS) && axalloc_frame_ref_get_locked(pa) != 0)
 		ret = -EBUSY;
-#endif
 	else
 		ret = pa_free(&page_alloc, pa, n);
 	spin_unlock(&axalloc_lock);
@@ -193,6 +203,7 @@ void axalloc_stats(struct axalloc_stats *st)
 	if (initialised)
 		pa_stats(&page_alloc, &st->pages);
 	st->meta_pages = meta_pages;
+	st->refused_pages = refused_pages;
 	st->failed_allocs = failed_allocs;
 	axalloc_heap_stats_locked(st);
 	spin_unlock(&axalloc_lock);

@@ -64,6 +64,14 @@ struct axalloc_layout {
 int axalloc_layout(const struct mem_range *pieces, int nr_pieces, axalloc_meta_fn meta,
 		   struct axalloc_layout *out);
 
+/*
+ * Hands one laid-out piece to the page allocator (axalloc.c; axalloc_init
+ * calls it for each piece): 0, or the allocator's error, which is logged,
+ * adds the piece's pages and metadata pages to refused_pages and leaves
+ * them unused (the other pieces are not affected).
+ */
+int axalloc_add_piece_locked(const struct axalloc_layout *l);
+
 /* Byte heap (heap.c). */
 
 /* Forgets every heap block and chunk (the page allocator is being reset). */
@@ -72,8 +80,10 @@ void axalloc_heap_reset_locked(void);
 /* Fills the heap_* fields of *st. */
 void axalloc_heap_stats_locked(struct axalloc_stats *st);
 
-/* Frame reference counts (frame_ref.c). */
-#if defined(CONFIG_MM_COW)
+/*
+ * Frame reference counts (frame_ref.c, built with CONFIG_AXALLOC_FRAME_REFS;
+ * call them only under IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS)).
+ */
 
 /* Bytes of reference counts needed for `npages` frames. */
 uint64_t axalloc_frame_ref_bytes(uint64_t npages);
@@ -89,7 +99,5 @@ void axalloc_frame_ref_add_range_locked(paddr_t base, uint64_t npages, uint32_t 
 
 /* Count of the frame at pa (0 when not managed). */
 uint32_t axalloc_frame_ref_get_locked(paddr_t pa);
-
-#endif /* CONFIG_MM_COW */
 
 #endif

@@ -6,9 +6,8 @@
  * carved by axalloc_init from the range's metadata pages. The ranges are
  * kept sorted, so a frame's count is found by binary search over at most
  * PGALLOC_MAX_RANGES entries and an index into that range's array.
+ * Built with CONFIG_AXALLOC_FRAME_REFS (module.mk).
  */
-#if defined(CONFIG_MM_COW)
-
 #include <assert.h>
 #include <errno.h>
 #include <stddef.h>
@@ -121,5 +120,3 @@ int frame_ref_set_for_test(paddr_t pa, uint32_t count)
 	return slot ? 0 : -EINVAL;
 }
 #endif
-
-#endif /* CONFIG_MM_COW */

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "axalloc_test.h"
+#include <klib/kconfig.h>
 
 #define MAX_TEST_RANGES PGALLOC_MAX_RANGES
 #define PAGES_1G	(PAGE_SIZE_1G / PAGE_SIZE)
@@ -96,7 +97,7 @@ static void mark_pages(const uint8_t *map, uint8_t *use, paddr_t win, uint64_t n
  * every maximal run of at least two usable pages is used entirely and holds
  * the managed pages of exactly one range; a lone usable page is unused; the
  * stats agree and the metadata is big enough for the page allocator and
- * (CONFIG_MM_COW) one count per managed page. Returns the number of runs.
+ * (CONFIG_AXALLOC_FRAME_REFS) one count per managed page. Returns the number of runs.
  */
 static int check_layout(const uint8_t *map, paddr_t win, uint64_t npages)
 {
@@ -141,9 +142,8 @@ static int check_layout(const uint8_t *map, paddr_t win, uint64_t npages)
 	assert_int_equal(st.pages.total_pages, managed);
 	assert_int_equal(st.meta_pages, meta);
 	uint64_t need = st.pages.meta_bytes;
-#if defined(CONFIG_MM_COW)
-	need += managed * sizeof(uint32_t);
-#endif
+	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS))
+		need += managed * sizeof(uint32_t);
 	assert_true(meta * PAGE_SIZE >= need);
 	free(use);
 	return runs;

@@ -12,11 +12,12 @@
 
 #include <stdbool.h>
 
+#include "../src/axalloc_priv.h"
 #include "axalloc_layout_cases.h"
 #include "axalloc_test.h"
-#if defined(CONFIG_MM_COW)
 #include <axalloc/frame_ref.h>
-#endif
+#include <axlog/log.h>
+#include <klib/kconfig.h>
 
 /* The range whose managed part holds [pa, pa + n pages), or -1. */
 static int managed_range_of(paddr_t pa, uint64_t n)
@@ -77,10 +78,10 @@ static void test_before_init(void **state)
 	assert_int_equal(axalloc_free_pages(RAM_BASE, 1), -EINVAL);
 	assert_null(kmalloc(16));
 	assert_int_equal(get_stats().failed_allocs, 2);
-#if defined(CONFIG_MM_COW)
-	assert_int_equal(frame_ref_get(RAM_BASE), 0);
-	assert_int_equal(frame_ref_inc(RAM_BASE), -EINVAL);
-#endif
+	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS)) {
+		assert_int_equal(frame_ref_get(RAM_BASE), 0);
+		assert_int_equal(frame_ref_inc(RAM_BASE), -EINVAL);
+	}
 }
 
 static void test_allocator_name(void **state)
@@ -306,11 +307,10 @@ static void test_meta_not_overlapping_pages(void **state)
 			assert_false(overlaps(pages[i], PAGE_SIZE, r[k].meta_base, r[k].meta_size));
 		memset(phys_to_virt(pages[i]), 0xa5, PAGE_SIZE);
 	}
-#if defined(CONFIG_MM_COW)
 	/* The counts live in the metadata: all still 0 after every page was scribbled on. */
-	for (uint64_t i = 0; i < total; i++)
-		assert_int_equal(frame_ref_get(pages[i]), 0);
-#endif
+	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS))
+		for (uint64_t i = 0; i < total; i++)
+			assert_int_equal(frame_ref_get(pages[i]), 0);
 	for (uint64_t i = 0; i < total; i += 2)
 		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
 	for (uint64_t i = 1; i < total; i += 2)
@@ -464,7 +464,65 @@ static void test_fault_injection_pages(void **state)
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), 0);
 }
 
-#if defined(CONFIG_MM_COW)
+/* The last line axlog printed while capture_log was its output. */
+static char logged[AXLOG_LINE_MAX];
+
+static void capture_log(const char *line, size_t len)
+{
+	snprintf(logged, sizeof(logged), "%.*s", (int)len, line);
+}
+
+/*
+ * A piece the page allocator refuses (here range 0 offered again: -EEXIST)
+ * is reported: an error line naming the range and the error, its pages and
+ * metadata pages counted in refused_pages. Nothing else changes: the ranges,
+ * the page stats, the frame counts, and the pages still allocate.
+ */
+static void test_refused_piece(void **state)
+{
+	(void)state;
+	struct axalloc_range r[MAX_TEST_RANGES];
+	int nr = get_ranges(r);
+	struct axalloc_layout again = {r[0].base, r[0].size / PAGE_SIZE, r[0].meta_base,
+				       r[0].meta_size / PAGE_SIZE};
+	paddr_t pa;
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS))
+		assert_int_equal(frame_ref_inc(pa), 0);
+	struct axalloc_stats before = get_stats();
+	assert_int_equal(before.refused_pages, 0);
+
+	logged[0] = '\0';
+	axlog_set_output(capture_log);
+	spin_lock(&axalloc_lock);
+	int ret = axalloc_add_piece_locked(&again);
+	spin_unlock(&axalloc_lock);
+	axlog_set_output(NULL);
+
+	assert_int_equal(ret, -EEXIST);
+	assert_non_null(strstr(logged, "ERROR] axalloc: the "));
+	char want[AXLOG_LINE_MAX];
+	snprintf(want, sizeof(want), "refused RAM %#lx-%#lx (%lu pages, metadata at %#lx): -EEXIST",
+		 (unsigned long)r[0].base, (unsigned long)(r[0].base + r[0].size),
+		 (unsigned long)again.pages, (unsigned long)r[0].meta_base);
+	assert_non_null(strstr(logged, want));
+	struct axalloc_stats after = get_stats();
+	assert_int_equal(after.refused_pages, again.pages + again.meta_pages);
+	after.refused_pages = 0;
+	assert_stats_equal(before, after);
+	assert_int_equal(get_ranges(r), nr);
+	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS)) {
+		assert_int_equal(frame_ref_get(pa), 1);
+		assert_int_equal(frame_ref_dec(pa), 0);
+	}
+	assert_int_equal(axalloc_free_pages(pa, 1), 0);
+	alloc_all_pages_and_check();
+	/* init starts the count over */
+	setup_std(NULL);
+	assert_int_equal(get_stats().refused_pages, 0);
+}
+
+#if IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS)
 
 /* Counts start at 0, go up and down, and never below 0. */
 static void test_frame_ref_basic(void **state)
@@ -618,7 +676,7 @@ static void test_frame_ref_blocks_free(void **state)
 	    cmocka_unit_test_setup(test_frame_ref_blocks_free, setup_std),
 #else
 #define FRAME_REF_TESTS
-#endif /* CONFIG_MM_COW */
+#endif /* CONFIG_AXALLOC_FRAME_REFS */
 
 /* Runs every page-side case; `allocator` is the expected allocator name. */
 static int run_page_tests(const char *allocator)
@@ -638,6 +696,7 @@ static int run_page_tests(const char *allocator)
 	    cmocka_unit_test_setup(test_pages_bad_args, setup_std),
 	    cmocka_unit_test_setup(test_out_of_memory, setup_std),
 	    cmocka_unit_test_setup(test_fault_injection_pages, setup_std),
+	    cmocka_unit_test_setup(test_refused_piece, setup_std),
 	    LAYOUT_TESTS FRAME_REF_TESTS};
 	return cmocka_run_group_tests_name(allocator, tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@
 
 #ifdef CONFIG_AXALLOC
 #include <axalloc/axalloc.h>
-#include <axalloc/pgalloc.h>
+#include <pgalloc/pgalloc.h>
 #endif
 #ifdef CONFIG_PAGE_TABLE
 #include <axruntime/kernel_space.h>

@@ -6,6 +6,7 @@
 #include <axhal/panic.h>
 #include <axhal/platform.h>
 #include <axlog/log.h>
+#include <page-table/page_table.h>
 #ifdef CONFIG_MM_ADDRSPACE
 #include <mm-addrspace/aspace.h>
 #endif

@@ -3,6 +3,7 @@
  * ready when axhal calls in; then allocators, paging), prints the banner,
  * runs the app's main() and exits with its value.
  */
+#include <klib/kconfig.h>
 #include <axhal/boot_info.h>
 #include <axhal/console.h>
 #include <axhal/panic.h>
@@ -58,19 +59,16 @@ static void banner_allocator(uint64_t init_ticks)
 }
 #endif
 
-#ifdef CONFIG_AXLOG
 /* Microseconds since the machine started: the log's timestamps. */
 static uint64_t uptime_us(void)
 {
 	return axhal_time_ns() / NS_PER_US;
 }
-#endif
 
 void axruntime_main(const struct boot_info *bi)
 {
-#ifdef CONFIG_AXLOG
-	axlog_set_clock(uptime_us);
-#endif
+	if (IS_ENABLED(CONFIG_AXLOG))
+		axlog_set_clock(uptime_us);
 	banner(bi);
 	uint64_t alloc_ticks = axruntime_init_memory(bi);
 #ifdef CONFIG_AXALLOC

@@ -2,7 +2,7 @@
  * aspace.c - address-space life cycle, activation, the global fault entry,
  * lookups (find_free_area, query, areas) and statistics.
  */
-#include <mm-addrspace/aspace_internal.h>
+#include "aspace_internal.h"
 
 #include <assert.h>
 #include <axalloc/axalloc.h>
@@ -64,7 +64,7 @@ static int create(struct aspace *as, vaddr_t base, uint64_t size)
 	}
 	as->base = base;
 	as->end = base + size;
-	area_tree_init(&as->areas);
+	interval_tree_init(&as->areas);
 	return 0;
 }
 
@@ -84,9 +84,9 @@ int aspace_create(struct aspace *as, vaddr_t base, uint64_t size)
 
 void aspace_unmap_all(struct aspace *as)
 {
-	struct area_node *n;
+	struct interval_node *n;
 
-	while ((n = area_tree_first(&as->areas)) != NULL) {
+	while ((n = interval_tree_first(&as->areas)) != NULL) {
 		struct aspace_area *a = aspace_area_of(n);
 
 		aspace_unmap_pages(as, a, n->start, n->end);
@@ -159,8 +159,8 @@ static int find_free_area(const struct aspace *as, vaddr_t hint, uint64_t size, 
 	 * the next one, or moves to that area's aligned end (this also handles
 	 * a hint that falls inside an area).
 	 */
-	for (const struct area_node *n = area_tree_first_after(&as->areas, cand); n;
-	     n = area_tree_next(n)) {
+	for (const struct interval_node *n = interval_tree_first_after(&as->areas, cand); n;
+	     n = interval_tree_next(n)) {
 		if (cand >= hi || size > hi - cand)
 			return -ENOMEM;
 		if (n->start >= cand && n->start - cand >= size)
@@ -204,18 +204,18 @@ int aspace_query(const struct aspace *as, vaddr_t va, paddr_t *pa, unsigned *fla
 
 const struct aspace_area *aspace_find_area(const struct aspace *as, vaddr_t va)
 {
-	return aspace_area_of(area_tree_find(&as->areas, va));
+	return aspace_area_of(interval_tree_find(&as->areas, va));
 }
 
 const struct aspace_area *aspace_first_area(const struct aspace *as)
 {
-	return aspace_area_of(area_tree_first(&as->areas));
+	return aspace_area_of(interval_tree_first(&as->areas));
 }
 
 const struct aspace_area *aspace_next_area(const struct aspace *as, const struct aspace_area *a)
 {
 	(void)as;
-	return aspace_area_of(area_tree_next(&a->node));
+	return aspace_area_of(interval_tree_next(&a->node));
 }
 
 void aspace_stats(const struct aspace *as, struct aspace_stats *st)
@@ -236,7 +236,8 @@ uint64_t aspace_shared_pages(const struct aspace *as)
 {
 	uint64_t n = 0;
 
-	for (const struct area_node *a = area_tree_first(&as->areas); a; a = area_tree_next(a)) {
+	for (const struct interval_node *a = interval_tree_first(&as->areas); a;
+	     a = interval_tree_next(a)) {
 		const struct aspace_backend *b = &aspace_area_of(a)->backend;
 
 		if (b->kind != ASPACE_BACKEND_ALLOC)

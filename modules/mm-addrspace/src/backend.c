@@ -3,7 +3,7 @@
  * (with their reference counts under CONFIG_MM_COW), PTEs and the
  * per-space page statistics that go with them.
  */
-#include <mm-addrspace/aspace_internal.h>
+#include "aspace_internal.h"
 
 #include <assert.h>
 #include <axalloc/axalloc.h>
@@ -36,11 +36,11 @@ int aspace_frame_alloc(uint64_t pgsize, bool zero, paddr_t *pa)
 
 	if (err)
 		return err;
-#if defined(CONFIG_MM_COW)
-	/* A fresh frame's count is 0 (axalloc's contract): this cannot overflow. */
-	err = frame_ref_inc(*pa);
-	assert(err == 0);
-#endif
+	if (IS_ENABLED(CONFIG_MM_COW)) {
+		/* A fresh frame's count is 0 (axalloc's contract): this cannot overflow. */
+		err = frame_ref_inc(*pa);
+		assert(err == 0);
+	}
 	if (zero)
 		memset(phys_to_virt(*pa), 0, pgsize);
 	return 0;
@@ -60,13 +60,13 @@ void aspace_frame_put(paddr_t pa, uint64_t pgsize)
 {
 	int err;
 
-#if defined(CONFIG_MM_COW)
-	int refs = frame_ref_dec(pa);
+	if (IS_ENABLED(CONFIG_MM_COW)) {
+		int refs = frame_ref_dec(pa);
 
-	assert(refs >= 0);
-	if (refs > 0)
-		return;
-#endif
+		assert(refs >= 0);
+		if (refs > 0)
+			return;
+	}
 	err = axalloc_free_pages(pa, pgsize / PAGE_SIZE_4K);
 	assert(err == 0);
 	(void)err;

@@ -9,7 +9,7 @@
  * reference dst took. The source changes only after every page was given:
  * when sharing, its writable PTEs lose write in a pass that cannot fail.
  */
-#include <mm-addrspace/aspace_internal.h>
+#include "aspace_internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -23,13 +23,13 @@ enum clone_mode {
 /* Checks that src can be cloned into dst. */
 static int clone_check(const struct aspace *dst, const struct aspace *src)
 {
-	const struct area_node *first = area_tree_first(&src->areas);
+	const struct interval_node *first = interval_tree_first(&src->areas);
 
 	if (dst == src)
 		return -EINVAL;
 	if (dst->areas.count != 0)
 		return -EEXIST;
-	if (first && (first->start < dst->base || area_tree_last(&src->areas)->end > dst->end))
+	if (first && (first->start < dst->base || interval_tree_last(&src->areas)->end > dst->end))
 		return -EINVAL;
 	return 0;
 }
@@ -50,10 +50,8 @@ static int copy_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va
 static int give_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va, paddr_t pa,
 		     enum clone_mode mode)
 {
-#if defined(CONFIG_MM_COW)
-	if (mode == CLONE_SHARE)
+	if (IS_ENABLED(CONFIG_MM_COW) && mode == CLONE_SHARE)
 		return aspace_cow_share_page(dst, d, va, pa);
-#endif
 	assert(mode == CLONE_COPY);
 	return copy_page(dst, d, va, pa);
 }
@@ -86,7 +84,8 @@ static int clone_areas(struct aspace *dst, const struct aspace *src, enum clone_
 
 	if (err)
 		return err;
-	for (const struct area_node *n = area_tree_first(&src->areas); n; n = area_tree_next(n)) {
+	for (const struct interval_node *n = interval_tree_first(&src->areas); n;
+	     n = interval_tree_next(n)) {
 		const struct aspace_area *a = aspace_area_of(n);
 		struct aspace_area *d =
 		    aspace_add_area(dst, n->start, n->end - n->start, a->flags, &a->backend);
@@ -133,7 +132,6 @@ static int clone_space(struct aspace *dst, const struct aspace *src, enum clone_
 	return err;
 }
 
-#if defined(CONFIG_MM_COW)
 /* Takes write away from the mapped pages of [start, end) of area a (start < end). */
 static void write_protect_run(struct aspace *as, const struct aspace_area *a, vaddr_t start,
 			      vaddr_t end)
@@ -151,7 +149,8 @@ static void write_protect_run(struct aspace *as, const struct aspace_area *a, va
  */
 static void write_protect_shared(struct aspace *src)
 {
-	for (const struct area_node *n = area_tree_first(&src->areas); n; n = area_tree_next(n)) {
+	for (const struct interval_node *n = interval_tree_first(&src->areas); n;
+	     n = interval_tree_next(n)) {
 		const struct aspace_area *a = aspace_area_of(n);
 		vaddr_t run = 0;
 		bool in_run = false;
@@ -171,19 +170,17 @@ static void write_protect_shared(struct aspace *src)
 			write_protect_run(src, a, run, n->end);
 	}
 }
-#endif
 
 int aspace_clone(struct aspace *dst, struct aspace *src)
 {
-#if defined(CONFIG_MM_COW)
-	int err = clone_space(dst, src, CLONE_SHARE);
+	int err;
 
+	if (!IS_ENABLED(CONFIG_MM_COW))
+		return clone_space(dst, src, CLONE_COPY);
+	err = clone_space(dst, src, CLONE_SHARE);
 	if (err == 0)
 		write_protect_shared(src);
 	return err;
-#else
-	return clone_space(dst, src, CLONE_COPY);
-#endif
 }
 
 int aspace_copy(struct aspace *dst, const struct aspace *src)

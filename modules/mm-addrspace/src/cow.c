@@ -9,9 +9,7 @@
  * dropped only when the operation commits its page log, so a failed
  * operation can put every page back as it was.
  */
-#if defined(CONFIG_MM_COW)
-
-#include <mm-addrspace/aspace_internal.h>
+#include "aspace_internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -54,8 +52,8 @@ int aspace_cow_unshare_for_write(struct aspace *as, vaddr_t start, vaddr_t end)
 	struct aspace_log log;
 
 	aspace_log_init(&log);
-	for (const struct area_node *n = area_tree_find(&as->areas, start); n && n->start < end;
-	     n = area_tree_next(n)) {
+	for (const struct interval_node *n = interval_tree_find(&as->areas, start);
+	     n && n->start < end; n = interval_tree_next(n)) {
 		const struct aspace_area *a = aspace_area_of(n);
 		uint64_t pgsize = a->backend.pgsize;
 		vaddr_t from = start > n->start ? start : n->start;
@@ -95,5 +93,3 @@ int aspace_cow_share_page(struct aspace *dst, const struct aspace_area *d, vaddr
 	/* On failure the source still maps the frame: the put cannot drop its count to 0. */
 	return aspace_map_frame(dst, va, pa, pgsize, aspace_page_flags(d, pa));
 }
-
-#endif /* CONFIG_MM_COW */

@@ -7,7 +7,7 @@
  * is undone page by page, and the copies of shared pages that a protect
  * adding write makes first (undone through a page log).
  */
-#include <mm-addrspace/aspace_internal.h>
+#include "aspace_internal.h"
 
 #include <assert.h>
 #include <axalloc/axalloc.h>
@@ -25,7 +25,7 @@ static int check_new_area(const struct aspace *as, vaddr_t va, uint64_t size, un
 		return -EINVAL;
 	if (!IS_ALIGNED(va, pgsize) || !IS_ALIGNED(size, pgsize) || !aspace_range_ok(as, va, size))
 		return -EINVAL;
-	if (area_tree_overlaps(&as->areas, va, va + size))
+	if (interval_tree_overlaps(&as->areas, va, va + size))
 		return -EEXIST;
 	return 0;
 }
@@ -42,7 +42,7 @@ struct aspace_area *aspace_add_area(struct aspace *as, vaddr_t va, uint64_t size
 	a->node.end = va + size;
 	a->flags = flags;
 	a->backend = *backend;
-	err = area_tree_insert(&as->areas, &a->node);
+	err = interval_tree_insert(&as->areas, &a->node);
 	assert(err == 0);
 	(void)err;
 	return a;
@@ -50,7 +50,7 @@ struct aspace_area *aspace_add_area(struct aspace *as, vaddr_t va, uint64_t size
 
 void aspace_remove_area(struct aspace *as, struct aspace_area *a)
 {
-	area_tree_remove(&as->areas, &a->node);
+	interval_tree_remove(&as->areas, &a->node);
 	kfree(a);
 }
 
@@ -130,7 +130,7 @@ static bool range_arg_ok(const struct aspace *as, vaddr_t va, uint64_t size)
 }
 
 /* True if the part of area n inside [start, end) begins and ends on its page size. */
-static bool cut_aligned(const struct area_node *n, vaddr_t start, vaddr_t end)
+static bool cut_aligned(const struct interval_node *n, vaddr_t start, vaddr_t end)
 {
 	uint64_t pgsize = aspace_area_of(n)->backend.pgsize;
 	vaddr_t s = start > n->start ? start : n->start;
@@ -153,7 +153,7 @@ static struct aspace_area *split_area(struct aspace *as, struct aspace_area *a, 
 	*spare = *a;
 	spare->node.start = at;
 	a->node.end = at;
-	err = area_tree_insert(&as->areas, &spare->node);
+	err = interval_tree_insert(&as->areas, &spare->node);
 	assert(err == 0);
 	(void)err;
 	return spare;
@@ -163,14 +163,14 @@ static struct aspace_area *split_area(struct aspace *as, struct aspace_area *a, 
 static int unmap(struct aspace *as, vaddr_t va, uint64_t size)
 {
 	struct aspace_area *spare = NULL;
-	struct area_node *n, *next;
+	struct interval_node *n, *next;
 	vaddr_t end = va + size;
 	bool need_split = false;
 
 	if (!range_arg_ok(as, va, size))
 		return -EINVAL;
-	for (n = area_tree_first_after(&as->areas, va); n && n->start < end;
-	     n = area_tree_next(n)) {
+	for (n = interval_tree_first_after(&as->areas, va); n && n->start < end;
+	     n = interval_tree_next(n)) {
 		if (!cut_aligned(n, va, end))
 			return -EINVAL;
 		/* Only an area that contains the whole range with room on both sides splits. */
@@ -181,12 +181,12 @@ static int unmap(struct aspace *as, vaddr_t va, uint64_t size)
 		if (!spare)
 			return -ENOMEM;
 	}
-	for (n = area_tree_first_after(&as->areas, va); n && n->start < end; n = next) {
+	for (n = interval_tree_first_after(&as->areas, va); n && n->start < end; n = next) {
 		struct aspace_area *a = aspace_area_of(n);
 		vaddr_t s = va > n->start ? va : n->start;
 		vaddr_t e = end < n->end ? end : n->end;
 
-		next = area_tree_next(n);
+		next = interval_tree_next(n);
 		aspace_unmap_pages(as, a, s, e);
 		if (s == n->start && e == n->end) {
 			aspace_remove_area(as, a);
@@ -226,12 +226,12 @@ static int protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
 	struct aspace_area *spares[PROTECT_MAX_SPLITS];
 	int nr_splits = 0, used = 0;
 	vaddr_t end = va + size, covered = va;
-	struct area_node *n;
+	struct interval_node *n;
 
 	if (!range_arg_ok(as, va, size) || !aspace_flags_valid(flags))
 		return -EINVAL;
-	for (n = area_tree_first_after(&as->areas, va); n && n->start < end;
-	     n = area_tree_next(n)) {
+	for (n = interval_tree_first_after(&as->areas, va); n && n->start < end;
+	     n = interval_tree_next(n)) {
 		if (n->start > covered)
 			return -ENOENT;
 		if (!cut_aligned(n, va, end))
@@ -248,8 +248,7 @@ static int protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
 			return -ENOMEM;
 		}
 	}
-#if defined(CONFIG_MM_COW)
-	if (flags & MAPF_WRITE) {
+	if (IS_ENABLED(CONFIG_MM_COW) && (flags & MAPF_WRITE)) {
 		int err = aspace_cow_unshare_for_write(as, va, end);
 
 		if (err) {
@@ -257,8 +256,8 @@ static int protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
 			return err;
 		}
 	}
-#endif
-	for (n = area_tree_find(&as->areas, va); n && n->start < end; n = area_tree_next(n)) {
+	for (n = interval_tree_find(&as->areas, va); n && n->start < end;
+	     n = interval_tree_next(n)) {
 		struct aspace_area *a = aspace_area_of(n);
 
 		if (a->node.start < va)

@@ -8,7 +8,7 @@
  * pages make many. A COPIED page has a record of its own, as it carries the
  * frame the page used before.
  */
-#include <mm-addrspace/aspace_internal.h>
+#include "aspace_internal.h"
 
 #include <assert.h>
 #include <axalloc/axalloc.h>

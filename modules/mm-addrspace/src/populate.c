@@ -7,7 +7,7 @@
  * and put back every COW-pending page it wrote to. It records its changes
  * in a page log (page_log.c) and commits them when every page is done.
  */
-#include <mm-addrspace/aspace_internal.h>
+#include "aspace_internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -17,8 +17,8 @@ int aspace_check_covered(const struct aspace *as, vaddr_t start, vaddr_t end, un
 {
 	vaddr_t covered = start;
 
-	for (const struct area_node *n = area_tree_first_after(&as->areas, start);
-	     n && covered < end; n = area_tree_next(n)) {
+	for (const struct interval_node *n = interval_tree_first_after(&as->areas, start);
+	     n && covered < end; n = interval_tree_next(n)) {
 		if (n->start > covered)
 			return -ENOENT;
 		if (access & ~aspace_area_of(n)->flags)
@@ -32,11 +32,12 @@ int aspace_populate_range(struct aspace *as, vaddr_t start, vaddr_t end, unsigne
 			  bool count_faults)
 {
 	struct aspace_log log;
-	const struct area_node *n;
+	const struct interval_node *n;
 	int err = 0;
 
 	aspace_log_init(&log);
-	for (n = area_tree_find(&as->areas, start); n && n->start < end; n = area_tree_next(n)) {
+	for (n = interval_tree_find(&as->areas, start); n && n->start < end;
+	     n = interval_tree_next(n)) {
 		const struct aspace_area *a = aspace_area_of(n);
 		uint64_t pgsize = a->backend.pgsize;
 		vaddr_t from = start > n->start ? ALIGN_DOWN(start, pgsize) : n->start;
@@ -49,17 +50,15 @@ int aspace_populate_range(struct aspace *as, vaddr_t start, vaddr_t end, unsigne
 			unsigned pte_flags;
 
 			if (pt_query(&as->pt, va, &pa, &pte_flags, NULL) == 0) {
-#if defined(CONFIG_MM_COW)
-				if ((access & ACCESS_WRITE) && aspace_cow_pending(a, pte_flags)) {
+				/* Without COW every PTE carries its area's permissions. */
+				if (IS_ENABLED(CONFIG_MM_COW) && (access & ACCESS_WRITE) &&
+				    aspace_cow_pending(a, pte_flags)) {
 					err = aspace_log_reserve(&log, ASPACE_LOG_COPIED, va);
 					if (!err)
 						err = aspace_cow_break(as, a, va, pa, &log);
 					if (err)
 						goto fail;
 				}
-#else
-				(void)access; /* every PTE carries its area's permissions */
-#endif
 				continue;
 			}
 			err = aspace_log_reserve(&log, ASPACE_LOG_MAPPED, va);
@@ -90,7 +89,6 @@ static paddr_t frame_at(const struct aspace *as, vaddr_t va)
 	return pa;
 }
 
-#if defined(CONFIG_MM_COW)
 /*
  * A write fault at fault_va on the COW-pending page at va (frame pa) of
  * area a. 0 or -ENOMEM.
@@ -124,7 +122,6 @@ static int cow_fault(struct aspace *as, const struct aspace_area *a, vaddr_t fau
 	aspace_log_commit(as, &log, false);
 	return 0;
 }
-#endif
 
 /* aspace_populate without its log message. */
 static int populate(struct aspace *as, vaddr_t va, uint64_t size, unsigned access)
@@ -174,10 +171,9 @@ int aspace_handle_page_fault(struct aspace *as, vaddr_t va, unsigned access)
 	}
 	page = ALIGN_DOWN(va, a->backend.pgsize);
 	if (pt_query(&as->pt, page, &pa, &pte_flags, NULL) == 0) {
-#if defined(CONFIG_MM_COW)
-		if ((access & ACCESS_WRITE) && aspace_cow_pending(a, pte_flags))
+		if (IS_ENABLED(CONFIG_MM_COW) && (access & ACCESS_WRITE) &&
+		    aspace_cow_pending(a, pte_flags))
 			return cow_fault(as, a, va, page, pa);
-#endif
 		/*
 		 * Present: another path mapped it first (spurious). Every PTE
 		 * carries its area's permissions (but for the write of a

@@ -1051,16 +1051,15 @@ static inline void model_check_frame(struct model *m, uint32_t id, paddr_t head)
 	if (fr->pa[id] == 0)
 		fr->pa[id] = head;
 	MODEL_CHECK(m, fr->pa[id] == head);
-#if defined(CONFIG_MM_COW)
-	MODEL_CHECK(m, frame_ref_get(head) == fr->refs[id]);
-#endif
+	if (IS_ENABLED(CONFIG_MM_COW))
+		MODEL_CHECK(m, env_frame_refs(head) == fr->refs[id]);
 }
 
 /* Every page: mapped-ness, size, flags, frame and count, and visible bytes. */
 static inline void model_check_full(struct model *m)
 {
 	model_check_light(m);
-	MODEL_CHECK(m, area_tree_check(&m->as.areas));
+	MODEL_CHECK(m, interval_tree_check(&m->as.areas));
 	for (vaddr_t va = m->base; va < m->end; va += PAGE_SIZE_4K) {
 		uint64_t pg = model_pg(m, va);
 		int i = model_find(m, va);

@@ -20,6 +20,7 @@
 #include "hal_host.h"
 #include <axalloc/axalloc.h>
 #include <axalloc/frame_ref.h>
+#include <klib/kconfig.h>
 #include <mm-addrspace/aspace.h>
 
 #define ENV_RAM_BASE 0x80000000UL
@@ -82,12 +83,7 @@ static inline bool mem_equal(struct mem_snap a, struct mem_snap b)
 /* The reference count of the frame at pa (CONFIG_MM_COW); 0 without counts. */
 static inline uint32_t env_frame_refs(paddr_t pa)
 {
-#if defined(CONFIG_MM_COW)
-	return frame_ref_get(pa);
-#else
-	(void)pa;
-	return 0;
-#endif
+	return IS_ENABLED(CONFIG_MM_COW) ? frame_ref_get(pa) : 0;
 }
 
 /* One mapped page as aspace_query sees it, with its frame's count and a checksum of its bytes. */

@@ -57,11 +57,7 @@ struct world {
 /* True when aspace_clone shares frames in this build. */
 static inline bool world_clone_shares(void)
 {
-#if defined(CONFIG_MM_COW)
-	return true;
-#else
-	return false;
-#endif
+	return IS_ENABLED(CONFIG_MM_COW);
 }
 
 /* Makes slot i's model empty and gives it a fresh space. */

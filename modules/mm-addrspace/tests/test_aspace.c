@@ -309,7 +309,7 @@ static void assert_areas(const struct aspace *as, vaddr_t origin, const int (*wa
 	}
 	assert_int_equal(i, n);
 	assert_int_equal(stats(as).nr_areas, n);
-	assert_true(area_tree_check(&as->areas));
+	assert_true(interval_tree_check(&as->areas));
 }
 
 static void test_unmap_split_shrink(void **state)
@@ -743,7 +743,7 @@ static void test_activate(void **state)
 static void test_kernel_half_shared(void **state)
 {
 	struct fixture *f = *state;
-	const vaddr_t kva = PHYS_VIRT_OFFSET + ENV_LIN_BASE;
+	const vaddr_t kva = -USER_VA_END + ENV_LIN_BASE; /* Sv39's upper half starts at -USER_VA_END */
 	struct page_table kpt;
 	struct aspace as;
 	paddr_t pa;

@@ -2,6 +2,7 @@
  * pt_args.c - caller arguments to PTE bits and 39-bit ranges: flag
  * translation and the checks every operation starts with.
  */
+#include <klib/kconfig.h>
 #include <assert.h>
 #include <errno.h>
 
@@ -38,10 +39,8 @@ int pt_leaf_bits(unsigned flags, pte_t *bits)
 	for (unsigned i = 0; i < NR_FLAG_BITS; i++)
 		if (flags & flag_bits[i].mapf)
 			b |= flag_bits[i].bit;
-#ifdef CONFIG_RISCV_SVPBMT
-	if (flags & MAPF_DEVICE)
+	if (IS_ENABLED(CONFIG_RISCV_SVPBMT) && (flags & MAPF_DEVICE))
 		b |= SV39_PBMT_IO << SV39_PTE_PBMT_SHIFT;
-#endif
 	*bits = b;
 	return 0;
 }

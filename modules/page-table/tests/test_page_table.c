@@ -327,7 +327,7 @@ static void test_high_half(void **state)
 {
 	struct fixture *f = *state;
 	const paddr_t ram = 0x80000000ULL;
-	const vaddr_t lin = PHYS_VIRT_OFFSET + ram;
+	const vaddr_t lin = HIGH_START + ram;
 	uint64_t n[3];
 	paddr_t qpa;
 	uint64_t pgsize;
@@ -842,7 +842,7 @@ static void test_share_kernel(void **state)
 	struct page_table *k = &f->pt;
 	struct page_table u, v;
 	paddr_t qpa;
-	const vaddr_t lin = PHYS_VIRT_OFFSET + 2 * G1;
+	const vaddr_t lin = HIGH_START + 2 * G1;
 
 	/* Kernel: a 1G page and a 4K page in the high half. */
 	assert_int_equal(pt_map_region(k, lin, 2 * G1, G1 + K4, RW | MAPF_GLOBAL, true), 0);

@@ -1,7 +1,7 @@
 /*
  * axalloc-bitmap/bitmap.h - physical page allocator on a hierarchical bitmap.
  *
- * Meets the page-allocator contract of <axalloc/pgalloc.h> under the bitmap_
+ * Meets the page-allocator contract of <pgalloc/pgalloc.h> under the bitmap_
  * prefix. Every managed range has, in its caller-provided metadata buffer:
  *
  *   - a free-page bitmap, one bit per 4K page (1 = free), in 64-bit words,
@@ -26,9 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <axalloc/pgalloc.h>
 #include <axhal/mem.h>
 #include <klib/bitops.h>
+#include <pgalloc/pgalloc.h>
 
 /* ---- Hierarchical bitmap: the building block of the allocator. ---- */
 

@@ -10,8 +10,8 @@
 #ifndef AXALLOC_AXALLOC_H
 #define AXALLOC_AXALLOC_H
 
-#include <axalloc/pgalloc.h>
 #include <axhal/mem.h>
+#include <pgalloc/pgalloc.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,19 +20,22 @@
  * ranges `reserved` (kernel image, DTB, firmware). Both lists may be
  * unsorted and overlapping; RAM is page-aligned inward, reserved ranges
  * outward. Each usable piece needs metadata for the page allocator (and,
- * with CONFIG_MM_COW, for its frame reference counts), carved out of usable
- * RAM where it breaks the fewest free naturally aligned huge blocks: from
- * the head or the tail of the piece itself, whichever keeps more 1G-aligned
- * 1 GiB blocks, then more 2M-aligned 2 MiB blocks; or, when both sides would
- * break a 1 GiB block, from another piece with room to spare (for instance
- * the one holding the kernel image, whose GiB is broken anyway). The rest is
- * managed. The choice is deterministic (see src/memmap.c). Pieces too small
- * to hold their own metadata plus one page are skipped; when there are more
- * than PGALLOC_MAX_RANGES pieces, the largest are kept. Returns 0, -EINVAL
- * for a negative count or a NULL list with a positive count, or -ENOMEM
- * when no usable memory is left. Call before any other axalloc function;
- * calling it again starts over with a new, empty page allocator and heap,
- * zero counters and fault injection off (host tests do this between cases).
+ * with CONFIG_AXALLOC_FRAME_REFS, for its frame reference counts), carved
+ * out of usable RAM where it breaks the fewest free naturally aligned huge
+ * blocks: from the head or the tail of the piece itself, whichever keeps
+ * more 1G-aligned 1 GiB blocks, then more 2M-aligned 2 MiB blocks; or, when
+ * both sides would break a 1 GiB block, from another piece with room to
+ * spare (for instance the one holding the kernel image, whose GiB is broken
+ * anyway). The rest is managed. The choice is deterministic (see
+ * src/memmap.c). Pieces too small to hold their own metadata plus one page
+ * are skipped; when there are more than PGALLOC_MAX_RANGES pieces, the
+ * largest are kept. A piece the page allocator refuses (it never should:
+ * that is a bug) is logged as an error and left unused, counted in
+ * refused_pages. Returns 0, -EINVAL for a negative count or a NULL list with
+ * a positive count, or -ENOMEM when no usable memory is left. Call before
+ * any other axalloc function; calling it again starts over with a new, empty
+ * page allocator and heap, zero counters and fault injection off (host tests
+ * do this between cases).
  */
 int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range *reserved,
 		 int nr_reserved);
@@ -49,8 +52,8 @@ int axalloc_alloc_pages(uint64_t n, uint64_t align, paddr_t *pa);
 /*
  * Frees n pages at pa that were allocated with axalloc_alloc_pages (the same
  * n). Returns 0; -EINVAL or -ENOENT from the page allocator (bad or not
- * allocated range); with CONFIG_MM_COW, -EBUSY when the frame at pa still
- * holds references. A failed call changes nothing.
+ * allocated range); with CONFIG_AXALLOC_FRAME_REFS, -EBUSY when the frame at
+ * pa still holds references. A failed call changes nothing.
  */
 int axalloc_free_pages(paddr_t pa, uint64_t n);
 
@@ -58,6 +61,7 @@ int axalloc_free_pages(paddr_t pa, uint64_t n);
 struct axalloc_stats {
 	struct pgalloc_stats pages; /* the page allocator's own stats */
 	uint64_t meta_pages;	    /* RAM pages carved for metadata (allocator + refs) */
+	uint64_t refused_pages;	    /* usable RAM pages left unused: the allocator refused them */
 	uint64_t heap_pages;	    /* pages currently owned by the byte heap */
 	uint64_t heap_used_bytes;   /* usable bytes of the live kmalloc blocks */
 	uint64_t heap_allocs;	    /* blocks handed out; allocs - frees = live blocks */

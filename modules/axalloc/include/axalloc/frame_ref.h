@@ -1,10 +1,15 @@
 /*
  * axalloc/frame_ref.h - per-frame reference counts for copy-on-write.
  *
- * Compiled when CONFIG_MM_COW is set. Every 4K frame the page allocator
- * manages has a 32-bit count, kept out of band in an array carved with its
- * range's metadata (see axalloc_init; one array per managed range, found by
- * address). A 2M or 1G page counts on its head frame only.
+ * Every 4K frame the page allocator manages has a 32-bit count, kept out of
+ * band in an array carved with its range's metadata (see axalloc_init; one
+ * array per managed range, found by address). A 2M or 1G page counts on its
+ * head frame only.
+ *
+ * Built with CONFIG_AXALLOC_FRAME_REFS, which MM_COW selects. The functions
+ * are declared in every configuration but defined only with it: call them
+ * under IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS) (or of an option that selects
+ * it), so the call is compiled always and dropped without the option.
  *
  * Contract (who counts what):
  * - axalloc_init sets every count to 0; axalloc_alloc_pages leaves the count
@@ -24,8 +29,6 @@
 
 #include <axhal/mem.h>
 #include <stdint.h>
-
-#if defined(CONFIG_MM_COW)
 
 /* Count of the frame at pa; 0 when pa is unaligned or not a managed frame. */
 uint32_t frame_ref_get(paddr_t pa);
@@ -52,7 +55,5 @@ int frame_ref_dec(paddr_t pa);
  */
 int frame_ref_set_for_test(paddr_t pa, uint32_t count);
 #endif
-
-#endif /* CONFIG_MM_COW */
 
 #endif

@@ -1,11 +1,14 @@
 /*
- * axruntime/kernel_space.h - the kernel's own page table.
+ * axruntime/kernel_space.h - the kernel's own page table (built with
+ * CONFIG_PAGE_TABLE). A caller that looks into the table includes
+ * page-table/page_table.h itself.
  */
 #ifndef AXRUNTIME_KERNEL_SPACE_H
 #define AXRUNTIME_KERNEL_SPACE_H
 
 #include <axhal/boot_info.h>
-#include <page-table/page_table.h>
+
+struct page_table;
 
 /*
  * Builds the kernel page table and switches to it: the image with

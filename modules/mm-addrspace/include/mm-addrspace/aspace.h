@@ -4,9 +4,9 @@
  *
  * An address space owns a range [base, end) inside [USER_VA_START,
  * USER_VA_END), a page table (page-table module) and a set of memory areas.
- * Areas are sorted, never overlap, and live in an AVL tree (area_tree.h),
- * so finding the area of an address is O(log n). Each area has mapping
- * flags (MAPF_*) and a backend:
+ * Areas are sorted, never overlap, and live in an AVL tree
+ * (klib/interval_tree.h), so finding the area of an address is O(log n).
+ * Each area has mapping flags (MAPF_*) and a backend:
  *
  *   Linear { pa_va_offset, pgsize }  va maps to va - pa_va_offset; every page
  *                                    is mapped when the area is created.
@@ -54,7 +54,7 @@
 #define MM_ADDRSPACE_ASPACE_H
 
 #include <axhal/mem.h>
-#include <mm-addrspace/area_tree.h>
+#include <klib/interval_tree.h>
 #include <page-table/page_table.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -93,8 +93,8 @@ struct aspace_backend {
 
 /* One memory area. Read-only for users of the module; the tree node is first. */
 struct aspace_area {
-	struct area_node node; /* node.start, node.end: the area's range */
-	unsigned flags;	       /* MAPF_* permissions of the area */
+	struct interval_node node; /* node.start, node.end: the area's range */
+	unsigned flags;		   /* MAPF_* permissions of the area */
 	struct aspace_backend backend;
 };
 
@@ -115,7 +115,7 @@ struct aspace {
 	vaddr_t base;
 	vaddr_t end;
 	struct page_table pt;
-	struct area_tree areas;
+	struct interval_tree areas;
 	uint64_t mapped[ASPACE_NR_PGSIZES];
 	uint64_t alloc_pages_4k;
 	uint64_t faults;

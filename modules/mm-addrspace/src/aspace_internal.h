@@ -1,6 +1,6 @@
 /*
- * mm-addrspace/aspace_internal.h - shared by mm-addrspace's own sources (and
- * its tests); not part of the module's contract with other modules.
+ * aspace_internal.h - shared by mm-addrspace's own sources; not part of
+ * the module's contract with other modules (or with its tests).
  *
  * Every page an area maps goes through the backend functions here: a frame
  * is taken with aspace_frame_alloc and a reference dropped with
@@ -13,16 +13,17 @@
 #ifndef MM_ADDRSPACE_ASPACE_INTERNAL_H
 #define MM_ADDRSPACE_ASPACE_INTERNAL_H
 
-#include <klib/errname.h>
 #include <axalloc/frame_ref.h>
 #include <axlog/log.h>
 #include <errno.h>
+#include <klib/errname.h>
+#include <klib/kconfig.h>
 #include <mm-addrspace/aspace.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 /* The area that embeds node n. */
-static inline struct aspace_area *aspace_area_of(const struct area_node *n)
+static inline struct aspace_area *aspace_area_of(const struct interval_node *n)
 {
 	return n ? (struct aspace_area *)((char *)n - offsetof(struct aspace_area, node)) : NULL;
 }
@@ -111,15 +112,10 @@ int aspace_frame_dup(paddr_t pa, uint64_t pgsize, paddr_t *copy);
  */
 void aspace_frame_put(paddr_t pa, uint64_t pgsize);
 
-/* The frame's reference count (always 1 without CONFIG_MM_COW). */
+/* The frame's reference count (always 1 without CONFIG_MM_COW: one owner per frame). */
 static inline uint32_t aspace_frame_refs(paddr_t pa)
 {
-#if defined(CONFIG_MM_COW)
-	return frame_ref_get(pa);
-#else
-	(void)pa;
-	return 1;
-#endif
+	return IS_ENABLED(CONFIG_MM_COW) ? frame_ref_get(pa) : 1;
 }
 
 /*
@@ -269,7 +265,12 @@ void aspace_log_commit(struct aspace *as, struct aspace_log *log, bool count_fau
 int aspace_populate_range(struct aspace *as, vaddr_t start, vaddr_t end, unsigned access,
 			  bool count_faults);
 
-#if defined(CONFIG_MM_COW)
+/*
+ * Copy-on-write, defined in cow.c, which is built only with CONFIG_MM_COW:
+ * callers test IS_ENABLED(CONFIG_MM_COW) before calling these, so the
+ * calls are compiled in every configuration and dropped without COW.
+ */
+
 /* True if a page of area a whose PTE has pte_flags is COW-pending. */
 static inline bool aspace_cow_pending(const struct aspace_area *a, unsigned pte_flags)
 {
@@ -311,6 +312,5 @@ int aspace_cow_unshare_for_write(struct aspace *as, vaddr_t start, vaddr_t end);
  * changed).
  */
 int aspace_cow_share_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va, paddr_t pa);
-#endif
 
 #endif

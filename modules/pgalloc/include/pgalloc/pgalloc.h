@@ -1,5 +1,5 @@
 /*
- * axalloc/pgalloc.h - what every physical page allocator shares.
+ * pgalloc/pgalloc.h - what every physical page allocator shares.
  *
  * axalloc-bitmap and axalloc-buddy meet one contract (DESIGN.md, "Semantics"):
  * each exposes the same functions under its own prefix (bitmap_*, buddy_*):
@@ -18,9 +18,13 @@
  * This header also holds the statistics type and Linux's fragmentation
  * formulas (mm/vmstat.c), computed from the free-block histogram, so that
  * both allocators report numbers that compare with each other and with Linux.
+ *
+ * Module pgalloc is this header alone (CONFIG_PGALLOC, selected by each
+ * allocator and by axalloc): it sits below all of them and needs only klib
+ * and axhal, so the allocators never include a header of axalloc above them.
  */
-#ifndef AXALLOC_PGALLOC_H
-#define AXALLOC_PGALLOC_H
+#ifndef PGALLOC_PGALLOC_H
+#define PGALLOC_PGALLOC_H
 
 #include <stdint.h>
 #include <stdio.h>

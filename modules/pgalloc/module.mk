@@ -1,0 +1,1 @@
+# pgalloc: the page-allocator contract, header only (include/pgalloc/pgalloc.h).
