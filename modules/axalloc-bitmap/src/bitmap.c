@@ -32,13 +32,13 @@ static void layout_of(uint64_t base_pfn, uint64_t end_pfn, struct layout *l)
 {
 	size_t words, counters = 0;
 
-	l->leaf_origin = ALIGN_DOWN(base_pfn, (uint64_t)BITMAP_WORD_BITS);
+	l->leaf_origin = ALIGN_DOWN(base_pfn, (uint64_t)LEVEL_BITMAP_WORD_BITS);
 	l->leaf_bits = end_pfn - l->leaf_origin;
-	words = bitmap_hbm_words(l->leaf_bits);
+	words = level_bitmap_words(l->leaf_bits);
 	for (unsigned L = 0; L < BITMAP_NR_CHUNK_LEVELS; L++) {
 		l->chunk_origin[L] = base_pfn >> level_shift[L];
 		l->nchunks[L] = ((end_pfn - 1) >> level_shift[L]) - l->chunk_origin[L] + 1;
-		words += bitmap_hbm_words(l->nchunks[L]);
+		words += level_bitmap_words(l->nchunks[L]);
 		counters += l->nchunks[L];
 	}
 	l->bytes =
@@ -82,13 +82,13 @@ static void range_setup(struct bitmap_range *r, uint64_t base_pfn, uint64_t end_
 	r->free_pages = end_pfn - base_pfn;
 	r->meta_bytes = l.bytes;
 
-	bitmap_hbm_attach(&r->free, l.leaf_bits, words);
-	words += bitmap_hbm_words(l.leaf_bits);
-	bitmap_hbm_assign(&r->free, base_pfn - l.leaf_origin, l.leaf_bits, true);
+	level_bitmap_attach(&r->free, l.leaf_bits, words);
+	words += level_bitmap_words(l.leaf_bits);
+	level_bitmap_assign(&r->free, base_pfn - l.leaf_origin, l.leaf_bits, true);
 
 	for (unsigned L = 0; L < BITMAP_NR_CHUNK_LEVELS; L++) {
-		bitmap_hbm_attach(&r->chunks[L].full, l.nchunks[L], words);
-		words += bitmap_hbm_words(l.nchunks[L]);
+		level_bitmap_attach(&r->chunks[L].full, l.nchunks[L], words);
+		words += level_bitmap_words(l.nchunks[L]);
 	}
 	counters = (uint16_t *)words;
 	for (unsigned L = 0; L < BITMAP_NR_CHUNK_LEVELS; L++) {
@@ -113,8 +113,9 @@ static void range_setup(struct bitmap_range *r, uint64_t base_pfn, uint64_t end_
 		uint64_t *bits = ch->full.lvl[0];
 		for (uint64_t c = 0; c < l.nchunks[L]; c++)
 			if (ch->full_cnt[c] == BITMAP_CHUNK_CHILDREN)
-				bits[c >> BITMAP_WORD_SHIFT] |= 1ULL << (c & BITMAP_WORD_MASK);
-		bitmap_hbm_rebuild(&ch->full);
+				bits[c >> LEVEL_BITMAP_WORD_SHIFT] |=
+				    1ULL << (c & LEVEL_BITMAP_WORD_MASK);
+		level_bitmap_rebuild(&ch->full);
 	}
 }
 
@@ -160,13 +161,13 @@ static inline bool chunk_adjust(struct bitmap_chunks *ch, uint64_t c, uint64_t k
 		ch->full_cnt[i] = (uint16_t)(old + k);
 		if (old + k != BITMAP_CHUNK_CHILDREN)
 			return false;
-		bitmap_hbm_set(&ch->full, i);
+		level_bitmap_set(&ch->full, i);
 	} else {
 		assert(old >= k);
 		ch->full_cnt[i] = (uint16_t)(old - k);
 		if (old != BITMAP_CHUNK_CHILDREN)
 			return false;
-		bitmap_hbm_clear(&ch->full, i);
+		level_bitmap_clear(&ch->full, i);
 	}
 	return true;
 }
@@ -196,7 +197,7 @@ static void chunks_update(struct bitmap_chunks *ch, uint64_t first, uint64_t n, 
 			assert(ch->full_cnt[c - ch->origin] == (full ? 0 : BITMAP_CHUNK_CHILDREN));
 			ch->full_cnt[c - ch->origin] = full ? BITMAP_CHUNK_CHILDREN : 0;
 		}
-		bitmap_hbm_assign(&ch->full, cf + 1 - ch->origin, cl - ch->origin, full);
+		level_bitmap_assign(&ch->full, cf + 1 - ch->origin, cl - ch->origin, full);
 	}
 	*lo = first_flips ? cf : cf + 1;
 	*hi = last_flips ? cl + 1 : cl;
@@ -207,15 +208,15 @@ static void range_mark(struct bitmap_range *r, uint64_t pfn, uint64_t n, bool fr
 {
 	uint64_t lo, hi, lo1g, hi1g; /* [lo1g, hi1g): no level above 1G needs them */
 
-	bitmap_hbm_assign(&r->free, pfn - r->leaf_origin, pfn - r->leaf_origin + n, free);
+	level_bitmap_assign(&r->free, pfn - r->leaf_origin, pfn - r->leaf_origin + n, free);
 	/* The 2M chunks whose fullness flipped are the children that changed at 1G. */
 	chunks_update(&r->chunks[BITMAP_CHUNK_2M], pfn, n, free, &lo, &hi);
 	if (lo < hi)
 		chunks_update(&r->chunks[BITMAP_CHUNK_1G], lo, hi - lo, free, &lo1g, &hi1g);
 	if (free) {
 		r->free_pages += n;
-		if ((pfn - r->leaf_origin) >> BITMAP_WORD_SHIFT < r->hint)
-			r->hint = (pfn - r->leaf_origin) >> BITMAP_WORD_SHIFT;
+		if ((pfn - r->leaf_origin) >> LEVEL_BITMAP_WORD_SHIFT < r->hint)
+			r->hint = (pfn - r->leaf_origin) >> LEVEL_BITMAP_WORD_SHIFT;
 	} else {
 		r->free_pages -= n;
 	}
@@ -223,7 +224,7 @@ static void range_mark(struct bitmap_range *r, uint64_t pfn, uint64_t n, bool fr
 
 /*
  * Returns the lowest page of [pfn, pfn + n) (inside r) that is free (want_free)
- * or used (!want_free), or BITMAP_HBM_NONE. Whole 2M chunks whose counter says
+ * or used (!want_free), or LEVEL_BITMAP_NONE. Whole 2M chunks whose counter says
  * they hold no such page, and entirely free 1G chunks when looking for a used
  * page, are skipped; the rest is read a word at a time.
  */
@@ -238,7 +239,7 @@ static uint64_t range_find_state(const struct bitmap_range *r, uint64_t pfn, uin
 		const struct bitmap_chunks *c2m = &r->chunks[BITMAP_CHUNK_2M];
 
 		if (!want_free && IS_ALIGNED(p, BITMAP_PAGES_1G) && end - p >= BITMAP_PAGES_1G &&
-		    bitmap_hbm_test(&c1g->full, (p >> BITMAP_SHIFT_1G) - c1g->origin)) {
+		    level_bitmap_test(&c1g->full, (p >> BITMAP_SHIFT_1G) - c1g->origin)) {
 			p += BITMAP_PAGES_1G;
 			continue;
 		}
@@ -250,18 +251,19 @@ static uint64_t range_find_state(const struct bitmap_range *r, uint64_t pfn, uin
 		}
 
 		uint64_t i = p - r->leaf_origin;
-		unsigned lo = i & BITMAP_WORD_MASK;
-		uint64_t take = BITMAP_WORD_BITS - lo < end - p ? BITMAP_WORD_BITS - lo : end - p;
-		uint64_t mask = (take == BITMAP_WORD_BITS ? ~0ULL : (1ULL << take) - 1) << lo;
-		uint64_t word = leaf[i >> BITMAP_WORD_SHIFT];
+		unsigned lo = i & LEVEL_BITMAP_WORD_MASK;
+		uint64_t take =
+		    LEVEL_BITMAP_WORD_BITS - lo < end - p ? LEVEL_BITMAP_WORD_BITS - lo : end - p;
+		uint64_t mask = (take == LEVEL_BITMAP_WORD_BITS ? ~0ULL : (1ULL << take) - 1) << lo;
+		uint64_t word = leaf[i >> LEVEL_BITMAP_WORD_SHIFT];
 		uint64_t hit = (want_free ? word : ~word) & mask;
 
 		if (hit)
-			return r->leaf_origin + (i & ~(uint64_t)BITMAP_WORD_MASK) +
+			return r->leaf_origin + (i & ~(uint64_t)LEVEL_BITMAP_WORD_MASK) +
 			       (uint64_t)ctz64(hit);
 		p += take;
 	}
-	return BITMAP_HBM_NONE;
+	return LEVEL_BITMAP_NONE;
 }
 
 /* Start pfn of the lowest entirely free chunk of level L of r starting at or after pfn cursor. */
@@ -270,14 +272,14 @@ static uint64_t next_full_chunk(const struct bitmap_range *r, unsigned L, uint64
 	const struct bitmap_chunks *ch = &r->chunks[L];
 	unsigned shift = level_shift[L];
 	uint64_t c = ((cursor + (1ULL << shift) - 1) >> shift) - ch->origin;
-	uint64_t j = bitmap_hbm_find_next(&ch->full, c);
+	uint64_t j = level_bitmap_find_next(&ch->full, c);
 
-	return j == BITMAP_HBM_NONE ? BITMAP_HBM_NONE : (ch->origin + j) << shift;
+	return j == LEVEL_BITMAP_NONE ? LEVEL_BITMAP_NONE : (ch->origin + j) << shift;
 }
 
 /*
  * Returns the lowest pfn p of r, a multiple of align_pages, with [p, p + n)
- * free, or BITMAP_HBM_NONE; 1 <= n <= r's size.
+ * free, or LEVEL_BITMAP_NONE; 1 <= n <= r's size.
  *
  * Candidates come from a cursor that only moves forward past positions proven
  * infeasible:
@@ -292,7 +294,7 @@ static uint64_t next_full_chunk(const struct bitmap_range *r, unsigned L, uint64
 static uint64_t range_search(const struct bitmap_range *r, uint64_t n, uint64_t align_pages)
 {
 	int start_lv = -1, contain_lv = -1;
-	uint64_t cursor = r->leaf_origin + (r->hint << BITMAP_WORD_SHIFT);
+	uint64_t cursor = r->leaf_origin + (r->hint << LEVEL_BITMAP_WORD_SHIFT);
 	uint64_t last_start = r->end_pfn - n;
 
 	for (int L = BITMAP_NR_CHUNK_LEVELS - 1; L >= 0; L--) {
@@ -309,33 +311,33 @@ static uint64_t range_search(const struct bitmap_range *r, uint64_t n, uint64_t 
 		uint64_t p, used;
 
 		if (cursor > last_start)
-			return BITMAP_HBM_NONE;
+			return LEVEL_BITMAP_NONE;
 		if (contain_lv >= 0) {
 			uint64_t unit = 1ULL << level_shift[contain_lv];
 			uint64_t c = next_full_chunk(r, (unsigned)contain_lv, cursor);
-			if (c == BITMAP_HBM_NONE)
-				return BITMAP_HBM_NONE;
+			if (c == LEVEL_BITMAP_NONE)
+				return LEVEL_BITMAP_NONE;
 			if (c + unit > cursor + n)
 				cursor = c + unit - n;
 		}
 		if (start_lv >= 0) {
 			p = next_full_chunk(r, (unsigned)start_lv, cursor);
-			if (p == BITMAP_HBM_NONE)
-				return BITMAP_HBM_NONE;
+			if (p == LEVEL_BITMAP_NONE)
+				return LEVEL_BITMAP_NONE;
 			if (!IS_ALIGNED(p, align_pages)) {
 				cursor = ALIGN_UP(p, align_pages);
 				continue;
 			}
 		} else {
-			uint64_t i = bitmap_hbm_find_next(&r->free, cursor - r->leaf_origin);
-			if (i == BITMAP_HBM_NONE)
-				return BITMAP_HBM_NONE;
+			uint64_t i = level_bitmap_find_next(&r->free, cursor - r->leaf_origin);
+			if (i == LEVEL_BITMAP_NONE)
+				return LEVEL_BITMAP_NONE;
 			p = ALIGN_UP(r->leaf_origin + i, align_pages);
 		}
 		if (p > last_start)
-			return BITMAP_HBM_NONE;
+			return LEVEL_BITMAP_NONE;
 		used = range_find_state(r, p, n, false);
-		if (used == BITMAP_HBM_NONE)
+		if (used == LEVEL_BITMAP_NONE)
 			return p;
 		cursor = used + 1;
 	}
@@ -347,10 +349,10 @@ static uint64_t range_search(const struct bitmap_range *r, uint64_t n, uint64_t 
  */
 static __attribute__((noinline)) uint64_t hint_advance(struct bitmap_range *r)
 {
-	uint64_t i = bitmap_hbm_find_next(&r->free, r->hint << BITMAP_WORD_SHIFT);
+	uint64_t i = level_bitmap_find_next(&r->free, r->hint << LEVEL_BITMAP_WORD_SHIFT);
 
-	assert(i != BITMAP_HBM_NONE);
-	r->hint = i >> BITMAP_WORD_SHIFT;
+	assert(i != LEVEL_BITMAP_NONE);
+	r->hint = i >> LEVEL_BITMAP_WORD_SHIFT;
 	return r->hint;
 }
 
@@ -372,8 +374,8 @@ static int alloc_one(struct bitmap_alloc *a, paddr_t *out)
 		}
 		leaf[w] = word & (word - 1);
 		if (leaf[w] == 0 && r->free.nlevels > 1)
-			bitmap_hbm_clear_from(&r->free, 1, w);
-		pfn = r->leaf_origin + (w << BITMAP_WORD_SHIFT) + (uint64_t)ctz64(word);
+			level_bitmap_clear_from(&r->free, 1, w);
+		pfn = r->leaf_origin + (w << LEVEL_BITMAP_WORD_SHIFT) + (uint64_t)ctz64(word);
 		if (chunk_adjust(&r->chunks[BITMAP_CHUNK_2M], pfn >> BITMAP_SHIFT_2M, 1, false))
 			chunk_adjust(&r->chunks[BITMAP_CHUNK_1G], pfn >> BITMAP_SHIFT_1G, 1, false);
 		r->free_pages--;
@@ -398,7 +400,7 @@ static __attribute__((noinline)) int alloc_general(struct bitmap_alloc *a, uint6
 		if (r->free_pages < n)
 			continue;
 		p = range_search(r, n, align_pages);
-		if (p == BITMAP_HBM_NONE)
+		if (p == LEVEL_BITMAP_NONE)
 			continue;
 		range_mark(r, p, n, false);
 		a->free_pages -= n;
@@ -449,7 +451,7 @@ int bitmap_alloc_at(struct bitmap_alloc *a, paddr_t addr, uint64_t n)
 
 	if (r == NULL)
 		return -EINVAL;
-	if (range_find_state(r, pfn, n, false) != BITMAP_HBM_NONE)
+	if (range_find_state(r, pfn, n, false) != LEVEL_BITMAP_NONE)
 		return -EEXIST;
 	range_mark(r, pfn, n, false);
 	a->free_pages -= n;
@@ -459,7 +461,7 @@ int bitmap_alloc_at(struct bitmap_alloc *a, paddr_t addr, uint64_t n)
 /* Frees n > 1 pages at pfn of r (out of line: keeps the single-page path small). */
 static __attribute__((noinline)) int free_many(struct bitmap_range *r, uint64_t pfn, uint64_t n)
 {
-	if (range_find_state(r, pfn, n, true) != BITMAP_HBM_NONE)
+	if (range_find_state(r, pfn, n, true) != LEVEL_BITMAP_NONE)
 		return -ENOENT;
 	range_mark(r, pfn, n, true);
 	return 0;
@@ -473,8 +475,8 @@ int bitmap_free(struct bitmap_alloc *a, paddr_t addr, uint64_t n)
 	if (r == NULL)
 		return -EINVAL;
 	if (n == 1) {
-		uint64_t i = pfn - r->leaf_origin, w = i >> BITMAP_WORD_SHIFT;
-		uint64_t bit = 1ULL << (i & BITMAP_WORD_MASK);
+		uint64_t i = pfn - r->leaf_origin, w = i >> LEVEL_BITMAP_WORD_SHIFT;
+		uint64_t bit = 1ULL << (i & LEVEL_BITMAP_WORD_MASK);
 		uint64_t *leaf = r->free.lvl[0];
 		uint64_t word = leaf[w];
 
@@ -482,7 +484,7 @@ int bitmap_free(struct bitmap_alloc *a, paddr_t addr, uint64_t n)
 			return -ENOENT;
 		leaf[w] = word | bit;
 		if (word == 0 && r->free.nlevels > 1)
-			bitmap_hbm_set_from(&r->free, 1, w);
+			level_bitmap_set_from(&r->free, 1, w);
 		if (chunk_adjust(&r->chunks[BITMAP_CHUNK_2M], pfn >> BITMAP_SHIFT_2M, 1, true))
 			chunk_adjust(&r->chunks[BITMAP_CHUNK_1G], pfn >> BITMAP_SHIFT_1G, 1, true);
 		r->free_pages++;

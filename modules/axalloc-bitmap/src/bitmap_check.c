@@ -10,10 +10,11 @@ static uint64_t count_bits(const uint64_t *bits, uint64_t start, uint64_t end)
 	uint64_t n = 0;
 
 	for (uint64_t i = start; i < end;) {
-		unsigned lo = i & BITMAP_WORD_MASK;
-		uint64_t take = BITMAP_WORD_BITS - lo < end - i ? BITMAP_WORD_BITS - lo : end - i;
-		uint64_t mask = (take == BITMAP_WORD_BITS ? ~0ULL : (1ULL << take) - 1) << lo;
-		n += (uint64_t)popcount64(bits[i >> BITMAP_WORD_SHIFT] & mask);
+		unsigned lo = i & LEVEL_BITMAP_WORD_MASK;
+		uint64_t take =
+		    LEVEL_BITMAP_WORD_BITS - lo < end - i ? LEVEL_BITMAP_WORD_BITS - lo : end - i;
+		uint64_t mask = (take == LEVEL_BITMAP_WORD_BITS ? ~0ULL : (1ULL << take) - 1) << lo;
+		n += (uint64_t)popcount64(bits[i >> LEVEL_BITMAP_WORD_SHIFT] & mask);
 		i += take;
 	}
 	return n;
@@ -30,7 +31,7 @@ static int check_chunks(const struct bitmap_chunks *ch, const uint64_t *child_bi
 	    ((child_hi - 1) >> BITMAP_CHUNK_SHIFT) - (child_lo >> BITMAP_CHUNK_SHIFT) + 1;
 
 	if (ch->origin != child_lo >> BITMAP_CHUNK_SHIFT || ch->full.nbits != nchunks ||
-	    bitmap_hbm_check(&ch->full) != 0)
+	    level_bitmap_check(&ch->full) != 0)
 		return -1;
 	for (uint64_t c = 0; c < nchunks; c++) {
 		uint64_t lo = (ch->origin + c) << BITMAP_CHUNK_SHIFT;
@@ -41,7 +42,7 @@ static int check_chunks(const struct bitmap_chunks *ch, const uint64_t *child_bi
 		hi = hi > child_hi ? child_hi : hi;
 		nfull = count_bits(child_bits, lo - child_origin, hi - child_origin);
 		if (ch->full_cnt[c] != nfull ||
-		    bitmap_hbm_test(&ch->full, c) != (nfull == BITMAP_CHUNK_CHILDREN))
+		    level_bitmap_test(&ch->full, c) != (nfull == BITMAP_CHUNK_CHILDREN))
 			return -1;
 	}
 	return 0;
@@ -55,8 +56,8 @@ static int check_range(const struct bitmap_range *r, uint64_t *nfree)
 	uint64_t free_pages;
 
 	if (r->base_pfn >= r->end_pfn ||
-	    r->leaf_origin != ALIGN_DOWN(r->base_pfn, (uint64_t)BITMAP_WORD_BITS) ||
-	    r->free.nbits != r->end_pfn - r->leaf_origin || bitmap_hbm_check(&r->free) != 0)
+	    r->leaf_origin != ALIGN_DOWN(r->base_pfn, (uint64_t)LEVEL_BITMAP_WORD_BITS) ||
+	    r->free.nbits != r->end_pfn - r->leaf_origin || level_bitmap_check(&r->free) != 0)
 		return -1;
 	/* No free bit below base_pfn (bits above end_pfn are beyond nbits: checked above). */
 	if (count_bits(leaf, 0, r->base_pfn - r->leaf_origin) != 0)
@@ -64,8 +65,8 @@ static int check_range(const struct bitmap_range *r, uint64_t *nfree)
 	free_pages = count_bits(leaf, 0, r->free.nbits);
 	if (free_pages != r->free_pages)
 		return -1;
-	if (r->hint >= bitmap_hbm_level_words(&r->free, 0) ||
-	    count_bits(leaf, 0, r->hint << BITMAP_WORD_SHIFT) != 0)
+	if (r->hint >= level_bitmap_level_words(&r->free, 0) ||
+	    count_bits(leaf, 0, r->hint << LEVEL_BITMAP_WORD_SHIFT) != 0)
 		return -1;
 	c2m = &r->chunks[BITMAP_CHUNK_2M];
 	if (check_chunks(c2m, leaf, r->leaf_origin, r->base_pfn, r->end_pfn) != 0 ||

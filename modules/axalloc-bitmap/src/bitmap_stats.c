@@ -10,9 +10,9 @@
 static uint64_t next_used(const struct bitmap_range *r, uint64_t i)
 {
 	const uint64_t *leaf = r->free.lvl[0];
-	uint64_t nwords = bitmap_hbm_level_words(&r->free, 0);
-	uint64_t w = i >> BITMAP_WORD_SHIFT;
-	uint64_t bits = ~leaf[w] & (~0ULL << (i & BITMAP_WORD_MASK));
+	uint64_t nwords = level_bitmap_level_words(&r->free, 0);
+	uint64_t w = i >> LEVEL_BITMAP_WORD_SHIFT;
+	uint64_t bits = ~leaf[w] & (~0ULL << (i & LEVEL_BITMAP_WORD_MASK));
 	uint64_t j;
 
 	while (bits == 0) {
@@ -20,7 +20,7 @@ static uint64_t next_used(const struct bitmap_range *r, uint64_t i)
 			return r->free.nbits;
 		bits = ~leaf[w];
 	}
-	j = (w << BITMAP_WORD_SHIFT) + (uint64_t)ctz64(bits);
+	j = (w << LEVEL_BITMAP_WORD_SHIFT) + (uint64_t)ctz64(bits);
 	return j < r->free.nbits ? j : r->free.nbits;
 }
 
@@ -49,12 +49,12 @@ void bitmap_stats(const struct bitmap_alloc *a, struct pgalloc_stats *st)
 	st->meta_bytes = a->meta_bytes;
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
 		const struct bitmap_range *r = &a->ranges[ri];
-		uint64_t i = bitmap_hbm_find_next(&r->free, r->base_pfn - r->leaf_origin);
+		uint64_t i = level_bitmap_find_next(&r->free, r->base_pfn - r->leaf_origin);
 
-		while (i != BITMAP_HBM_NONE) {
+		while (i != LEVEL_BITMAP_NONE) {
 			uint64_t end = next_used(r, i);
 			count_run(r->leaf_origin + i, r->leaf_origin + end, st->free_blocks);
-			i = bitmap_hbm_find_next(&r->free, end);
+			i = level_bitmap_find_next(&r->free, end);
 		}
 	}
 	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++)

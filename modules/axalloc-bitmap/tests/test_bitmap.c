@@ -1,6 +1,6 @@
 /*
- * test_bitmap.c - bitmap page allocator: hierarchical bitmap, summary levels,
- * 2M / 1G chunk counters, physical alignment with unaligned range bases,
+ * test_bitmap.c - bitmap page allocator: summary levels, 2M / 1G chunk
+ * counters, physical alignment with unaligned range bases,
  * bad input (error + unchanged state), exhaustion, several ranges, and a
  * seeded random run against a byte-per-page shadow (TEST_SEED overrides).
  *
@@ -95,91 +95,6 @@ static struct bitmap_alloc *fresh(void)
 {
 	bitmap_init(&A);
 	return &A;
-}
-
-/* ---- Hierarchical bitmap ---- */
-
-static uint64_t naive_next(const uint8_t *bits, uint64_t nbits, uint64_t from)
-{
-	for (uint64_t i = from; i < nbits; i++)
-		if (bits[i])
-			return i;
-	return BITMAP_HBM_NONE;
-}
-
-static void hbm_compare(const struct bitmap_hbm *h, const uint8_t *shadow, uint64_t nbits)
-{
-	assert_int_equal(bitmap_hbm_check(h), 0);
-	for (uint64_t i = 0; i < nbits; i++)
-		assert_int_equal(bitmap_hbm_test(h, i), shadow[i]);
-}
-
-static void test_hbm_sizes(void **state)
-{
-	(void)state;
-	assert_int_equal(bitmap_hbm_words(1), 1);
-	assert_int_equal(bitmap_hbm_words(64), 1);
-	assert_int_equal(bitmap_hbm_words(65), 3);
-	assert_int_equal(bitmap_hbm_words(4096), 64 + 1);
-	assert_int_equal(bitmap_hbm_words(4097), 65 + 2 + 1);
-	assert_int_equal(bitmap_hbm_words(262144), 4096 + 64 + 1);
-}
-
-/* Random set / clear / assign on bitmaps of awkward sizes, with find_next against a naive scan. */
-static void test_hbm_random(void **state)
-{
-	static const uint64_t sizes[] = {1, 63, 64, 65, 127, 4095, 4096, 4097, 262145, 300000};
-	(void)state;
-	srand(7);
-	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		uint64_t nbits = sizes[s];
-		uint64_t *words = malloc(bitmap_hbm_words(nbits) * sizeof(uint64_t));
-		uint8_t *shadow = calloc(nbits, 1);
-		struct bitmap_hbm h;
-
-		memset(words, META_GARBAGE, bitmap_hbm_words(nbits) * sizeof(uint64_t));
-		bitmap_hbm_attach(&h, nbits, words);
-		hbm_compare(&h, shadow, nbits);
-		assert_int_equal(bitmap_hbm_find_next(&h, 0), BITMAP_HBM_NONE);
-		for (int op = 0; op < 300; op++) {
-			uint64_t i = (uint64_t)rand() % nbits;
-			switch (rand() % 4) {
-			case 0:
-				bitmap_hbm_set(&h, i);
-				shadow[i] = 1;
-				break;
-			case 1:
-				bitmap_hbm_clear(&h, i);
-				shadow[i] = 0;
-				break;
-			default: {
-				uint64_t len = 1 + (uint64_t)rand() % (rand() % 2 ? 70 : 5000);
-				uint64_t end = i + len > nbits ? nbits : i + len;
-				bool val = rand() % 2;
-				bitmap_hbm_assign(&h, i, end, val);
-				memset(shadow + i, val, end - i);
-			}
-			}
-			assert_int_equal(bitmap_hbm_check(&h), 0);
-			for (int q = 0; q < 8; q++) {
-				uint64_t from = (uint64_t)rand() % (nbits + 2);
-				assert_int_equal(bitmap_hbm_find_next(&h, from),
-						 naive_next(shadow, nbits, from));
-			}
-		}
-		hbm_compare(&h, shadow, nbits);
-		/* Rebuilding from the leaf level alone gives the same summaries. */
-		bitmap_hbm_rebuild(&h);
-		hbm_compare(&h, shadow, nbits);
-		/* A corrupted summary bit is caught by the checker. */
-		if (h.nlevels > 1) {
-			h.lvl[1][0] ^= 1;
-			assert_int_equal(bitmap_hbm_check(&h), -1);
-			h.lvl[1][0] ^= 1;
-		}
-		free(words);
-		free(shadow);
-	}
 }
 
 /* ---- Metadata size ---- */
@@ -395,7 +310,7 @@ static bool full_at(const struct bitmap_alloc *a, unsigned L, paddr_t addr)
 {
 	const struct bitmap_chunks *ch = chunks(a, 0, L);
 	unsigned shift = L == BITMAP_CHUNK_2M ? BITMAP_SHIFT_2M : BITMAP_SHIFT_1G;
-	return bitmap_hbm_test(&ch->full, ((addr >> PAGE_SHIFT) >> shift) - ch->origin);
+	return level_bitmap_test(&ch->full, ((addr >> PAGE_SHIFT) >> shift) - ch->origin);
 }
 
 static void test_chunk_counters(void **state)
@@ -767,20 +682,23 @@ static void model_set(struct model *m, int ri, uint64_t pfn, uint64_t n, uint8_t
 		m->nfree += n;
 }
 
-/* Lowest aligned fit, by scanning free run lengths from the right. */
+/* model_fit: no aligned run of n free pages. */
+#define NO_FIT UINT64_MAX
+
+/* Lowest aligned fit, by scanning free run lengths from the right, or NO_FIT. */
 static uint64_t model_fit(const struct model *m, uint64_t n, uint64_t align_pages)
 {
 	for (int ri = 0; ri < m->nr; ri++) {
-		uint64_t len = m->r[ri].end - m->r[ri].base, run = 0, best = BITMAP_HBM_NONE;
+		uint64_t len = m->r[ri].end - m->r[ri].base, run = 0, best = NO_FIT;
 		for (uint64_t i = len; i-- > 0;) {
 			run = m->used[ri][i] ? 0 : run + 1;
 			if (run >= n && IS_ALIGNED(m->r[ri].base + i, align_pages))
 				best = m->r[ri].base + i;
 		}
-		if (best != BITMAP_HBM_NONE)
+		if (best != NO_FIT)
 			return best;
 	}
-	return BITMAP_HBM_NONE;
+	return NO_FIT;
 }
 
 /* The expected stats: maximal naturally aligned free blocks whose parent is not free. */
@@ -889,7 +807,7 @@ static void random_run(unsigned seed0)
 				align_shift = BITMAP_SHIFT_1G;
 			expect = model_fit(&m, n, 1ULL << align_shift);
 			rc = bitmap_alloc(a, n, PG << align_shift, &p);
-			if (expect == BITMAP_HBM_NONE) {
+			if (expect == NO_FIT) {
 				if (rc != -ENOMEM)
 					fail_msg("seed %u op %d: alloc n=%" PRIu64
 						 " expected -ENOMEM, got %d",
@@ -1023,8 +941,6 @@ static void test_random_against_shadow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hbm_sizes),
-	    cmocka_unit_test(test_hbm_random),
 	    cmocka_unit_test_teardown(test_meta_bytes, teardown),
 	    cmocka_unit_test_teardown(test_add_memory_errors, teardown),
 	    cmocka_unit_test_teardown(test_initial_stats, teardown),

@@ -7,7 +7,9 @@
  * (which is timed for the banner): at info the ranges' count and where their
  * metadata went, at debug every range with its metadata.
  */
+#include <klib/kconfig.h>
 #include <axruntime/init.h>
+#include <axruntime/kernel_space.h>
 #include <axhal/panic.h>
 #include <axhal/time.h>
 #include <axlog/log.h>
@@ -17,9 +19,6 @@
 #ifdef CONFIG_AXALLOC
 #include <axalloc/axalloc.h>
 #include <pgalloc/pgalloc.h>
-#endif
-#ifdef CONFIG_PAGE_TABLE
-#include <axruntime/kernel_space.h>
 #endif
 
 #ifdef CONFIG_AXALLOC
@@ -85,24 +84,36 @@ static void log_ranges(void)
 	log_info("axalloc: %d ranges, metadata %lu KiB at%s", n, (unsigned long)(meta >> 10),
 		 where);
 }
+
+/*
+ * Inits the global allocator over the boot memory map and logs its ranges;
+ * returns how long the init took, in timer ticks. Panics if it fails.
+ */
+static uint64_t init_allocator(const struct boot_info *bi)
+{
+	uint64_t start = axhal_ticks();
+	int err = axalloc_init(bi->fdt.ram, bi->fdt.nr_ram, bi->reserved, bi->nr_reserved);
+	uint64_t ticks = axhal_ticks() - start;
+
+	if (err)
+		panic("axalloc_init failed: %d", err);
+	log_ranges();
+	return ticks;
+}
+#else
+/* Without the allocator there is nothing to init: 0 ticks. */
+static inline uint64_t init_allocator(const struct boot_info *bi)
+{
+	(void)bi;
+	return 0;
+}
 #endif
 
 uint64_t axruntime_init_memory(const struct boot_info *bi)
 {
-	uint64_t alloc_ticks = 0;
+	uint64_t alloc_ticks = init_allocator(bi);
 
-#ifdef CONFIG_AXALLOC
-	uint64_t start = axhal_ticks();
-	int err = axalloc_init(bi->fdt.ram, bi->fdt.nr_ram, bi->reserved, bi->nr_reserved);
-
-	alloc_ticks = axhal_ticks() - start;
-	if (err)
-		panic("axalloc_init failed: %d", err);
-	log_ranges();
-#endif
-#ifdef CONFIG_PAGE_TABLE
-	kernel_space_init(bi);
-#endif
-	(void)bi;
+	if (IS_ENABLED(CONFIG_PAGE_TABLE))
+		kernel_space_init(bi);
 	return alloc_ticks;
 }

@@ -3,6 +3,8 @@
  * with one built by the page-table module.
  */
 #include <axruntime/kernel_space.h>
+#include <assert.h>
+#include <axalloc/axalloc.h>
 #include <axhal/panic.h>
 #include <axhal/platform.h>
 #include <axlog/log.h>
@@ -14,6 +16,23 @@
 extern char _stext[], _etext[], _srodata[], _erodata[], _sdata[], _ebss[];
 
 static struct page_table kpt;
+
+/* The kernel table's pages come from axalloc, one 4K page at a time. */
+static int pt_frame_alloc(void *ctx, paddr_t *pa)
+{
+	(void)ctx;
+	return axalloc_alloc_pages(1, PAGE_SIZE_4K, pa);
+}
+
+static void pt_frame_free(void *ctx, paddr_t pa)
+{
+	(void)ctx;
+	int err = axalloc_free_pages(pa, 1);
+	assert(err == 0);
+	(void)err;
+}
+
+static const struct pt_frame_ops pt_frames = {pt_frame_alloc, pt_frame_free, NULL};
 
 const struct page_table *kernel_page_table(void)
 {
@@ -58,7 +77,7 @@ void kernel_space_init(const struct boot_info *bi)
 	int nr_mmio;
 	const struct mem_range *mmio = platform_mmio_ranges(&nr_mmio);
 
-	if (pt_init(&kpt))
+	if (pt_init(&kpt, &pt_frames))
 		panic("kernel space: no memory for the root table");
 	map_section(_stext, _etext, MAPF_READ | MAPF_EXEC, "text");
 	map_section(_srodata, _erodata, MAPF_READ, "rodata");

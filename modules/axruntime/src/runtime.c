@@ -57,6 +57,12 @@ static void banner_allocator(uint64_t init_ticks)
 	       (unsigned long)(st.pages.free_pages * PAGE_SIZE >> 20),
 	       (unsigned long)(us / US_PER_MS), (unsigned long)(us % US_PER_MS / US_PER_CENTI_MS));
 }
+#else
+/* Without the allocator the banner has no allocator line. */
+static inline void banner_allocator(uint64_t init_ticks)
+{
+	(void)init_ticks;
+}
 #endif
 
 /* Microseconds since the machine started: the log's timestamps. */
@@ -71,11 +77,7 @@ void axruntime_main(const struct boot_info *bi)
 		axlog_set_clock(uptime_us);
 	banner(bi);
 	uint64_t alloc_ticks = axruntime_init_memory(bi);
-#ifdef CONFIG_AXALLOC
 	banner_allocator(alloc_ticks);
-#else
-	(void)alloc_ticks;
-#endif
 	uint64_t now = axhal_ticks();
 	printf("  boot-to-main: %lu us\n\n",
 	       (unsigned long)(axhal_ticks_to_ns(now - bi->boot_ticks) / NS_PER_US));

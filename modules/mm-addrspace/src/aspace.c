@@ -15,6 +15,23 @@ _Static_assert(ACCESS_READ == MAPF_READ && ACCESS_WRITE == MAPF_WRITE && ACCESS_
 static struct page_table *kernel_table; /* set once at boot; lends its high half */
 static struct aspace *current_space;	/* the active space */
 
+/* Page-table pages come from axalloc, one 4K page at a time. */
+static int pt_frame_alloc(void *ctx, paddr_t *pa)
+{
+	(void)ctx;
+	return axalloc_alloc_pages(1, PAGE_SIZE_4K, pa);
+}
+
+static void pt_frame_free(void *ctx, paddr_t pa)
+{
+	(void)ctx;
+	int err = axalloc_free_pages(pa, 1);
+	assert(err == 0);
+	(void)err;
+}
+
+static const struct pt_frame_ops pt_frames = {pt_frame_alloc, pt_frame_free, NULL};
+
 static const uint64_t pgsizes[ASPACE_NR_PGSIZES] = {PAGE_SIZE_4K, PAGE_SIZE_2M, PAGE_SIZE_1G};
 
 int aspace_pgsize_index(uint64_t pgsize)
@@ -54,7 +71,7 @@ static int create(struct aspace *as, vaddr_t base, uint64_t size)
 	if (base < USER_VA_START || base >= USER_VA_END || size > USER_VA_END - base)
 		return -EINVAL;
 	memset(as, 0, sizeof(*as));
-	err = pt_init(&as->pt);
+	err = pt_init(&as->pt, &pt_frames);
 	if (err)
 		return err;
 	if (kernel_table) {

@@ -739,6 +739,21 @@ static void test_activate(void **state)
 	/* The fixture's teardown destroys the active space. */
 }
 
+/* The kernel table's pages come from axalloc, as kernel_space.c gives them. */
+static int kpt_frame_alloc(void *ctx, paddr_t *pa)
+{
+	(void)ctx;
+	return axalloc_alloc_pages(1, PG4K, pa);
+}
+
+static void kpt_frame_free(void *ctx, paddr_t pa)
+{
+	(void)ctx;
+	assert_int_equal(axalloc_free_pages(pa, 1), 0);
+}
+
+static const struct pt_frame_ops kpt_frames = {kpt_frame_alloc, kpt_frame_free, NULL};
+
 /* The kernel's high half is shared, never copied or freed. */
 static void test_kernel_half_shared(void **state)
 {
@@ -748,7 +763,7 @@ static void test_kernel_half_shared(void **state)
 	struct aspace as;
 	paddr_t pa;
 
-	assert_int_equal(pt_init(&kpt), 0);
+	assert_int_equal(pt_init(&kpt, &kpt_frames), 0);
 	assert_int_equal(pt_map(&kpt, kva, ENV_LIN_BASE, PG2M, RW | MAPF_GLOBAL), 0);
 	aspace_set_kernel_table(&kpt);
 	assert_int_equal(aspace_create(&as, SPACE_BASE, SPACE_SIZE), 0);

@@ -9,10 +9,12 @@
 #ifndef PAGE_TABLE_PT_INTERNAL_H
 #define PAGE_TABLE_PT_INTERNAL_H
 
+#include <errno.h>
 #include <page-table/page_table.h>
 #include <page-table/sv39.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A validated virtual range [start, end) of 39-bit addresses. */
 struct pt_range {
@@ -51,6 +53,21 @@ bool pt_pgsize_valid(uint64_t pgsize);
 
 /* The level whose leaves have size pgsize (a valid page size). */
 int pt_pgsize_level(uint64_t pgsize);
+
+/* A zeroed table page from f: stores its physical address. 0 or -ENOMEM. */
+static inline int pt_alloc_table(const struct pt_frame_ops *f, paddr_t *pa)
+{
+	if (f->alloc(f->ctx, pa) != 0)
+		return -ENOMEM;
+	memset(phys_to_virt(*pa), 0, PAGE_SIZE_4K);
+	return 0;
+}
+
+/* Gives a table page back to f. */
+static inline void pt_free_table(const struct pt_frame_ops *f, paddr_t pa)
+{
+	f->free(f->ctx, pa);
+}
 
 /* The table (512 entries) at physical address pa. */
 static inline pte_t *pt_table_at(paddr_t pa)

@@ -4,10 +4,9 @@
  * An operation records the leaves it changes and the tables it unlinks; at
  * the end it flushes once (per page while few leaves changed and no table
  * pointer went away, else the whole TLB) and only then returns the unlinked
- * table pages to axalloc, so no hart can walk a table after it is reused.
+ * table pages to the table's allocator, so no hart can walk a table after it is reused.
  */
 #include <assert.h>
-#include <axalloc/axalloc.h>
 #include <errno.h>
 #include <string.h>
 
@@ -34,9 +33,8 @@ int pt_op_link_table(struct pt_op *op, pte_t *entry)
 {
 	paddr_t pa;
 	assert(!sv39_pte_valid(*entry));
-	if (axalloc_alloc_pages(1, PAGE_SIZE_4K, &pa) != 0)
+	if (pt_alloc_table(op->pt->frames, &pa) != 0)
 		return -ENOMEM;
-	memset(pt_table_at(pa), 0, PAGE_SIZE_4K);
 	/* Other harts' walkers must see the zeroes before the pointer (a compiler builtin). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	*entry = sv39_pte_table(pa);
@@ -84,9 +82,7 @@ void pt_op_end(struct pt_op *op)
 	paddr_t pa = op->dead;
 	for (uint64_t i = 0; i < op->nr_dead; i++) {
 		paddr_t next = pt_table_at(pa)[0];
-		int err = axalloc_free_pages(pa, 1);
-		assert(err == 0);
-		(void)err;
+		pt_free_table(op->pt->frames, pa);
 		pa = next;
 	}
 	op->nr_dead = 0;

@@ -1,18 +1,17 @@
 /* pt_table.c - a table's life: pt_init, pt_share_kernel, pt_satp, pt_destroy. */
 #include <assert.h>
-#include <axalloc/axalloc.h>
 #include <errno.h>
 #include <string.h>
 
 #include "pt_internal.h"
 
-int pt_init(struct page_table *pt)
+int pt_init(struct page_table *pt, const struct pt_frame_ops *frames)
 {
 	paddr_t pa;
-	if (axalloc_alloc_pages(1, PAGE_SIZE_4K, &pa) != 0)
+	if (pt_alloc_table(frames, &pa) != 0)
 		return -ENOMEM;
-	memset(pt_table_at(pa), 0, PAGE_SIZE_4K);
 	pt->root = pa;
+	pt->frames = frames;
 	pt->nr_table_pages = 1;
 	pt->shares_kernel = false;
 	pt->lends_kernel = false;
@@ -42,25 +41,24 @@ uint64_t pt_satp(const struct page_table *pt)
 }
 
 /* Frees the table at pa (at `level`) and every table below it; returns how many. */
-static uint64_t free_tables(paddr_t pa, int level, unsigned first, unsigned last)
+static uint64_t free_tables(const struct page_table *pt, paddr_t pa, int level, unsigned first,
+			    unsigned last)
 {
 	pte_t *table = pt_table_at(pa);
 	uint64_t n = 1;
 	if (level > 0)
 		for (unsigned i = first; i <= last; i++)
 			if (sv39_pte_valid(table[i]) && !sv39_pte_leaf(table[i]))
-				n += free_tables(sv39_pte_pa(table[i]), level - 1, 0,
+				n += free_tables(pt, sv39_pte_pa(table[i]), level - 1, 0,
 						 SV39_ENTRIES - 1);
-	int err = axalloc_free_pages(pa, 1);
-	assert(err == 0);
-	(void)err;
+	pt_free_table(pt->frames, pa);
 	return n;
 }
 
 void pt_destroy(struct page_table *pt)
 {
 	unsigned last = pt->shares_kernel ? SV39_KERNEL_ROOT_INDEX - 1 : SV39_ENTRIES - 1;
-	uint64_t n = free_tables(pt->root, SV39_ROOT_LEVEL, 0, last);
+	uint64_t n = free_tables(pt, pt->root, SV39_ROOT_LEVEL, 0, last);
 	assert(n == pt->nr_table_pages);
 	(void)n;
 	memset(pt, 0, sizeof(*pt));

@@ -10,9 +10,9 @@
  * written independently of the implementation (ranges with 128-bit
  * arithmetic, leaves from per-page words), and after a call the real table
  * is walked entry by entry and compared with the model, including table
- * accounting and axalloc's used pages.
+ * accounting and the test allocator's used pages.
  *
- * Out of memory: an operation may run with axalloc_fail_after(n) armed;
+ * Out of memory: an operation may run with pt_env_fail_after(n) armed;
  * then -ENOMEM is an accepted answer where the model predicts 0 or -EEXIST,
  * and the table must be unchanged afterwards.
  *
@@ -66,7 +66,7 @@ struct pt_shadow {
 	vaddr_t base; /* window start */
 	uint64_t *pages;
 	uint64_t nr_present; /* present pages in the model */
-	uint64_t baseline;   /* axalloc used pages with no table */
+	uint64_t baseline;   /* allocator's used pages with no table */
 	uint64_t seed;	     /* reported on a mismatch */
 	uint64_t nr_ops;
 };
@@ -414,7 +414,7 @@ static inline void sh_verify(struct pt_shadow *sh, const struct sh_op *op)
 	SH_EXPECT(sh, op, "tables reachable vs nr_table_pages", c.tables, sh->pt.nr_table_pages);
 	SH_EXPECT(sh, op, "empty intermediate tables", c.empty_tables, 0);
 	SH_EXPECT(sh, op, "malformed entries", c.bad_entries, 0);
-	SH_EXPECT(sh, op, "axalloc used pages", pt_env_used_pages(),
+	SH_EXPECT(sh, op, "allocator used pages", pt_env_used_pages(),
 		  sh->baseline + sh->pt.nr_table_pages);
 }
 
@@ -449,7 +449,7 @@ static inline void sh_apply(struct pt_shadow *sh, const struct sh_op *op, bool v
 	uint64_t tables = pt->nr_table_pages, used = pt_env_used_pages();
 	sh->nr_ops++;
 	if (op->fail_after >= 0)
-		axalloc_fail_after(op->fail_after);
+		pt_env_fail_after(op->fail_after);
 	switch (op->kind) {
 	case SH_MAP:
 		got = pt_map(pt, op->va, op->pa, op->size, op->flags);
@@ -482,7 +482,7 @@ static inline void sh_apply(struct pt_shadow *sh, const struct sh_op *op, bool v
 		sh_check_query(sh, op, op->va);
 		break;
 	}
-	axalloc_fail_after(-1);
+	pt_env_fail_after(-1);
 	bool oom_ok = op->fail_after >= 0 && got == -ENOMEM && (want == 0 || want == -EEXIST);
 	if (!oom_ok)
 		SH_EXPECT(sh, op, "result", got, want);
@@ -671,7 +671,7 @@ static inline int sh_init(struct pt_shadow *sh, unsigned which, uint64_t seed)
 	sh->seed = seed;
 	sh->baseline = pt_env_reset();
 	sh->pages = calloc(SH_PAGES, sizeof(uint64_t));
-	if (!sh->pages || sh->baseline == UINT64_MAX || pt_init(&sh->pt) != 0)
+	if (!sh->pages || sh->baseline == UINT64_MAX || pt_init(&sh->pt, &pt_env_frames) != 0)
 		return -1;
 	return 0;
 }

@@ -1,56 +1,124 @@
 /*
  * pt_test_env.h - host environment shared by the page-table tests, fuzzer
- * and benchmark: simulated RAM for table pages handed to axalloc, and
+ * and benchmark: simulated RAM, a simple table-page allocator over it given
+ * to the table through struct pt_frame_ops (with fault injection), and
  * independent inspection of a table's raw entries.
  *
  * Header-only (host.mk links just the program's own .c file plus module
- * sources), so everything here is static inline.
+ * sources), so everything here is static (inline).
  */
 #ifndef PT_TEST_ENV_H
 #define PT_TEST_ENV_H
 
-#include <axalloc/axalloc.h>
+#include <errno.h>
 #include <page-table/page_table.h>
 #include <page-table/sv39.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hal_host.h"
 
-/* Simulated RAM that axalloc manages: table pages come from here. */
-#define PT_ENV_RAM_BASE 0x80000000ULL
-#define PT_ENV_RAM_SIZE (64ULL << 20)
+/* Simulated RAM: table pages come from here. */
+#define PT_ENV_RAM_BASE	 0x80000000ULL
+#define PT_ENV_RAM_SIZE	 (64ULL << 20)
+#define PT_ENV_RAM_PAGES (PT_ENV_RAM_SIZE / PAGE_SIZE_4K)
 
 /* Made-up leaf frames: never touched, so they need no backing. */
 #define PT_ENV_FRAME_BASE 0x4000000000ULL
 
+/* What the test allocator writes over a page it hands out or takes back. */
+#define PT_ENV_POISON 0xa5
+
 /*
- * Backs the RAM range (once per process) and starts axalloc over it afresh.
- * Returns axalloc's used-page count right after init: the baseline that
- * leak checks compare with.
+ * The test allocator: a stack of the free pages of the simulated RAM
+ * (lowest address on top after a reset), a used flag per page so that a
+ * double or foreign free aborts, and fault injection like axalloc's. Pages
+ * are handed out and taken back poisoned, so a table page the page table
+ * fails to zero, or reads after freeing it, shows up.
  */
-static inline uint64_t pt_env_reset(void)
+struct pt_env_pool {
+	paddr_t free[PT_ENV_RAM_PAGES];
+	uint64_t nr_free;
+	bool used[PT_ENV_RAM_PAGES];
+	long fail_countdown; /* allocations that still succeed; -1: no injection */
+};
+
+static struct pt_env_pool pt_env_pool;
+
+static int pt_env_alloc(void *ctx, paddr_t *pa)
+{
+	struct pt_env_pool *p = ctx;
+	if (p->fail_countdown == 0 || p->nr_free == 0)
+		return -ENOMEM;
+	if (p->fail_countdown > 0)
+		p->fail_countdown--;
+	*pa = p->free[--p->nr_free];
+	p->used[(*pa - PT_ENV_RAM_BASE) / PAGE_SIZE_4K] = true;
+	memset(phys_to_virt(*pa), PT_ENV_POISON, PAGE_SIZE_4K);
+	return 0;
+}
+
+static void pt_env_free(void *ctx, paddr_t pa)
+{
+	struct pt_env_pool *p = ctx;
+	uint64_t i = (pa - PT_ENV_RAM_BASE) / PAGE_SIZE_4K;
+	if (pa < PT_ENV_RAM_BASE || i >= PT_ENV_RAM_PAGES || !IS_ALIGNED(pa, PAGE_SIZE_4K) ||
+	    !p->used[i]) {
+		fprintf(stderr, "pt_env_free: %#llx was not allocated\n", (unsigned long long)pa);
+		abort();
+	}
+	p->used[i] = false;
+	memset(phys_to_virt(pa), PT_ENV_POISON, PAGE_SIZE_4K);
+	p->free[p->nr_free++] = pa;
+}
+
+/* The ops every test table is given. */
+static const struct pt_frame_ops pt_env_frames = {pt_env_alloc, pt_env_free, &pt_env_pool};
+
+/* Backs the simulated RAM with host memory (once per process). */
+static inline void pt_env_back_ram(void)
 {
 	static bool backed;
 	if (!backed) {
 		hal_host_map_phys(PT_ENV_RAM_BASE, PT_ENV_RAM_SIZE);
 		backed = true;
 	}
-	struct mem_range ram = {PT_ENV_RAM_BASE, PT_ENV_RAM_SIZE};
-	if (axalloc_init(&ram, 1, NULL, 0) != 0)
-		return UINT64_MAX;
-	struct axalloc_stats st;
-	axalloc_stats(&st);
-	return st.pages.used_pages;
 }
 
-/* axalloc's current used-page count. */
+/* The test allocator's pages in use. */
 static inline uint64_t pt_env_used_pages(void)
 {
-	struct axalloc_stats st;
-	axalloc_stats(&st);
-	return st.pages.used_pages;
+	return PT_ENV_RAM_PAGES - pt_env_pool.nr_free;
+}
+
+/*
+ * Backs the RAM and starts the test allocator over it afresh, fault
+ * injection off. Returns the used-page count right after (0): the baseline
+ * that leak checks compare with.
+ */
+static inline uint64_t pt_env_reset(void)
+{
+	pt_env_back_ram();
+	struct pt_env_pool *p = &pt_env_pool;
+	p->nr_free = 0;
+	for (uint64_t i = PT_ENV_RAM_PAGES; i-- > 0;)
+		p->free[p->nr_free++] = PT_ENV_RAM_BASE + i * PAGE_SIZE_4K;
+	memset(p->used, 0, sizeof(p->used));
+	p->fail_countdown = -1;
+	return pt_env_used_pages();
+}
+
+/*
+ * Fault injection: after `n` more successful allocations every allocation
+ * fails until pt_env_fail_after(-1) turns injection off. n = 0 fails the
+ * next one.
+ */
+static inline void pt_env_fail_after(long n)
+{
+	pt_env_pool.fail_countdown = n < 0 ? -1 : n;
 }
 
 static inline pte_t *pt_env_table(paddr_t pa)

@@ -1,8 +1,9 @@
 /*
  * test_page_table.c - unit tests of the Sv39 page table: every operation,
  * page-size choice, table accounting, bad input, out of memory, TLB flushes
- * and kernel sharing. Table pages come from the real axalloc over simulated
- * RAM; leaf frames are made-up addresses that are never touched.
+ * and kernel sharing. Table pages come from the test allocator of
+ * pt_test_env.h (simulated RAM) through struct pt_frame_ops; leaf frames are
+ * made-up addresses that are never touched.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -43,7 +44,7 @@ static int setup(void **state)
 {
 	static struct fixture f;
 	f.baseline = pt_env_reset();
-	if (f.baseline == UINT64_MAX || pt_init(&f.pt) != 0)
+	if (f.baseline == UINT64_MAX || pt_init(&f.pt, &pt_env_frames) != 0)
 		return -1;
 	hal_host_tlb_page_flushes = 0;
 	hal_host_tlb_all_flushes = 0;
@@ -55,13 +56,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	axalloc_fail_after(-1);
+	pt_env_fail_after(-1);
 	pt_destroy(&f->pt);
 	assert_int_equal(pt_env_used_pages(), f->baseline);
 	return 0;
 }
 
-/* Table pages held: axalloc's count agrees with the table's own. */
+/* Table pages held: the allocator's count agrees with the table's own. */
 static void check_accounting(const struct fixture *f)
 {
 	struct pt_env_census c = pt_env_census(&f->pt);
@@ -142,7 +143,7 @@ static void test_init_satp_destroy(void **state)
 
 	/* A second table is independent; destroying it returns its pages. */
 	struct page_table other;
-	assert_int_equal(pt_init(&other), 0);
+	assert_int_equal(pt_init(&other, &pt_env_frames), 0);
 	assert_int_not_equal(other.root, f->pt.root);
 	assert_int_equal(pt_map_region(&other, VB, PB, 3 * M2 + 5 * K4, RW, true), 0);
 	assert_int_equal(pt_map(&other, HIGH_START + G1, PB, G1, RW), 0);
@@ -151,6 +152,88 @@ static void test_init_satp_destroy(void **state)
 	assert_int_equal(other.root, 0);
 	assert_int_equal(other.nr_table_pages, 0);
 	check_accounting(f);
+}
+
+/* An allocator that counts its calls and hands them on to the test allocator. */
+struct counting_frames {
+	uint64_t allocs, frees, held;
+	paddr_t last;
+};
+
+static int counting_alloc(void *ctx, paddr_t *pa)
+{
+	struct counting_frames *c = ctx;
+	int err = pt_env_frames.alloc(pt_env_frames.ctx, pa);
+	if (err == 0) {
+		c->allocs++;
+		c->held++;
+		c->last = *pa;
+	}
+	return err;
+}
+
+static void counting_free(void *ctx, paddr_t pa)
+{
+	struct counting_frames *c = ctx;
+	assert_true(c->held > 0);
+	c->frees++;
+	c->held--;
+	pt_env_frames.free(pt_env_frames.ctx, pa);
+}
+
+/*
+ * Every table page comes from, and goes back to, the ops the table was given
+ * (with its ctx); two tables with different allocators can share a kernel half.
+ */
+static void test_frame_ops(void **state)
+{
+	struct fixture *f = *state;
+	struct counting_frames c = {0};
+	const struct pt_frame_ops ops = {counting_alloc, counting_free, &c};
+	struct page_table t;
+
+	assert_int_equal(pt_init(&t, &ops), 0);
+	assert_ptr_equal(t.frames, &ops);
+	assert_int_equal(c.allocs, 1);
+	assert_int_equal(c.last, t.root);
+	/* The allocator's page came poisoned: the root must have been zeroed. */
+	const pte_t *root = pt_env_table(t.root);
+	for (unsigned i = 0; i < SV39_ENTRIES; i++)
+		assert_int_equal(root[i], 0);
+
+	assert_int_equal(pt_map_region(&t, VB, PB, 3 * M2 + 5 * K4, RW, true), 0);
+	assert_int_equal(c.held, t.nr_table_pages);
+	assert_int_equal(pt_map(&f->pt, HIGH_START, PB, K4, R), 0);
+	assert_int_equal(pt_share_kernel(&t, &f->pt), 0);
+	assert_int_equal(pt_unmap_region(&t, VB, 3 * M2 + 5 * K4), 0);
+	assert_int_equal(c.held, 1);
+	assert_int_equal(c.frees, c.allocs - 1);
+	assert_int_equal(pt_env_used_pages(), f->baseline + f->pt.nr_table_pages + 1);
+
+	/* Out of memory in the given allocator: nothing changes. */
+	pt_env_fail_after(1);
+	uint64_t allocs = c.allocs, tables = t.nr_table_pages;
+	assert_int_equal(pt_map(&t, VB, PB, K4, R), -ENOMEM);
+	pt_env_fail_after(-1);
+	assert_int_equal(c.allocs, allocs + 1);
+	assert_int_equal(c.held, tables);
+	assert_int_equal(t.nr_table_pages, tables);
+
+	/* Destroy frees through the table's own ops, never the lender's tables. */
+	assert_int_equal(pt_map(&t, VB, PB, K4, R), 0);
+	uint64_t lender_tables = f->pt.nr_table_pages;
+	pt_destroy(&t);
+	assert_int_equal(c.held, 0);
+	assert_int_equal(c.frees, c.allocs);
+	assert_int_equal(f->pt.nr_table_pages, lender_tables);
+	assert_int_equal(pt_query(&f->pt, HIGH_START, NULL, NULL, NULL), 0);
+	check_accounting(f);
+
+	/* A failed pt_init takes nothing and leaves the allocator's count alone. */
+	pt_env_fail_after(0);
+	assert_int_equal(pt_init(&t, &ops), -ENOMEM);
+	pt_env_fail_after(-1);
+	assert_int_equal(c.held, 0);
 }
 
 static void test_map_query_each_size(void **state)
@@ -698,15 +781,15 @@ static void test_oom_map_region(void **state)
 	snap_check(f, &before);
 
 	for (uint64_t k = 0; k < needed; k++) {
-		axalloc_fail_after((long)k);
+		pt_env_fail_after((long)k);
 		EXPECT_UNCHANGED(
 		    f, pt_map_region(&f->pt, OOM_VA, OOM_PA, OOM_END - OOM_VA, RW, true), -ENOMEM);
-		axalloc_fail_after(-1);
+		pt_env_fail_after(-1);
 		check_accounting(f);
 	}
-	axalloc_fail_after((long)needed);
+	pt_env_fail_after((long)needed);
 	assert_int_equal(pt_map_region(&f->pt, OOM_VA, OOM_PA, OOM_END - OOM_VA, RW, true), 0);
-	axalloc_fail_after(-1);
+	pt_env_fail_after(-1);
 	uint64_t n[3];
 	count_leaves(&f->pt, OOM_VA, OOM_END - OOM_VA, OOM_PA, reported(RW), n);
 	assert_int_equal(n[0], 4);
@@ -719,13 +802,13 @@ static void test_oom_map_region(void **state)
 	const uint64_t size = 2 * M2 + 6 * K4; /* touches 4 level-0 tables + L1 */
 	before = snap_take(f);
 	for (long k = 0; k < 5; k++) {
-		axalloc_fail_after(k);
+		pt_env_fail_after(k);
 		EXPECT_UNCHANGED(f, pt_map_region(&f->pt, va, PB, size, RW, false), -ENOMEM);
-		axalloc_fail_after(-1);
+		pt_env_fail_after(-1);
 	}
-	axalloc_fail_after(5);
+	pt_env_fail_after(5);
 	assert_int_equal(pt_map_region(&f->pt, va, PB, size, RW, false), 0);
-	axalloc_fail_after(-1);
+	pt_env_fail_after(-1);
 	assert_int_equal(f->pt.nr_table_pages, before.tables + 5);
 	check_accounting(f);
 }
@@ -735,25 +818,25 @@ static void test_oom_map_and_init(void **state)
 	struct fixture *f = *state;
 	/* A 4K page in an empty 1G region needs two tables. */
 	for (long k = 0; k < 2; k++) {
-		axalloc_fail_after(k);
+		pt_env_fail_after(k);
 		EXPECT_UNCHANGED(f, pt_map(&f->pt, VB, PB, K4, R), -ENOMEM);
-		axalloc_fail_after(-1);
+		pt_env_fail_after(-1);
 	}
-	axalloc_fail_after(2);
+	pt_env_fail_after(2);
 	assert_int_equal(pt_map(&f->pt, VB, PB, K4, R), 0);
 	/* A 2M page needs one, a 1G page none. */
-	axalloc_fail_after(0);
+	pt_env_fail_after(0);
 	EXPECT_UNCHANGED(f, pt_map(&f->pt, VB + 2 * G1, PB, M2, R), -ENOMEM);
 	assert_int_equal(pt_map(&f->pt, VB + G1, PB, G1, R), 0);
 	assert_int_equal(pt_map(&f->pt, VB + M2, PB, M2, R), 0);
-	axalloc_fail_after(-1);
+	pt_env_fail_after(-1);
 	check_accounting(f);
 
 	struct page_table other;
 	uint64_t used = pt_env_used_pages();
-	axalloc_fail_after(0);
-	assert_int_equal(pt_init(&other), -ENOMEM);
-	axalloc_fail_after(-1);
+	pt_env_fail_after(0);
+	assert_int_equal(pt_init(&other, &pt_env_frames), -ENOMEM);
+	pt_env_fail_after(-1);
 	assert_int_equal(pt_env_used_pages(), used);
 }
 
@@ -848,7 +931,7 @@ static void test_share_kernel(void **state)
 	assert_int_equal(pt_map_region(k, lin, 2 * G1, G1 + K4, RW | MAPF_GLOBAL, true), 0);
 	assert_int_equal(k->nr_table_pages, 3);
 
-	assert_int_equal(pt_init(&u), 0);
+	assert_int_equal(pt_init(&u, &pt_env_frames), 0);
 	assert_int_equal(pt_map(&u, VB, PB, K4, RW | MAPF_USER), 0);
 	assert_int_equal(pt_share_kernel(&u, k), 0);
 	assert_true(u.shares_kernel);
@@ -883,7 +966,7 @@ static void test_share_kernel(void **state)
 
 	/* Sharing with itself, or into a table with its own high mappings. */
 	assert_int_equal(pt_share_kernel(k, k), -EINVAL);
-	assert_int_equal(pt_init(&v), 0);
+	assert_int_equal(pt_init(&v, &pt_env_frames), 0);
 	assert_int_equal(pt_map(&v, HIGH_START + 3 * G1, PB, M2, R), 0);
 	uint64_t vfp = pt_env_fingerprint(&v);
 	assert_int_equal(pt_share_kernel(&v, k), -EEXIST);
@@ -914,9 +997,9 @@ static void test_share_kernel(void **state)
 	/* A table this call made is still taken back when the call fails. */
 	kfp = pt_env_fingerprint(k);
 	uint64_t used = pt_env_used_pages();
-	axalloc_fail_after(1);
+	pt_env_fail_after(1);
 	assert_int_equal(pt_map(k, lin + 7 * G1, PB, K4, R), -ENOMEM);
-	axalloc_fail_after(-1);
+	pt_env_fail_after(-1);
 	assert_int_equal(pt_env_fingerprint(k), kfp);
 	assert_int_equal(pt_env_used_pages(), used);
 	assert_int_equal(pt_map(k, lin + 7 * G1, PB, K4, R), 0);
@@ -946,6 +1029,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_init_satp_destroy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_frame_ops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_map_query_each_size, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flags, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_map_region_page_choice, setup, teardown),

@@ -4,13 +4,12 @@
  * Meets the page-allocator contract of <pgalloc/pgalloc.h> under the bitmap_
  * prefix. Every managed range has, in its caller-provided metadata buffer:
  *
- *   - a free-page bitmap, one bit per 4K page (1 = free), in 64-bit words,
- *     with summary levels above it: bit w of level k+1 is set exactly when
- *     word w of level k is nonzero, up to a single top word. A free page is
- *     found from the top with one count-trailing-zeros per level.
+ *   - a free-page bitmap, one bit per 4K page (1 = free), with summary
+ *     levels above it (a <klib/level_bitmap.h>), so a free page is found
+ *     with one count-trailing-zeros per level.
  *   - per 2M chunk of PHYSICAL address space a count of its free pages, and
  *     per 1G chunk a count of its entirely free 2M chunks; at both levels a
- *     hierarchical bitmap of the chunks that are entirely inside the range
+ *     level bitmap of the chunks that are entirely inside the range
  *     and entirely free. A 2M- or 1G-aligned request finds its candidates
  *     there, never bit by bit; chunk boundaries are physical, so ranges whose
  *     base is not 2M/1G aligned still give correctly aligned addresses.
@@ -28,120 +27,8 @@
 
 #include <axhal/mem.h>
 #include <klib/bitops.h>
+#include <klib/level_bitmap.h>
 #include <pgalloc/pgalloc.h>
-
-/* ---- Hierarchical bitmap: the building block of the allocator. ---- */
-
-#define BITMAP_WORD_BITS  64
-#define BITMAP_WORD_SHIFT 6
-#define BITMAP_WORD_MASK  (BITMAP_WORD_BITS - 1)
-/* Enough summary levels for 2^52 pages (the whole 64-bit physical space). */
-#define BITMAP_HBM_MAX_LEVELS 9
-/* "No such bit" result of bitmap_hbm_find_next. */
-#define BITMAP_HBM_NONE UINT64_MAX
-
-/*
- * nbits bits in lvl[0]; lvl[k] (k >= 1) has bit w set exactly when word w of
- * lvl[k - 1] is nonzero; lvl[nlevels - 1] is a single word. Bits at index
- * >= nbits (in the last word of every level) are always zero.
- */
-struct bitmap_hbm {
-	uint64_t *lvl[BITMAP_HBM_MAX_LEVELS];
-	uint64_t nbits;
-	unsigned nlevels;
-};
-
-/* Number of 64-bit words (all levels) a hierarchical bitmap of nbits bits needs; nbits >= 1. */
-size_t bitmap_hbm_words(uint64_t nbits);
-
-/*
- * Lays a hierarchical bitmap of nbits (>= 1) bits over `words` (bitmap_hbm_words(nbits)
- * words, written by this call) with every bit clear.
- */
-void bitmap_hbm_attach(struct bitmap_hbm *h, uint64_t nbits, uint64_t *words);
-
-/* Recomputes every summary level from lvl[0] (after lvl[0] was written directly). */
-void bitmap_hbm_rebuild(struct bitmap_hbm *h);
-
-/* Sets (val true) or clears bits [start, end) of lvl[0], start < end <= nbits; keeps summaries. */
-void bitmap_hbm_assign(struct bitmap_hbm *h, uint64_t start, uint64_t end, bool val);
-
-/*
- * Returns 0 when every summary level matches the level below and no bit at
- * index >= nbits is set; else -1.
- */
-int bitmap_hbm_check(const struct bitmap_hbm *h);
-
-/* Number of words level k of a bitmap with nbits bits has. */
-static inline uint64_t bitmap_hbm_level_words(const struct bitmap_hbm *h, unsigned k)
-{
-	return ((h->nbits - 1) >> (BITMAP_WORD_SHIFT * (k + 1))) + 1;
-}
-
-/* Sets bit i of level k (>= 1) and the summary bits above it that were clear. */
-void bitmap_hbm_set_from(struct bitmap_hbm *h, unsigned k, uint64_t i);
-
-/* Clears bit i of level k (>= 1) and the summary bits above it whose word became zero. */
-void bitmap_hbm_clear_from(struct bitmap_hbm *h, unsigned k, uint64_t i);
-
-/* Sets bit i (< nbits) of lvl[0], keeping the summaries (which change if the word was 0). */
-static inline void bitmap_hbm_set(struct bitmap_hbm *h, uint64_t i)
-{
-	uint64_t *wp = &h->lvl[0][i >> BITMAP_WORD_SHIFT];
-	uint64_t old = *wp;
-
-	*wp = old | (1ULL << (i & BITMAP_WORD_MASK));
-	if (old == 0 && h->nlevels > 1)
-		bitmap_hbm_set_from(h, 1, i >> BITMAP_WORD_SHIFT);
-}
-
-/* Clears bit i (< nbits) of lvl[0], keeping the summaries (which change if the word empties). */
-static inline void bitmap_hbm_clear(struct bitmap_hbm *h, uint64_t i)
-{
-	uint64_t *wp = &h->lvl[0][i >> BITMAP_WORD_SHIFT];
-	uint64_t now = *wp & ~(1ULL << (i & BITMAP_WORD_MASK));
-
-	*wp = now;
-	if (now == 0 && h->nlevels > 1)
-		bitmap_hbm_clear_from(h, 1, i >> BITMAP_WORD_SHIFT);
-}
-
-/* Returns whether bit i (< nbits) of lvl[0] is set. */
-static inline bool bitmap_hbm_test(const struct bitmap_hbm *h, uint64_t i)
-{
-	return (h->lvl[0][i >> BITMAP_WORD_SHIFT] >> (i & BITMAP_WORD_MASK)) & 1;
-}
-
-/*
- * Returns the lowest set bit of lvl[0] at index >= from, or BITMAP_HBM_NONE.
- * Climbs the levels until a set bit lies to the right, then descends with one
- * count-trailing-zeros per level: O(levels) words.
- */
-static inline uint64_t bitmap_hbm_find_next(const struct bitmap_hbm *h, uint64_t from)
-{
-	uint64_t idx = from;
-	unsigned k = 0;
-
-	if (from >= h->nbits)
-		return BITMAP_HBM_NONE;
-	for (;;) {
-		uint64_t w = idx >> BITMAP_WORD_SHIFT;
-		uint64_t bits = h->lvl[k][w] & (~0ULL << (idx & BITMAP_WORD_MASK));
-		if (bits) {
-			idx = (w << BITMAP_WORD_SHIFT) + (uint64_t)ctz64(bits);
-			break;
-		}
-		if (k + 1 == h->nlevels || w + 1 >= bitmap_hbm_level_words(h, k))
-			return BITMAP_HBM_NONE;
-		idx = w + 1;
-		k++;
-	}
-	for (; k > 0; k--)
-		idx = (idx << BITMAP_WORD_SHIFT) + (uint64_t)ctz64(h->lvl[k - 1][idx]);
-	return idx;
-}
-
-/* ---- The page allocator. ---- */
 
 /* log2 of the pages in a 2M and a 1G chunk. */
 #define BITMAP_SHIFT_2M 9
@@ -167,7 +54,7 @@ static inline uint64_t bitmap_hbm_find_next(const struct bitmap_hbm *h, uint64_t
  * the whole chunk lies in the range and is free.
  */
 struct bitmap_chunks {
-	struct bitmap_hbm full;
+	struct level_bitmap full;
 	uint16_t *full_cnt;
 	uint64_t origin;
 };
@@ -184,7 +71,7 @@ struct bitmap_range {
 	uint64_t leaf_origin;
 	uint64_t free_pages;
 	uint64_t hint;
-	struct bitmap_hbm free;
+	struct level_bitmap free;
 	struct bitmap_chunks chunks[BITMAP_NR_CHUNK_LEVELS];
 	size_t meta_bytes;
 };

@@ -2,11 +2,12 @@
  * page-table/page_table.h - Sv39 page tables with 4K, 2M and 1G leaves.
  *
  * Three levels of 512 entries, 39-bit sign-extended virtual addresses (the
- * entry format is in <page-table/sv39.h>). Table pages come from axalloc
- * (axalloc_alloc_pages) and are zeroed through phys_to_virt; an intermediate
- * table is freed when its last entry goes (except the level-1 tables of a
- * kernel half lent with pt_share_kernel). The module never touches leaf
- * frames: it neither reads, writes, allocates nor frees them.
+ * entry format is in <page-table/sv39.h>). Table pages come from the
+ * struct pt_frame_ops the table was given at pt_init and are zeroed through
+ * phys_to_virt; an intermediate table is freed when its last entry goes
+ * (except the level-1 tables of a kernel half lent with pt_share_kernel).
+ * The module never touches leaf frames: it neither reads, writes, allocates
+ * nor frees them.
  *
  * Flags: MAPF_READ/WRITE/EXEC/USER/GLOBAL become R/W/X/U/G. A leaf needs
  * READ or EXEC (without both an entry would be a table pointer) and WRITE
@@ -24,7 +25,7 @@
  * PT_FLUSH_ALL_THRESHOLD leaves, or removes a table pointer (the per-address
  * fence does not cover non-leaf entries), does one axhal_flush_tlb_all()
  * instead. Filling an empty entry needs no flush. Freed table pages go back
- * to axalloc only after the flush. The flushes reach this hart only (other
+ * to the table's allocator only after the flush. The flushes reach this hart only (other
  * harts running the table are the caller's business). A call that fails
  * after mapping part of a region flushes what its rollback removed.
  *
@@ -57,15 +58,34 @@
 
 #define PT_FLUSH_ALL_THRESHOLD 64
 
-struct page_table {
-	paddr_t root;		 /* physical address of the root table */
-	uint64_t nr_table_pages; /* table pages owned, root included */
-	bool shares_kernel;	 /* high-half root entries borrowed (pt_share_kernel dst) */
-	bool lends_kernel;	 /* high-half root entries lent (pt_share_kernel src) */
+/*
+ * Where a table gets its table pages (one 4K page at a time; never leaf
+ * frames). alloc stores the physical address of a free 4K-aligned page that
+ * phys_to_virt reaches and returns 0, or returns non-zero when there is none
+ * (the page-table call then fails with -ENOMEM). The page table zeroes the
+ * page itself. free takes back a page alloc gave, after the TLB flush that
+ * makes it unreachable; it cannot fail. Both get ctx as their first argument.
+ * The ops must stay valid (and unchanged) until pt_destroy.
+ */
+struct pt_frame_ops {
+	int (*alloc)(void *ctx, paddr_t *pa);
+	void (*free)(void *ctx, paddr_t pa);
+	void *ctx;
 };
 
-/* Allocates a zeroed root table: nr_table_pages = 1. 0 or -ENOMEM. */
-int pt_init(struct page_table *pt);
+struct page_table {
+	paddr_t root;			   /* physical address of the root table */
+	uint64_t nr_table_pages;	   /* table pages owned, root included */
+	const struct pt_frame_ops *frames; /* where table pages come from and go */
+	bool shares_kernel; /* high-half root entries borrowed (pt_share_kernel dst) */
+	bool lends_kernel;  /* high-half root entries lent (pt_share_kernel src) */
+};
+
+/*
+ * Allocates a zeroed root table from `frames`, which supplies every table
+ * page of this table from then on: nr_table_pages = 1. 0 or -ENOMEM.
+ */
+int pt_init(struct page_table *pt, const struct pt_frame_ops *frames);
 
 /*
  * Frees every table page the table owns, root included, and leaves *pt
