@@ -196,6 +196,21 @@ int axalloc_free_pages(paddr_t pa, uint64_t n)
 	return ret;
 }
 
+int axalloc_frame_alloc(void *ctx, paddr_t *pa)
+{
+	(void)ctx;
+	return axalloc_alloc_pages(1, PAGE_SIZE_4K, pa);
+}
+
+void axalloc_frame_free(void *ctx, paddr_t pa)
+{
+	(void)ctx;
+	int err = axalloc_free_pages(pa, 1);
+
+	assert(err == 0);
+	(void)err;
+}
+
 void axalloc_stats(struct axalloc_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -3,7 +3,6 @@
  * with one built by the page-table module.
  */
 #include <axruntime/kernel_space.h>
-#include <assert.h>
 #include <axalloc/axalloc.h>
 #include <axhal/panic.h>
 #include <axhal/platform.h>
@@ -18,21 +17,7 @@ extern char _stext[], _etext[], _srodata[], _erodata[], _sdata[], _ebss[];
 static struct page_table kpt;
 
 /* The kernel table's pages come from axalloc, one 4K page at a time. */
-static int pt_frame_alloc(void *ctx, paddr_t *pa)
-{
-	(void)ctx;
-	return axalloc_alloc_pages(1, PAGE_SIZE_4K, pa);
-}
-
-static void pt_frame_free(void *ctx, paddr_t pa)
-{
-	(void)ctx;
-	int err = axalloc_free_pages(pa, 1);
-	assert(err == 0);
-	(void)err;
-}
-
-static const struct pt_frame_ops pt_frames = {pt_frame_alloc, pt_frame_free, NULL};
+static const struct pt_frame_ops pt_frames = {axalloc_frame_alloc, axalloc_frame_free, NULL};
 
 const struct page_table *kernel_page_table(void)
 {

@@ -16,21 +16,7 @@ static struct page_table *kernel_table; /* set once at boot; lends its high half
 static struct aspace *current_space;	/* the active space */
 
 /* Page-table pages come from axalloc, one 4K page at a time. */
-static int pt_frame_alloc(void *ctx, paddr_t *pa)
-{
-	(void)ctx;
-	return axalloc_alloc_pages(1, PAGE_SIZE_4K, pa);
-}
-
-static void pt_frame_free(void *ctx, paddr_t pa)
-{
-	(void)ctx;
-	int err = axalloc_free_pages(pa, 1);
-	assert(err == 0);
-	(void)err;
-}
-
-static const struct pt_frame_ops pt_frames = {pt_frame_alloc, pt_frame_free, NULL};
+static const struct pt_frame_ops pt_frames = {axalloc_frame_alloc, axalloc_frame_free, NULL};
 
 static const uint64_t pgsizes[ASPACE_NR_PGSIZES] = {PAGE_SIZE_4K, PAGE_SIZE_2M, PAGE_SIZE_1G};
 

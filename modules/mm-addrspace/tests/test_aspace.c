@@ -740,19 +740,7 @@ static void test_activate(void **state)
 }
 
 /* The kernel table's pages come from axalloc, as kernel_space.c gives them. */
-static int kpt_frame_alloc(void *ctx, paddr_t *pa)
-{
-	(void)ctx;
-	return axalloc_alloc_pages(1, PG4K, pa);
-}
-
-static void kpt_frame_free(void *ctx, paddr_t pa)
-{
-	(void)ctx;
-	assert_int_equal(axalloc_free_pages(pa, 1), 0);
-}
-
-static const struct pt_frame_ops kpt_frames = {kpt_frame_alloc, kpt_frame_free, NULL};
+static const struct pt_frame_ops kpt_frames = {axalloc_frame_alloc, axalloc_frame_free, NULL};
 
 /* The kernel's high half is shared, never copied or freed. */
 static void test_kernel_half_shared(void **state)

@@ -39,18 +39,6 @@ static void check(int err, const char *what)
 }
 
 /* Table pages from axalloc, as kernel_space.c and mm-addrspace give them. */
-static int axalloc_frame_alloc(void *ctx, paddr_t *pa)
-{
-	(void)ctx;
-	return axalloc_alloc_pages(1, PAGE_SIZE_4K, pa);
-}
-
-static void axalloc_frame_free(void *ctx, paddr_t pa)
-{
-	(void)ctx;
-	axalloc_free_pages(pa, 1);
-}
-
 static const struct pt_frame_ops axalloc_frames = {axalloc_frame_alloc, axalloc_frame_free, NULL};
 
 /* axalloc's used pages. */

@@ -57,6 +57,16 @@ int axalloc_alloc_pages(uint64_t n, uint64_t align, paddr_t *pa);
  */
 int axalloc_free_pages(paddr_t pa, uint64_t n);
 
+/*
+ * One 4K page at a time, in the shape of a frame-allocation hook (ctx is
+ * ignored): what page-table's struct pt_frame_ops wants for its table pages.
+ * axalloc_frame_alloc stores a page in *pa and returns 0, or -ENOMEM.
+ * axalloc_frame_free takes back a page axalloc_frame_alloc gave; freeing
+ * anything else is a bug (assert).
+ */
+int axalloc_frame_alloc(void *ctx, paddr_t *pa);
+void axalloc_frame_free(void *ctx, paddr_t pa);
+
 /* Global statistics. */
 struct axalloc_stats {
 	struct pgalloc_stats pages; /* the page allocator's own stats */
