@@ -282,6 +282,25 @@ static void test_reserved_full(void **state)
 	}
 }
 
+/* Starts a blob whose /reserved-memory has one node, fw@a0000000, for its reg. */
+static void reserved_node_begin(uint32_t address_cells)
+{
+	blob_begin();
+	blob_root_begin();
+	node_begin("reserved-memory");
+	prop_u32("#address-cells", address_cells);
+	prop_u32("#size-cells", 2);
+	node_begin("fw@a0000000");
+}
+
+/* Closes the node and /reserved-memory of reserved_node_begin; the blob. */
+static const void *reserved_node_finish(void)
+{
+	node_end();
+	node_end();
+	return blob_finish();
+}
+
 /* One reserved range more than fdt_info holds is refused, wherever it is listed. */
 static void test_reserved_overflow(void **state)
 {
@@ -294,16 +313,9 @@ static void test_reserved_overflow(void **state)
 		    -ENOSPC);
 
 	/* many ranges in one node's reg */
-	blob_begin();
-	blob_root_begin();
-	node_begin("reserved-memory");
-	prop_u32("#address-cells", 2);
-	prop_u32("#size-cells", 2);
-	node_begin("fw@a0000000");
+	reserved_node_begin(2);
 	prop_reg(0xa0000000, 1 << 20, 0x10000, FDT_MAX_RANGES + 1);
-	node_end();
-	node_end();
-	assert_int_equal(fdt_parse(blob_finish(), &info), -ENOSPC);
+	assert_int_equal(fdt_parse(reserved_node_finish(), &info), -ENOSPC);
 }
 
 /* More RAM ranges than fdt_info holds are refused too, not cut short. */
@@ -327,27 +339,13 @@ static void test_reserved_unreadable(void **state)
 	struct fdt_info info;
 	(void)state;
 
-	blob_begin();
-	blob_root_begin();
-	node_begin("reserved-memory");
-	prop_u32("#address-cells", 3);
-	prop_u32("#size-cells", 2);
-	node_begin("fw@a0000000");
+	reserved_node_begin(3);
 	prop_reg(0xa0000000, 0, 0x10000, 1);
-	node_end();
-	node_end();
-	assert_int_equal(fdt_parse(blob_finish(), &info), -EINVAL);
+	assert_int_equal(fdt_parse(reserved_node_finish(), &info), -EINVAL);
 
-	blob_begin();
-	blob_root_begin();
-	node_begin("reserved-memory");
-	prop_u32("#address-cells", 2);
-	prop_u32("#size-cells", 2);
-	node_begin("fw@a0000000");
+	reserved_node_begin(2);
 	prop("reg", ragged, sizeof(ragged));
-	node_end();
-	node_end();
-	assert_int_equal(fdt_parse(blob_finish(), &info), -EINVAL);
+	assert_int_equal(fdt_parse(reserved_node_finish(), &info), -EINVAL);
 }
 
 int main(void)
