@@ -1,2 +1,2 @@
-# axalloc-bitmap: hierarchical bitmap page allocator (bitmap_check.c is for tests).
-obj-$(CONFIG_AXALLOC_BITMAP) += src/bitmap.o src/bitmap_stats.o
+# axalloc-bitmap: hierarchical bitmap page allocator.
+obj-$(CONFIG_AXALLOC_BITMAP) += src/bitmap.o src/bitmap_stats.o src/bitmap_check.o

@@ -47,12 +47,12 @@ class AxAlloc(gdb.Command):
         super().__init__("ax-alloc", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        pa = static("page_alloc")
+        pa = static("page_alloc_state")
         if pa is None:
             print("ax-alloc: no axalloc in this image")
             return
         total, free = int(pa["total_pages"]), int(pa["free_pages"])
-        kind = str(pa.type.strip_typedefs().tag).replace("_alloc", "")
+        kind = str(pa.type.strip_typedefs().tag).replace("_pgalloc", "")
         print(f"page allocator ({kind}): {total} pages ({mib(total):.1f} MiB), "
               f"{free} free ({mib(free):.1f} MiB), {total - free} used, "
               f"metadata {int(pa['meta_bytes'])} bytes")

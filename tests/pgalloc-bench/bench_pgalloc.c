@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_util.h"
-#include "../pgalloc/pgalloc_ops.h"
+#include "../pgalloc/pgalloc_inst.h"
 #include "../pgalloc/pgalloc_rand.h"
+#include "bench_util.h"
 
 #define POOL_BASE ((paddr_t)0x80000000) /* 1G-aligned made-up physical base */
 #define GiB ((uint64_t)1 << 30)
@@ -98,7 +98,7 @@ static void pool_create(struct pgalloc_inst *in, const struct pgalloc_ops *ops, 
 static paddr_t must_alloc(struct pgalloc_inst *in, uint64_t n, uint64_t align)
 {
 	paddr_t pa;
-	int rc = in->ops->alloc(in->a, n, align, &pa);
+	int rc = pgalloc_alloc(in->pg, n, align, &pa);
 	if (rc)
 		die("alloc", in->ops, rc);
 	return pa;
@@ -106,7 +106,7 @@ static paddr_t must_alloc(struct pgalloc_inst *in, uint64_t n, uint64_t align)
 
 static void must_free(struct pgalloc_inst *in, paddr_t pa, uint64_t n)
 {
-	int rc = in->ops->free(in->a, pa, n);
+	int rc = pgalloc_free(in->pg, pa, n);
 	if (rc)
 		die("free", in->ops, rc);
 }
@@ -146,8 +146,8 @@ static double m_hot_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t
 		double t0 = bench_now_ns();
 		for (uint64_t i = 0; i < per; i++) {
 			paddr_t pa;
-			ops->alloc(in.a, 1, PAGE_SIZE_4K, &pa);
-			ops->free(in.a, pa, 1);
+			pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, &pa);
+			pgalloc_free(in.pg, pa, 1);
 			sink += pa;
 		}
 		double t = (bench_now_ns() - t0) / (double)per;
@@ -170,7 +170,7 @@ static double m_random_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint6
 	struct pgalloc_inst in;
 	uint64_t rng = seed, pages = bytes >> PAGE_SHIFT;
 	pool_create(&in, ops, bytes);
-	if (ops->alloc_at(in.a, POOL_BASE, pages))
+	if (pgalloc_alloc_at(in.pg, POOL_BASE, pages))
 		die("alloc_at", ops, -1);
 	paddr_t *victim = malloc(S->victims * sizeof(*victim));
 	uint64_t nv = 0;
@@ -186,9 +186,9 @@ static double m_random_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint6
 		double t0 = bench_now_ns();
 		for (uint64_t i = 0; i < per; i++) {
 			paddr_t pa;
-			ops->alloc(in.a, 1, PAGE_SIZE_4K, &pa);
+			pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, &pa);
 			uint64_t j = pgr_below(&rng, nv);
-			ops->free(in.a, victim[j], 1);
+			pgalloc_free(in.pg, victim[j], 1);
 			victim[j] = pa;
 		}
 		double t = (bench_now_ns() - t0) / (double)per;
@@ -222,7 +222,7 @@ static uint64_t make_fragmented(struct pgalloc_inst *in, uint64_t bytes, uint64_
 		for (unsigned i = 0; i < k; i++) {
 			uint64_t page = pgr_below(rng, PAGES_PER_2M);
 			paddr_t pa = POOL_BASE + b * PAGE_SIZE_2M + PG(page);
-			int rc = in->ops->alloc_at(in->a, pa, 1);
+			int rc = pgalloc_alloc_at(in->pg, pa, 1);
 			if (rc && rc != -EEXIST)
 				die("alloc_at", in->ops, rc);
 		}
@@ -275,12 +275,12 @@ static void m_fill_free(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t 
 	paddr_t *pa = malloc(pages * sizeof(*pa));
 	double t0 = bench_now_ns();
 	for (uint64_t i = 0; i < pages; i++)
-		ops->alloc(in.a, 1, PAGE_SIZE_4K, &pa[i]);
+		pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, &pa[i]);
 	*alloc_ns = (bench_now_ns() - t0) / (double)pages;
 	shuffle(pa, pages, &rng);
 	t0 = bench_now_ns();
 	for (uint64_t i = 0; i < pages; i++)
-		ops->free(in.a, pa[i], 1);
+		pgalloc_free(in.pg, pa[i], 1);
 	*free_ns = (bench_now_ns() - t0) / (double)pages;
 	struct pgalloc_stats st;
 	pgalloc_inst_stats(&in, &st);
@@ -302,7 +302,7 @@ static double m_free_25k(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t
 	shuffle(pa, S->free_pages, &rng);
 	double t0 = bench_now_ns();
 	for (uint64_t i = 0; i < S->free_pages; i++)
-		ops->free(in.a, pa[i], 1);
+		pgalloc_free(in.pg, pa[i], 1);
 	double t = (bench_now_ns() - t0) / 1e6;
 	free(pa);
 	pgalloc_inst_destroy(&in);
@@ -315,11 +315,11 @@ static double m_init(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t see
 	struct pgalloc_inst in;
 	(void)seed;
 	pgalloc_inst_create(&in, ops);
-	size_t mb = ops->meta_bytes(POOL_BASE, bytes);
+	size_t mb = pgalloc_meta_bytes(ops, POOL_BASE, bytes);
 	void *meta = malloc(mb);
 	memset(meta, PGALLOC_META_JUNK, mb);
 	double t0 = bench_now_ns();
-	int rc = ops->add_memory(in.a, POOL_BASE, bytes, meta);
+	int rc = pgalloc_add_memory(in.pg, POOL_BASE, bytes, meta);
 	double t = (bench_now_ns() - t0) / 1e6;
 	if (rc)
 		die("add_memory", ops, rc);
@@ -573,7 +573,7 @@ static void run_pattern(const struct pgalloc_ops *ops, enum frag_pattern p,
 	pool_create(&in, ops, PG(FRAG_POOL_PAGES));
 	for (unsigned i = 0; i < pattern_requests(p); i++) {
 		uint64_t n = pattern_size(p, i);
-		if (ops->alloc(in.a, n, PAGE_SIZE_4K, &addr[nr]) == 0)
+		if (pgalloc_alloc(in.pg, n, PAGE_SIZE_4K, &addr[nr]) == 0)
 			size[nr++] = n;
 	}
 	res->ok_requests = nr;
@@ -586,7 +586,7 @@ static void run_pattern(const struct pgalloc_ops *ops, enum frag_pattern p,
 		res->unusable[o] = pgalloc_unusable_index(&st, o);
 	for (unsigned i = 0; i < FRAG_PROBES; i++) {
 		paddr_t pa;
-		if (ops->alloc(in.a, FRAG_PROBE_PAGES, PAGE_SIZE_4K, &pa) != 0)
+		if (pgalloc_alloc(in.pg, FRAG_PROBE_PAGES, PAGE_SIZE_4K, &pa) != 0)
 			res->probes_failed++;
 	}
 	pgalloc_inst_destroy(&in);
@@ -690,7 +690,7 @@ static void run_workload(const struct pgalloc_ops *ops, unsigned occ_pct, uint64
 	for (uint64_t fill_fail = 0; used < target && fill_fail < 64;) {
 		uint64_t n, align;
 		workload_request(&rng, &n, &align);
-		if (ops->alloc(in.a, n, align, &live[nlive].pa) == 0) {
+		if (pgalloc_alloc(in.pg, n, align, &live[nlive].pa) == 0) {
 			live[nlive++].n = n;
 			used += n;
 		} else {
@@ -707,7 +707,7 @@ static void run_workload(const struct pgalloc_ops *ops, unsigned occ_pct, uint64
 			uint64_t n, align;
 			workload_request(&rng, &n, &align);
 			res->attempts++;
-			if (ops->alloc(in.a, n, align, &live[nlive].pa) == 0) {
+			if (pgalloc_alloc(in.pg, n, align, &live[nlive].pa) == 0) {
 				live[nlive++].n = n;
 				used += n;
 			} else {

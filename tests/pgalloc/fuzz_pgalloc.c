@@ -24,7 +24,7 @@
 #include <stdlib.h>
 
 #include "pgalloc_checker.h"
-#include "pgalloc_ops.h"
+#include "pgalloc_inst.h"
 
 #define PG(i) ((paddr_t)(i) << PAGE_SHIFT)
 #define SLOT_BASE(k) (0x80000000ULL + (paddr_t)(k) * PAGE_SIZE_1G)

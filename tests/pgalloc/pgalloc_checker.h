@@ -1,7 +1,7 @@
 /*
  * pgalloc_checker.h - drives one allocator and its shadow model in step.
  *
- * Every pgc_* operation calls the allocator (through pgalloc_ops.h), checks
+ * Every pgc_* operation calls the allocator (through pgalloc_inst.h), checks
  * the return code against the outcomes the model allows (pgalloc_model.h),
  * checks that a failed call left the stats byte-for-byte unchanged and that
  * a successful allocation is aligned, inside one range and was free, then
@@ -16,19 +16,19 @@
 #ifndef TESTS_PGALLOC_CHECKER_H
 #define TESTS_PGALLOC_CHECKER_H
 
+#include "pgalloc_inst.h"
+#include "pgalloc_model.h"
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include "pgalloc_model.h"
-#include "pgalloc_ops.h"
 
 #define PGC_ERR_LEN 512
 
 struct pgalloc_checker {
 	struct pgalloc_inst inst;
 	struct pgalloc_model model;
-	unsigned check_every; /* run ops->check() every this many operations (>= 1) */
+	unsigned check_every; /* run pgalloc_check() every this many operations (>= 1) */
 	bool trace;	      /* print every call and its result to stderr */
 	uint64_t nr_ops;      /* operations so far */
 	int last_rc;	      /* return code of the last operation */
@@ -93,7 +93,7 @@ static inline bool pgc_verify_stats(struct pgalloc_checker *c)
 /* Runs the allocator's own consistency checker. */
 static inline bool pgc_verify_check(struct pgalloc_checker *c)
 {
-	int rc = c->inst.ops->check(c->inst.a);
+	int rc = pgalloc_check(c->inst.pg);
 	if (rc != 0)
 		return pgc_fail(c, "%s_check() returned %d", c->inst.ops->name, rc);
 	return true;
@@ -162,7 +162,7 @@ static inline bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t ali
 		*out = 0;
 	unsigned mask = pgm_alloc_expect(&c->model, n, align);
 	pgalloc_inst_stats(&c->inst, &before);
-	int rc = c->inst.ops->alloc(c->inst.a, n, align, &addr);
+	int rc = pgalloc_alloc(c->inst.pg, n, align, &addr);
 	if (!pgc_result(c, what, rc, mask, &before))
 		return false;
 	if (rc == 0) {
@@ -186,7 +186,7 @@ static inline bool pgc_range_op(struct pgalloc_checker *c, paddr_t addr, uint64_
 	c->nr_ops++;
 	unsigned mask = pgm_range_expect(&c->model, addr, n, alloc);
 	pgalloc_inst_stats(&c->inst, &before);
-	int rc = alloc ? c->inst.ops->alloc_at(c->inst.a, addr, n) : c->inst.ops->free(c->inst.a, addr, n);
+	int rc = alloc ? pgalloc_alloc_at(c->inst.pg, addr, n) : pgalloc_free(c->inst.pg, addr, n);
 	if (!pgc_result(c, what, rc, mask, &before))
 		return false;
 	if (rc == 0 && alloc)

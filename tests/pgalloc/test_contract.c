@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "pgalloc_checker.h"
-#include "pgalloc_ops.h"
+#include "pgalloc_inst.h"
 
 /* A made-up, 1G-aligned physical base. */
 #define BASE 0x80000000ULL
@@ -54,7 +54,7 @@ static struct pgalloc_stats stats_of(struct fix *f)
 
 static void assert_consistent(struct fix *f)
 {
-	assert_int_equal(f->in.ops->check(f->in.a), 0);
+	assert_int_equal(pgalloc_check(f->in.pg), 0);
 }
 
 /* Runs `call`, which must return `err` and leave stats unchanged and consistent. */
@@ -70,17 +70,17 @@ static void assert_consistent(struct fix *f)
 static int do_alloc(struct fix *f, uint64_t n, uint64_t align)
 {
 	paddr_t pa = 0;
-	return f->in.ops->alloc(f->in.a, n, align, &pa);
+	return pgalloc_alloc(f->in.pg, n, align, &pa);
 }
 
 static int do_alloc_at(struct fix *f, paddr_t addr, uint64_t n)
 {
-	return f->in.ops->alloc_at(f->in.a, addr, n);
+	return pgalloc_alloc_at(f->in.pg, addr, n);
 }
 
 static int do_free(struct fix *f, paddr_t addr, uint64_t n)
 {
-	return f->in.ops->free(f->in.a, addr, n);
+	return pgalloc_free(f->in.pg, addr, n);
 }
 
 static void add_ok(struct fix *f, paddr_t base, uint64_t pages)
@@ -94,7 +94,7 @@ static paddr_t alloc_ok(struct fix *f, uint64_t n, uint64_t align)
 {
 	struct pgalloc_stats before = stats_of(f);
 	paddr_t pa = 0;
-	assert_int_equal(f->in.ops->alloc(f->in.a, n, align, &pa), 0);
+	assert_int_equal(pgalloc_alloc(f->in.pg, n, align, &pa), 0);
 	assert_true(IS_ALIGNED(pa, align));
 	struct pgalloc_stats after = stats_of(f);
 	assert_int_equal(after.used_pages, before.used_pages + n);
@@ -355,7 +355,7 @@ static void test_multiple_ranges_unaligned_bases(void **state)
 	paddr_t *pa = calloc(total, sizeof(*pa));
 	assert_non_null(pa);
 	for (uint64_t i = 0; i < total; i++) {
-		assert_int_equal(f->in.ops->alloc(f->in.a, 1, PAGE_SIZE_4K, &pa[i]), 0);
+		assert_int_equal(pgalloc_alloc(f->in.pg, 1, PAGE_SIZE_4K, &pa[i]), 0);
 		bool inside = false;
 		for (unsigned k = 0; k < 4; k++)
 			inside |= pa[i] >= r[k].base && pa[i] < r[k].base + PG(r[k].pages);
@@ -524,7 +524,10 @@ static void test_indexes_unaligned_base(void **state)
 }
 
 /* Test X_fn: fn run on allocator X (bitmap or buddy). */
-#define T(fn, X) { #X "_" #fn, fn, setup, teardown, (void *)&pgalloc_##X##_ops }
+#define T(fn, X)                                                                                   \
+	{                                                                                          \
+#X "_" #fn, fn, setup, teardown, (void *)&X##_pgalloc_ops                          \
+	}
 #define CONTRACT_TESTS(X)                                                               \
 	{                                                                               \
 		T(test_empty_pool, X),                                                  \

@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "pgalloc_checker.h"
-#include "pgalloc_ops.h"
+#include "pgalloc_inst.h"
 #include "pgalloc_rand.h"
 
 #define STRESS_SEED 20250601ULL
@@ -317,7 +317,10 @@ static void test_aligned_pool_merges_back(void **state)
 }
 
 /* Test X_fn: fn run on allocator X (bitmap or buddy). */
-#define T(fn, X) { #X "_" #fn, fn, NULL, NULL, (void *)&pgalloc_##X##_ops }
+#define T(fn, X)                                                                                   \
+	{                                                                                          \
+#X "_" #fn, fn, NULL, NULL, (void *)&X##_pgalloc_ops                               \
+	}
 #define STRESS_TESTS(X)                                                                        \
 	{                                                                                      \
 		T(test_mixed, X), T(test_huge, X), T(test_aligned_pool_merges_back, X),        \

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include <axalloc-bitmap/bitmap.h>
+#include "bitmap_internal.h"
 
 /* Largest page count whose byte size fits in 64 bits. */
 #define MAX_PAGES  (UINT64_MAX >> PAGE_SHIFT)
@@ -52,9 +52,12 @@ static bool range_valid(paddr_t base, uint64_t size)
 	       size <= UINT64_MAX - base;
 }
 
-void bitmap_init(struct bitmap_alloc *a)
+static void bitmap_init(struct pgalloc *pg)
 {
+	struct bitmap_pgalloc *a = bitmap_of(pg);
+
 	memset(a, 0, sizeof(*a));
+	a->pgalloc.ops = &bitmap_pgalloc_ops;
 }
 
 size_t bitmap_meta_bytes(paddr_t base, uint64_t size)
@@ -119,8 +122,9 @@ static void range_setup(struct bitmap_range *r, uint64_t base_pfn, uint64_t end_
 	}
 }
 
-int bitmap_add_memory(struct bitmap_alloc *a, paddr_t base, uint64_t size, void *meta)
+static int bitmap_add_memory(struct pgalloc *pg, paddr_t base, uint64_t size, void *meta)
 {
+	struct bitmap_pgalloc *a = bitmap_of(pg);
 	uint64_t base_pfn = base >> PAGE_SHIFT, end_pfn;
 	unsigned pos;
 
@@ -357,7 +361,7 @@ static __attribute__((noinline)) uint64_t hint_advance(struct bitmap_range *r)
 }
 
 /* Lowest free page of the lowest range with one: the single-page fast path. */
-static int alloc_one(struct bitmap_alloc *a, paddr_t *out)
+static int alloc_one(struct bitmap_pgalloc *a, paddr_t *out)
 {
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
 		struct bitmap_range *r = &a->ranges[ri];
@@ -390,7 +394,7 @@ static int alloc_one(struct bitmap_alloc *a, paddr_t *out)
  * Lowest fit of n pages aligned to align_pages over the ranges in address
  * order. Kept out of line so that the single-page path stays small.
  */
-static __attribute__((noinline)) int alloc_general(struct bitmap_alloc *a, uint64_t n,
+static __attribute__((noinline)) int alloc_general(struct bitmap_pgalloc *a, uint64_t n,
 						   uint64_t align_pages, paddr_t *out)
 {
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
@@ -410,8 +414,10 @@ static __attribute__((noinline)) int alloc_general(struct bitmap_alloc *a, uint6
 	return -ENOMEM;
 }
 
-int bitmap_alloc(struct bitmap_alloc *a, uint64_t n, uint64_t align, paddr_t *out)
+static int bitmap_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
 {
+	struct bitmap_pgalloc *a = bitmap_of(pg);
+
 	if (out == NULL)
 		return -EINVAL;
 	if (n == 1 && align == PAGE_SIZE_4K)
@@ -423,7 +429,7 @@ int bitmap_alloc(struct bitmap_alloc *a, uint64_t n, uint64_t align, paddr_t *ou
 }
 
 /* The range holding all of pages [pfn, pfn + n), or NULL. */
-static struct bitmap_range *range_of(struct bitmap_alloc *a, uint64_t pfn, uint64_t n)
+static struct bitmap_range *range_of(struct bitmap_pgalloc *a, uint64_t pfn, uint64_t n)
 {
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
 		struct bitmap_range *r = &a->ranges[ri];
@@ -437,15 +443,16 @@ static struct bitmap_range *range_of(struct bitmap_alloc *a, uint64_t pfn, uint6
  * Validates (addr, n) of alloc_at / free; returns the range holding it or NULL.
  * A range that overflows the address space is inside no managed range.
  */
-static struct bitmap_range *checked_range(struct bitmap_alloc *a, paddr_t addr, uint64_t n)
+static struct bitmap_range *checked_range(struct bitmap_pgalloc *a, paddr_t addr, uint64_t n)
 {
 	if (n == 0 || !IS_ALIGNED(addr, PAGE_SIZE_4K))
 		return NULL;
 	return range_of(a, addr >> PAGE_SHIFT, n);
 }
 
-int bitmap_alloc_at(struct bitmap_alloc *a, paddr_t addr, uint64_t n)
+static int bitmap_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n)
 {
+	struct bitmap_pgalloc *a = bitmap_of(pg);
 	struct bitmap_range *r = checked_range(a, addr, n);
 	uint64_t pfn = addr >> PAGE_SHIFT;
 
@@ -467,8 +474,9 @@ static __attribute__((noinline)) int free_many(struct bitmap_range *r, uint64_t 
 	return 0;
 }
 
-int bitmap_free(struct bitmap_alloc *a, paddr_t addr, uint64_t n)
+static int bitmap_free(struct pgalloc *pg, paddr_t addr, uint64_t n)
 {
+	struct bitmap_pgalloc *a = bitmap_of(pg);
 	struct bitmap_range *r = checked_range(a, addr, n);
 	uint64_t pfn = addr >> PAGE_SHIFT;
 
@@ -498,3 +506,16 @@ int bitmap_free(struct bitmap_alloc *a, paddr_t addr, uint64_t n)
 	a->free_pages += n;
 	return 0;
 }
+
+const struct pgalloc_ops bitmap_pgalloc_ops = {
+    .name = "bitmap",
+    .state_size = sizeof(struct bitmap_pgalloc),
+    .init = bitmap_init,
+    .meta_bytes = bitmap_meta_bytes,
+    .add_memory = bitmap_add_memory,
+    .alloc = bitmap_alloc,
+    .alloc_at = bitmap_alloc_at,
+    .free = bitmap_free,
+    .stats = bitmap_stats,
+    .check = bitmap_check,
+};

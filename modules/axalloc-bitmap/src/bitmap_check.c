@@ -2,7 +2,7 @@
  * bitmap_check.c - consistency checker of the bitmap allocator, for tests:
  * recomputes every derived piece of metadata from the leaf bitmap.
  */
-#include <axalloc-bitmap/bitmap.h>
+#include "bitmap_internal.h"
 
 /* Number of set bits [start, end) of a bit array. */
 static uint64_t count_bits(const uint64_t *bits, uint64_t start, uint64_t end)
@@ -77,8 +77,9 @@ static int check_range(const struct bitmap_range *r, uint64_t *nfree)
 	return 0;
 }
 
-int bitmap_check(const struct bitmap_alloc *a)
+int bitmap_check(const struct pgalloc *pg)
 {
+	const struct bitmap_pgalloc *a = bitmap_of(pg);
 	uint64_t total = 0, nfree = 0;
 	size_t meta = 0;
 

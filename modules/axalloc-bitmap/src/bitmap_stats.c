@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include <axalloc-bitmap/bitmap.h>
+#include "bitmap_internal.h"
 
 /* Leaf bit index of the first used page at or after leaf bit i of r (nbits if none). */
 static uint64_t next_used(const struct bitmap_range *r, uint64_t i)
@@ -40,8 +40,10 @@ static void count_run(uint64_t start, uint64_t end, uint64_t *blocks)
 	}
 }
 
-void bitmap_stats(const struct bitmap_alloc *a, struct pgalloc_stats *st)
+void bitmap_stats(const struct pgalloc *pg, struct pgalloc_stats *st)
 {
+	const struct bitmap_pgalloc *a = bitmap_of(pg);
+
 	memset(st, 0, sizeof(*st));
 	st->total_pages = a->total_pages;
 	st->free_pages = a->free_pages;

@@ -49,9 +49,9 @@ static int teardown(void **state)
 }
 
 /* Adds [base, base + size) with a garbage-filled metadata buffer; returns the add_memory result. */
-static int add(struct bitmap_alloc *a, paddr_t base, uint64_t size)
+static int add(struct bitmap_pgalloc *a, paddr_t base, uint64_t size)
 {
-	size_t bytes = bitmap_meta_bytes(base, size);
+	size_t bytes = pgalloc_meta_bytes(&bitmap_pgalloc_ops, base, size);
 	void *meta;
 
 	assert_true(bytes > 0);
@@ -60,13 +60,13 @@ static int add(struct bitmap_alloc *a, paddr_t base, uint64_t size)
 	assert_non_null(meta);
 	memset(meta, META_GARBAGE, bytes);
 	metas[nr_metas++] = meta;
-	return bitmap_add_memory(a, base, size, meta);
+	return pgalloc_add_memory(&a->pgalloc, base, size, meta);
 }
 
-static struct pgalloc_stats stats_of(const struct bitmap_alloc *a)
+static struct pgalloc_stats stats_of(const struct bitmap_pgalloc *a)
 {
 	struct pgalloc_stats st;
-	bitmap_stats(a, &st);
+	pgalloc_stats(&a->pgalloc, &st);
 	return st;
 }
 
@@ -77,23 +77,23 @@ static struct pgalloc_stats stats_of(const struct bitmap_alloc *a)
 		assert_int_equal((call), (err));                                                   \
 		after_ = stats_of(a);                                                              \
 		assert_memory_equal(&before_, &after_, sizeof(before_));                           \
-		assert_int_equal(bitmap_check(a), 0);                                              \
+		assert_int_equal(pgalloc_check(&a->pgalloc), 0);                                   \
 	} while (0)
 
-static paddr_t must_alloc(struct bitmap_alloc *a, uint64_t n, uint64_t align)
+static paddr_t must_alloc(struct bitmap_pgalloc *a, uint64_t n, uint64_t align)
 {
 	paddr_t p = 0;
-	assert_int_equal(bitmap_alloc(a, n, align, &p), 0);
+	assert_int_equal(pgalloc_alloc(&a->pgalloc, n, align, &p), 0);
 	assert_true(IS_ALIGNED(p, align));
 	return p;
 }
 
 /* The allocator is heap-sized (16 ranges of metadata pointers): keep it static per test. */
-static struct bitmap_alloc A;
+static struct bitmap_pgalloc A;
 
-static struct bitmap_alloc *fresh(void)
+static struct bitmap_pgalloc *fresh(void)
 {
-	bitmap_init(&A);
+	pgalloc_init(&A.pgalloc, &bitmap_pgalloc_ops);
 	return &A;
 }
 
@@ -102,23 +102,23 @@ static struct bitmap_alloc *fresh(void)
 static void test_meta_bytes(void **state)
 {
 	(void)state;
-	size_t one = bitmap_meta_bytes(GiB, GiB);
-	size_t big = bitmap_meta_bytes(4 * GiB, 64 * GiB);
+	size_t one = pgalloc_meta_bytes(&bitmap_pgalloc_ops, GiB, GiB);
+	size_t big = pgalloc_meta_bytes(&bitmap_pgalloc_ops, 4 * GiB, 64 * GiB);
 
 	/* Leaf bitmap alone is 32 KiB per GiB; the target is <= 40 KiB per GiB. */
 	assert_true(one >= 32 * KiB && one <= 40 * KiB);
 	assert_true(big >= 64 * 32 * KiB && big <= 64 * 40 * KiB);
-	assert_true(bitmap_meta_bytes(0x80000000 + PG, GiB) <= 40 * KiB + 64);
-	assert_int_equal(bitmap_meta_bytes(0x80000000, PG) % 8, 0);
-	assert_true(bitmap_meta_bytes(0x80000000, PG) > 0);
+	assert_true(pgalloc_meta_bytes(&bitmap_pgalloc_ops, 0x80000000 + PG, GiB) <= 40 * KiB + 64);
+	assert_int_equal(pgalloc_meta_bytes(&bitmap_pgalloc_ops, 0x80000000, PG) % 8, 0);
+	assert_true(pgalloc_meta_bytes(&bitmap_pgalloc_ops, 0x80000000, PG) > 0);
 	/* Invalid ranges need nothing. */
-	assert_int_equal(bitmap_meta_bytes(0x80000000, 0), 0);
-	assert_int_equal(bitmap_meta_bytes(0x80000001, PG), 0);
-	assert_int_equal(bitmap_meta_bytes(0x80000000, PG + 1), 0);
-	assert_int_equal(bitmap_meta_bytes(UINT64_MAX - PG + 1, PG), 0);
+	assert_int_equal(pgalloc_meta_bytes(&bitmap_pgalloc_ops, 0x80000000, 0), 0);
+	assert_int_equal(pgalloc_meta_bytes(&bitmap_pgalloc_ops, 0x80000001, PG), 0);
+	assert_int_equal(pgalloc_meta_bytes(&bitmap_pgalloc_ops, 0x80000000, PG + 1), 0);
+	assert_int_equal(pgalloc_meta_bytes(&bitmap_pgalloc_ops, UINT64_MAX - PG + 1, PG), 0);
 
 	/* stats report the metadata in use. */
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	assert_int_equal(add(a, GiB, GiB), 0);
 	assert_int_equal(stats_of(a).meta_bytes, one);
 }
@@ -128,32 +128,36 @@ static void test_meta_bytes(void **state)
 static void test_add_memory_errors(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	uint64_t buf[64];
 
 	assert_int_equal(add(a, 0x80000000, 4 * MiB), 0);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000000, 0, buf), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000800, PG, buf), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000000, PG + 8, buf), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, UINT64_MAX - PG + 1, PG, buf), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, UINT64_MAX - PG + 1, 2 * PG, buf), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000000, PG, NULL), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x90000000, PG, (char *)buf + 4), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x90000000, 0, buf), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x90000800, PG, buf), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x90000000, PG + 8, buf), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, UINT64_MAX - PG + 1, PG, buf),
+			     -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, UINT64_MAX - PG + 1, 2 * PG, buf),
+			     -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x90000000, PG, NULL), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x90000000, PG, (char *)buf + 4),
+			     -EINVAL);
 	/* Overlaps: same, head, tail, inside, around. */
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x80000000, 4 * MiB, buf), -EEXIST);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x80000000 - PG, 2 * PG, buf), -EEXIST);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x80000000 + 4 * MiB - PG, 2 * PG, buf),
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x80000000, 4 * MiB, buf), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x80000000 - PG, 2 * PG, buf),
 			     -EEXIST);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x80001000, PG, buf), -EEXIST);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x7ff00000, 8 * MiB, buf), -EEXIST);
+	EXPECT_ERR_UNCHANGED(
+	    a, pgalloc_add_memory(&a->pgalloc, 0x80000000 + 4 * MiB - PG, 2 * PG, buf), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x80001000, PG, buf), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x7ff00000, 8 * MiB, buf), -EEXIST);
 	/* Touching ranges are fine. */
 	assert_int_equal(add(a, 0x80000000 + 4 * MiB, PG), 0);
 	assert_int_equal(add(a, 0x80000000 - PG, PG), 0);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 	/* Up to PGALLOC_MAX_RANGES ranges, then -ENOMEM. */
 	for (int i = 3; i < PGALLOC_MAX_RANGES; i++)
 		assert_int_equal(add(a, 0x100000000ULL + (uint64_t)i * MiB, 64 * KiB), 0);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, 0x200000000ULL, PG, buf), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, 0x200000000ULL, PG, buf), -ENOMEM);
 	assert_int_equal(a->nr_ranges, PGALLOC_MAX_RANGES);
 }
 
@@ -161,7 +165,7 @@ static void test_add_memory_errors(void **state)
 static void test_initial_stats(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	struct pgalloc_stats st;
 
 	/* [2G + 4K, 2G + 4M): one block each of orders 0..9. */
@@ -188,7 +192,7 @@ static void test_initial_stats(void **state)
 	st = stats_of(a);
 	assert_int_equal(st.total_pages, 0);
 	assert_int_equal(st.largest_free_order, 0);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 }
 
 /* ---- Alignment ---- */
@@ -203,7 +207,7 @@ static void test_align_single_page(void **state)
 		uint64_t size = GiB + 8 * MiB;
 
 		for (uint64_t align = PG; align <= PGALLOC_MAX_ALIGN; align <<= 1) {
-			struct bitmap_alloc *a = fresh();
+			struct bitmap_pgalloc *a = fresh();
 			paddr_t first = ALIGN_UP(base, align), second = first + align, p;
 
 			free_metas();
@@ -213,8 +217,9 @@ static void test_align_single_page(void **state)
 			if (second + PG <= base + size)
 				assert_int_equal(must_alloc(a, 1, align), second);
 			else
-				EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, align, &p), -ENOMEM);
-			assert_int_equal(bitmap_check(a), 0);
+				EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, align, &p),
+						     -ENOMEM);
+			assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 		}
 	}
 }
@@ -223,7 +228,7 @@ static void test_align_single_page(void **state)
 static void test_align_general(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	paddr_t base = 0x80000000 + 3 * PG;
 
 	assert_int_equal(add(a, base, 64 * MiB), 0);
@@ -235,15 +240,15 @@ static void test_align_general(void **state)
 	assert_int_equal(must_alloc(a, 300, PG), base + PG + 513 * PG);
 	/* n >= 1023 without a 2M alignment (the "contains a free 2M chunk" path). */
 	assert_int_equal(must_alloc(a, 1500, 64 * KiB), 0x80000000 + 16 * MiB + 64 * KiB);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 	/* 511 pages at 2M alignment fit a 2M chunk whose last page is used. */
-	assert_int_equal(bitmap_alloc_at(a, 0x80000000 + 24 * MiB - PG, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, 0x80000000 + 24 * MiB - PG, 1), 0);
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_2M - 1, 2 * MiB), 0x80000000 + 22 * MiB);
 	/* 32 MiB at 32M alignment: 2G + 32M is the only candidate that fits. */
 	assert_int_equal(must_alloc(a, 8192, 32 * MiB), 0x80000000 + 32 * MiB);
 	paddr_t p;
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 4096, 32 * MiB, &p), -ENOMEM);
-	assert_int_equal(bitmap_check(a), 0);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 4096, 32 * MiB, &p), -ENOMEM);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 }
 
 /*
@@ -253,60 +258,60 @@ static void test_align_general(void **state)
 static void test_contain_bound_tight(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	paddr_t b2 = 0x80000000, b1 = 4 * GiB;
 
 	assert_int_equal(add(a, b2, 8 * MiB), 0);
-	assert_int_equal(bitmap_alloc_at(a, b2, 1), 0);
-	assert_int_equal(bitmap_alloc_at(a, b2 + 4 * MiB, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, b2, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, b2 + 4 * MiB, 1), 0);
 	assert_int_equal(must_alloc(a, 2 * BITMAP_PAGES_2M - 1, PG), b2 + PG);
 
 	assert_int_equal(add(a, b1, 3 * GiB), 0);
-	assert_int_equal(bitmap_alloc_at(a, b1, 1), 0);
-	assert_int_equal(bitmap_alloc_at(a, b1 + 2 * GiB, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, b1, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, b1 + 2 * GiB, 1), 0);
 	assert_int_equal(must_alloc(a, 2 * BITMAP_PAGES_1G - 1, PG), b1 + PG);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 }
 
 /* Requests of more than 2 GiB go through the "contains a free 1G chunk" bound. */
 static void test_align_multi_gib(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	paddr_t base = GiB + MiB, p;
 
 	assert_int_equal(add(a, base, 4 * GiB), 0);
-	assert_int_equal(bitmap_alloc_at(a, 2 * GiB + 5 * PG, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, 2 * GiB + 5 * PG, 1), 0);
 	/* Below 2G only 1G - 1M + 5 pages are free: the fit starts after the used page. */
 	assert_int_equal(must_alloc(a, 600000, 64 * KiB), 2 * GiB + 64 * KiB);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 600000, PG, &p), -ENOMEM);
-	assert_int_equal(bitmap_free(a, 2 * GiB + 64 * KiB, 600000), 0);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 600000, PG, &p), -ENOMEM);
+	assert_int_equal(pgalloc_free(&a->pgalloc, 2 * GiB + 64 * KiB, 600000), 0);
 	/* 1G alignment with a partial tail: 262145 pages at 3G (2G's chunk is broken). */
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G + 1, GiB), 3 * GiB);
 	/* 2G's chunk is whole again but its tail page 3G is taken; 4G's chunk lost page 4G. */
-	assert_int_equal(bitmap_free(a, 2 * GiB + 5 * PG, 1), 0);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G + 1, GiB, &p), -ENOMEM);
+	assert_int_equal(pgalloc_free(&a->pgalloc, 2 * GiB + 5 * PG, 1), 0);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G + 1, GiB, &p), -ENOMEM);
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G, GiB), 2 * GiB);
-	assert_int_equal(bitmap_free(a, 3 * GiB, BITMAP_PAGES_1G + 1), 0);
+	assert_int_equal(pgalloc_free(&a->pgalloc, 3 * GiB, BITMAP_PAGES_1G + 1), 0);
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G + 1, GiB), 3 * GiB);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 }
 
 /* ---- 2M / 1G chunk counters ---- */
 
-static const struct bitmap_chunks *chunks(const struct bitmap_alloc *a, unsigned r, unsigned L)
+static const struct bitmap_chunks *chunks(const struct bitmap_pgalloc *a, unsigned r, unsigned L)
 {
 	return &a->ranges[r].chunks[L];
 }
 
-static uint16_t cnt_at(const struct bitmap_alloc *a, unsigned L, paddr_t addr)
+static uint16_t cnt_at(const struct bitmap_pgalloc *a, unsigned L, paddr_t addr)
 {
 	const struct bitmap_chunks *ch = chunks(a, 0, L);
 	unsigned shift = L == BITMAP_CHUNK_2M ? BITMAP_SHIFT_2M : BITMAP_SHIFT_1G;
 	return ch->full_cnt[((addr >> PAGE_SHIFT) >> shift) - ch->origin];
 }
 
-static bool full_at(const struct bitmap_alloc *a, unsigned L, paddr_t addr)
+static bool full_at(const struct bitmap_pgalloc *a, unsigned L, paddr_t addr)
 {
 	const struct bitmap_chunks *ch = chunks(a, 0, L);
 	unsigned shift = L == BITMAP_CHUNK_2M ? BITMAP_SHIFT_2M : BITMAP_SHIFT_1G;
@@ -316,7 +321,7 @@ static bool full_at(const struct bitmap_alloc *a, unsigned L, paddr_t addr)
 static void test_chunk_counters(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	/* 1G + 2M .. 3G + 1M: 1G chunk 1 lacks its first 2M, chunk 2 is whole, chunk 3 partial. */
 	paddr_t base = GiB + 2 * MiB, end = 3 * GiB + MiB, p;
 
@@ -336,15 +341,15 @@ static void test_chunk_counters(void **state)
 	assert_int_equal(cnt_at(a, BITMAP_CHUNK_1G, 2 * GiB), 0);
 	assert_false(full_at(a, BITMAP_CHUNK_1G, 2 * GiB));
 	assert_int_equal(cnt_at(a, BITMAP_CHUNK_2M, 2 * GiB + 100 * MiB), 0);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G, GiB, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, GiB, &p), -ENOMEM);
 	/* 1 GiB - 2 MiB is free below 2G but as a 2M-aligned run it is too short. */
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G, 2 * MiB, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, 2 * MiB, &p), -ENOMEM);
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G - 512, 2 * MiB), base);
 
 	/* One page taken from a whole 2M chunk clears its full bit; freeing restores it. */
-	assert_int_equal(bitmap_free(a, 2 * GiB, BITMAP_PAGES_1G), 0);
+	assert_int_equal(pgalloc_free(&a->pgalloc, 2 * GiB, BITMAP_PAGES_1G), 0);
 	assert_true(full_at(a, BITMAP_CHUNK_1G, 2 * GiB));
-	assert_int_equal(bitmap_alloc_at(a, 2 * GiB + 6 * MiB + 5 * PG, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, 2 * GiB + 6 * MiB + 5 * PG, 1), 0);
 	assert_int_equal(cnt_at(a, BITMAP_CHUNK_2M, 2 * GiB + 6 * MiB), 511);
 	assert_false(full_at(a, BITMAP_CHUNK_2M, 2 * GiB + 6 * MiB));
 	assert_int_equal(cnt_at(a, BITMAP_CHUNK_1G, 2 * GiB), 511);
@@ -353,10 +358,10 @@ static void test_chunk_counters(void **state)
 	assert_int_equal(must_alloc(a, 512, 2 * MiB), 2 * GiB);
 	assert_int_equal(must_alloc(a, 1024, 2 * MiB), 2 * GiB + 2 * MiB);
 	assert_int_equal(must_alloc(a, 512, 2 * MiB), 2 * GiB + 8 * MiB);
-	assert_int_equal(bitmap_free(a, 2 * GiB + 6 * MiB + 5 * PG, 1), 0);
+	assert_int_equal(pgalloc_free(&a->pgalloc, 2 * GiB + 6 * MiB + 5 * PG, 1), 0);
 	assert_true(full_at(a, BITMAP_CHUNK_2M, 2 * GiB + 6 * MiB));
 	assert_int_equal(cnt_at(a, BITMAP_CHUNK_1G, 2 * GiB), 512 - 4);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 	/* The 1G chunk at 3G is partial: never full, whatever is freed. */
 	assert_false(full_at(a, BITMAP_CHUNK_1G, 3 * GiB));
 }
@@ -365,61 +370,61 @@ static void test_chunk_counters(void **state)
 static void test_check_detects_corruption(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	struct bitmap_range *r;
 	uint64_t saved;
 
 	assert_int_equal(add(a, 0x80000000 + 3 * PG, 6 * MiB), 0);
-	assert_int_equal(bitmap_alloc_at(a, 0x80000000 + 2 * MiB + 9 * PG, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, 0x80000000 + 2 * MiB + 9 * PG, 1), 0);
 	r = &a->ranges[0];
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 
 	r->chunks[BITMAP_CHUNK_2M].full_cnt[1]++; /* counter disagrees with the leaf bits */
-	assert_int_equal(bitmap_check(a), -1);
+	assert_int_equal(pgalloc_check(&a->pgalloc), -1);
 	r->chunks[BITMAP_CHUNK_2M].full_cnt[1]--;
 	r->chunks[BITMAP_CHUNK_1G].full_cnt[0]--; /* 1G counter disagrees with the 2M bits */
-	assert_int_equal(bitmap_check(a), -1);
+	assert_int_equal(pgalloc_check(&a->pgalloc), -1);
 	r->chunks[BITMAP_CHUNK_1G].full_cnt[0]++;
 	r->free.lvl[0][0] |= 1; /* free bit below base_pfn */
-	assert_int_equal(bitmap_check(a), -1);
+	assert_int_equal(pgalloc_check(&a->pgalloc), -1);
 	r->free.lvl[0][0] &= ~1ULL;
 	saved = r->free.lvl[1][0];
 	r->free.lvl[1][0] = 0; /* summary level says nothing is free */
-	assert_int_equal(bitmap_check(a), -1);
+	assert_int_equal(pgalloc_check(&a->pgalloc), -1);
 	r->free.lvl[1][0] = saved;
 	r->hint = 2; /* words below the hint hold free pages */
-	assert_int_equal(bitmap_check(a), -1);
+	assert_int_equal(pgalloc_check(&a->pgalloc), -1);
 	r->hint = 0;
 	a->free_pages++;
-	assert_int_equal(bitmap_check(a), -1);
+	assert_int_equal(pgalloc_check(&a->pgalloc), -1);
 	a->free_pages--;
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 }
 
 /* A fragmented 64 GiB pool at a made-up, 1G-unaligned base: huge requests find their chunk. */
 static void test_large_fragmented_pool(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	paddr_t base = 0x1000000000ULL + 2 * MiB, end = base + 64 * GiB, p;
 
 	assert_int_equal(add(a, base, 64 * GiB), 0);
 	/* One used page in every 2M chunk of the first 62 GiB. */
 	for (paddr_t c = base; c + 2 * MiB <= base + 62 * GiB; c += 2 * MiB)
-		assert_int_equal(bitmap_alloc_at(a, c + 7 * PG, 1), 0);
+		assert_int_equal(pgalloc_alloc_at(&a->pgalloc, c + 7 * PG, 1), 0);
 	p = must_alloc(a, 512, 2 * MiB);
 	assert_int_equal(p, base + 62 * GiB);
-	assert_int_equal(bitmap_free(a, p, 512), 0);
+	assert_int_equal(pgalloc_free(&a->pgalloc, p, 512), 0);
 	/* The free 2 GiB [126G + 2M, 128G + 2M) hold one whole 1G chunk. */
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G, GiB), 127 * GiB);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G, GiB, &p), -ENOMEM);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, BITMAP_PAGES_1G, 2 * MiB, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, GiB, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, 2 * MiB, &p), -ENOMEM);
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G - 512, 2 * MiB), base + 62 * GiB);
-	assert_int_equal(bitmap_free(a, 127 * GiB, BITMAP_PAGES_1G), 0);
+	assert_int_equal(pgalloc_free(&a->pgalloc, 127 * GiB, BITMAP_PAGES_1G), 0);
 	/* Single pages still come from the lowest address. */
 	assert_int_equal(must_alloc(a, 1, PG), base);
 	assert_true(end > base);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 }
 
 /* ---- alloc_at / free ---- */
@@ -427,32 +432,33 @@ static void test_large_fragmented_pool(void **state)
 static void test_alloc_at_free(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	paddr_t base = 0x80000000;
 	struct pgalloc_stats empty, now;
 
 	assert_int_equal(add(a, base, 8 * MiB), 0);
 	empty = stats_of(a);
-	assert_int_equal(bitmap_alloc_at(a, base + 100 * PG, 50), 0);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 149 * PG, 2), -EEXIST);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 90 * PG, 11), -EEXIST);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 120 * PG, 1), -EEXIST);
-	assert_int_equal(bitmap_alloc_at(a, base + 150 * PG, 10), 0);
-	assert_int_equal(bitmap_alloc_at(a, base + 99 * PG, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, base + 100 * PG, 50), 0);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base + 149 * PG, 2), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base + 90 * PG, 11), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base + 120 * PG, 1), -EEXIST);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, base + 150 * PG, 10), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, base + 99 * PG, 1), 0);
 	/* Lowest fit skips the reserved block. */
 	assert_int_equal(must_alloc(a, 99, PG), base);
 	assert_int_equal(must_alloc(a, 2, PG), base + 160 * PG);
 	/* Free a sub-range in the middle of an allocation, then the pieces around it. */
-	assert_int_equal(bitmap_free(a, base + 110 * PG, 20), 0);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 110 * PG, 1), -ENOENT);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 105 * PG, 10), -ENOENT);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 125 * PG, 10), -ENOENT);
+	assert_int_equal(pgalloc_free(&a->pgalloc, base + 110 * PG, 20), 0);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 110 * PG, 1), -ENOENT);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 105 * PG, 10), -ENOENT);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 125 * PG, 10), -ENOENT);
 	assert_int_equal(must_alloc(a, 20, PG), base + 110 * PG);
 	/* A free spanning several allocations is fine when every page is allocated. */
-	assert_int_equal(bitmap_free(a, base, 162), 0);
-	assert_int_equal(bitmap_check(a), 0);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base, 1), -ENOENT);	      /* already freed */
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 200 * PG, 3), -ENOENT); /* never allocated */
+	assert_int_equal(pgalloc_free(&a->pgalloc, base, 162), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base, 1), -ENOENT); /* already freed */
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 200 * PG, 3),
+			     -ENOENT); /* never allocated */
 	now = stats_of(a);
 	assert_memory_equal(&now, &empty, sizeof(now));
 }
@@ -461,85 +467,86 @@ static void test_alloc_at_free(void **state)
 static void test_bad_input(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	paddr_t base = 0x80000000, p;
 
 	assert_int_equal(add(a, base, 4 * MiB), 0);
 	assert_int_equal(add(a, base + 4 * MiB, 4 * MiB), 0); /* adjacent second range */
-	assert_int_equal(bitmap_alloc_at(a, base + 16 * PG, 16), 0);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, base + 16 * PG, 16), 0);
 
 	/* alloc */
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 0, PG, &p), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 0, &p), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 3 * PG, &p), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 2 * KiB, &p), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 2 * GiB, &p), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, PG + 1, &p), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1ULL << 52, PG, &p), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, UINT64_MAX, PG, &p), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, PG, NULL), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 0, PG, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, 0, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, 3 * PG, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, 2 * KiB, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, 2 * GiB, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, PG + 1, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1ULL << 52, PG, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, UINT64_MAX, PG, &p), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, PG, NULL), -EINVAL);
 	/* Larger than any range / than all memory / spanning both ranges. */
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, (1ULL << 52) - 1, PG, &p), -ENOMEM);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1025, PG, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, (1ULL << 52) - 1, PG, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1025, PG, &p), -ENOMEM);
 
 	/* alloc_at */
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 1, 1), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base, 0), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base - PG, 1), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base - PG, 2), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 8 * MiB, 1), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 4 * MiB - PG, 2), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base, 1ULL << 52), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, UINT64_MAX - PG + 1, 2), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base + 20 * PG, 100), -EEXIST);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base + 1, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base, 0), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base - PG, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base + 8 * MiB, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base + 4 * MiB - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base, 1ULL << 52), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, UINT64_MAX - PG + 1, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base + 20 * PG, 100), -EEXIST);
 
 	/* free */
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 16 * PG + 8, 1), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 16 * PG, 0), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base - PG, 1), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, 0, 1), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 8 * MiB, 1), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 4 * MiB - PG, 2), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 16 * PG, UINT64_MAX), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, UINT64_MAX - PG + 1, 1), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, UINT64_MAX - PG + 1, 2), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base, 1), -ENOENT); /* never allocated */
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 15 * PG, 2),
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 16 * PG + 8, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 16 * PG, 0), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base - PG, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, 0, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 8 * MiB, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 4 * MiB - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 16 * PG, UINT64_MAX), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, UINT64_MAX - PG + 1, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, UINT64_MAX - PG + 1, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base, 1), -ENOENT); /* never allocated */
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 15 * PG, 2),
 			     -ENOENT); /* straddles free|used */
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 31 * PG, 2),
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 31 * PG, 2),
 			     -ENOENT); /* straddles used|free */
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 4 * MiB, 1), -ENOENT);
-	assert_int_equal(bitmap_free(a, base + 16 * PG, 16), 0);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 16 * PG, 16), -ENOENT); /* already freed */
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base + 20 * PG, 1), -ENOENT);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 4 * MiB, 1), -ENOENT);
+	assert_int_equal(pgalloc_free(&a->pgalloc, base + 16 * PG, 16), 0);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 16 * PG, 16),
+			     -ENOENT); /* already freed */
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base + 20 * PG, 1), -ENOENT);
 
 	/* On an allocator with no memory every request fails cleanly. */
 	a = fresh();
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, PG, &p), -ENOMEM);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 2, PG, &p), -ENOMEM);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, base, 1), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, base, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, PG, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 2, PG, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, base, 1), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, base, 1), -EINVAL);
 }
 
 /* A range ending one page below 2^64: no arithmetic may overflow. */
 static void test_top_of_address_space(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	paddr_t top = 0ULL - PG, base = 0ULL - 6 * MiB, p;
 
 	assert_int_equal(add(a, base, top - base), 0);
-	EXPECT_ERR_UNCHANGED(a, bitmap_add_memory(a, top, PG, metas[0]), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_add_memory(&a->pgalloc, top, PG, metas[0]), -EINVAL);
 	assert_int_equal(must_alloc(a, 1, 2 * MiB), base);
 	assert_int_equal(must_alloc(a, 512, 2 * MiB), base + 2 * MiB);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, GiB, &p), -ENOMEM);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, top - PG, 2), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, top - PG, 2), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, top, 1), -EINVAL);
-	assert_int_equal(bitmap_alloc_at(a, top - PG, 1), 0);
-	assert_int_equal(bitmap_free(a, top - PG, 1), 0);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, GiB, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, top - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, top - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, top, 1), -EINVAL);
+	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, top - PG, 1), 0);
+	assert_int_equal(pgalloc_free(&a->pgalloc, top - PG, 1), 0);
 	assert_int_equal(must_alloc(a, 1, PG), base + PG);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 }
 
 /* ---- Exhaustion and refill ---- */
@@ -557,7 +564,7 @@ static void shuffle(paddr_t *v, size_t n, unsigned *seed)
 static void test_exhaustion_refill(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	paddr_t base = 0x80000000 + 5 * PG, p;
 	uint64_t npages = 1000 + 37;
 	paddr_t *pages = malloc(npages * sizeof(*pages));
@@ -574,20 +581,20 @@ static void test_exhaustion_refill(void **state)
 		st = stats_of(a);
 		assert_int_equal(st.free_pages, 0);
 		assert_int_equal(st.used_pages, npages);
-		EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, PG, &p), -ENOMEM);
-		EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 2 * MiB, &p), -ENOMEM);
-		EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 3, PG, &p), -ENOMEM);
+		EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, PG, &p), -ENOMEM);
+		EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, 2 * MiB, &p), -ENOMEM);
+		EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 3, PG, &p), -ENOMEM);
 		shuffle(pages, npages, &seed);
 		for (uint64_t i = 0; i < npages; i++)
-			assert_int_equal(bitmap_free(a, pages[i], 1), 0);
-		assert_int_equal(bitmap_check(a), 0);
+			assert_int_equal(pgalloc_free(&a->pgalloc, pages[i], 1), 0);
+		assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 		st = stats_of(a);
 		assert_memory_equal(&st, &empty, sizeof(st));
 	}
 	/* Fill with the largest aligned blocks, then free them all. */
 	uint64_t total = 0, nblocks = 0;
 	for (uint64_t order = 9; order != UINT64_MAX; order--) {
-		while (bitmap_alloc(a, 1ULL << order, PG << order, &p) == 0) {
+		while (pgalloc_alloc(&a->pgalloc, 1ULL << order, PG << order, &p) == 0) {
 			pages[nblocks++] = p;
 			total += 1ULL << order;
 			assert_true(IS_ALIGNED(p, PG << order));
@@ -599,7 +606,7 @@ static void test_exhaustion_refill(void **state)
 	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++)
 		blocks += empty.free_blocks[o];
 	assert_int_equal(nblocks, blocks);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 	free(pages);
 }
 
@@ -608,7 +615,7 @@ static void test_exhaustion_refill(void **state)
 static void test_multiple_ranges(void **state)
 {
 	(void)state;
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	paddr_t p;
 
 	/* Added out of order: kept sorted, allocation goes to the lowest address first. */
@@ -618,29 +625,29 @@ static void test_multiple_ranges(void **state)
 	assert_int_equal(add(a, 0x100000000ULL + 64 * KiB, 2 * MiB), 0);
 	assert_int_equal(a->ranges[0].base_pfn, 0x80000);
 	assert_int_equal(a->ranges[3].base_pfn, 0x200000);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 	assert_int_equal(stats_of(a).total_pages, (4 + 1 + 1 + 2) * 256);
 
 	assert_int_equal(must_alloc(a, 1, PG), 0x80000000);
 	/* A block never spans two ranges, even adjacent ones. */
 	assert_int_equal(must_alloc(a, 256, PG), 0x80100000);
-	EXPECT_ERR_UNCHANGED(a, bitmap_free(a, 0x80100000 - PG, 2), -EINVAL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc_at(a, 0x80100000 - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_free(&a->pgalloc, 0x80100000 - PG, 2), -EINVAL);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc_at(&a->pgalloc, 0x80100000 - PG, 2), -EINVAL);
 	/* 2M alignment: the range at 4G + 64K has no whole 2M chunk; the one at 8G does. */
 	assert_int_equal(must_alloc(a, 512, 2 * MiB), 0x200000000ULL);
 	assert_int_equal(must_alloc(a, 300, 2 * MiB), 0x200000000ULL + 2 * MiB);
 	/* One page needs no whole chunk: 4G + 2M lies inside the 4G + 64K range. */
 	assert_int_equal(must_alloc(a, 1, 2 * MiB), 0x100200000ULL);
-	EXPECT_ERR_UNCHANGED(a, bitmap_alloc(a, 1, 2 * MiB, &p), -ENOMEM);
+	EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, 2 * MiB, &p), -ENOMEM);
 	/* 1 page at 1M alignment: 2G + 1M is used by the 256-page block; next is 4G + 1M. */
 	assert_int_equal(must_alloc(a, 1, MiB), 0x100100000ULL);
 	/* The free-block histogram never merges across ranges. */
-	assert_int_equal(bitmap_free(a, 0x80100000, 256), 0);
-	assert_int_equal(bitmap_free(a, 0x80000000, 1), 0);
+	assert_int_equal(pgalloc_free(&a->pgalloc, 0x80100000, 256), 0);
+	assert_int_equal(pgalloc_free(&a->pgalloc, 0x80000000, 1), 0);
 	struct pgalloc_stats st = stats_of(a);
 	assert_int_equal(st.free_blocks[8] >= 2, true); /* two 1M blocks, not one 2M block */
 	assert_int_equal(st.free_blocks[9], 0);
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 }
 
 /* ---- Seeded random run against a shadow ---- */
@@ -748,7 +755,7 @@ static void random_run(unsigned seed0)
 						     0x140000000ULL - 64 * KiB};
 	static const uint64_t sizes[SHADOW_RANGES] = {24 * MiB, 5 * MiB + 12 * KiB, MiB,
 						      2 * MiB + 64 * KiB};
-	struct bitmap_alloc *a = fresh();
+	struct bitmap_pgalloc *a = fresh();
 	struct model m = {0};
 	struct block *blocks = calloc(RANDOM_OPS, sizeof(*blocks));
 	size_t nblocks = 0;
@@ -776,7 +783,8 @@ static void random_run(unsigned seed0)
 			while (nblocks > 0) {
 				size_t bi = (size_t)rnd(&seed, nblocks);
 				struct block b = blocks[bi];
-				assert_int_equal(bitmap_free(a, b.pfn << PAGE_SHIFT, b.n), 0);
+				assert_int_equal(
+				    pgalloc_free(&a->pgalloc, b.pfn << PAGE_SHIFT, b.n), 0);
 				model_set(&m, model_range_of(&m, b.pfn, b.n), b.pfn, b.n, 0);
 				blocks[bi] = blocks[--nblocks];
 			}
@@ -806,7 +814,7 @@ static void random_run(unsigned seed0)
 			if (rnd(&seed, 100) == 0)
 				align_shift = BITMAP_SHIFT_1G;
 			expect = model_fit(&m, n, 1ULL << align_shift);
-			rc = bitmap_alloc(a, n, PG << align_shift, &p);
+			rc = pgalloc_alloc(&a->pgalloc, n, PG << align_shift, &p);
 			if (expect == NO_FIT) {
 				if (rc != -ENOMEM)
 					fail_msg("seed %u op %d: alloc n=%" PRIu64
@@ -837,7 +845,7 @@ static void random_run(unsigned seed0)
 				for (uint64_t i = 0; i < n; i++)
 					if (m.used[mr][pfn + i - m.r[mr].base])
 						expect = -EEXIST;
-			rc = bitmap_alloc_at(a, pfn << PAGE_SHIFT, n);
+			rc = pgalloc_alloc_at(&a->pgalloc, pfn << PAGE_SHIFT, n);
 			if (rc != expect)
 				fail_msg("seed %u op %d: alloc_at %#" PRIx64 "+%" PRIu64
 					 " expected %d got %d",
@@ -857,7 +865,7 @@ static void random_run(unsigned seed0)
 				off = rnd(&seed, b.n);
 				n = 1 + rnd(&seed, b.n - off);
 			}
-			rc = bitmap_free(a, (b.pfn + off) << PAGE_SHIFT, n);
+			rc = pgalloc_free(&a->pgalloc, (b.pfn + off) << PAGE_SHIFT, n);
 			if (rc != 0)
 				fail_msg("seed %u op %d: free %#" PRIx64 "+%" PRIu64 " got %d",
 					 seed0, op, (b.pfn + off) << PAGE_SHIFT, n, rc);
@@ -886,7 +894,7 @@ static void random_run(unsigned seed0)
 					continue; /* all allocated: a legal free, not this case */
 			}
 			got = stats_of(a);
-			rc = bitmap_free(a, addr, n);
+			rc = pgalloc_free(&a->pgalloc, addr, n);
 			want = stats_of(a);
 			if (rc != expect || memcmp(&got, &want, sizeof(got)) != 0)
 				fail_msg("seed %u op %d: bad free %#" PRIx64 "+%" PRIu64
@@ -895,9 +903,9 @@ static void random_run(unsigned seed0)
 			n_bad++;
 		}
 
-		bitmap_stats(a, &got);
+		pgalloc_stats(&a->pgalloc, &got);
 		model_stats(&m, empty.meta_bytes, &want);
-		if (memcmp(&got, &want, sizeof(got)) != 0 || bitmap_check(a) != 0) {
+		if (memcmp(&got, &want, sizeof(got)) != 0 || pgalloc_check(&a->pgalloc) != 0) {
 			pgalloc_dump("allocator", &got);
 			pgalloc_dump("model", &want);
 			fail_msg("seed %u op %d: stats or invariants differ from the model", seed0,
@@ -916,11 +924,11 @@ static void random_run(unsigned seed0)
 	/* Free everything: back to one fully free pool, exactly as at the start. */
 	while (nblocks > 0) {
 		struct block b = blocks[--nblocks];
-		assert_int_equal(bitmap_free(a, b.pfn << PAGE_SHIFT, b.n), 0);
+		assert_int_equal(pgalloc_free(&a->pgalloc, b.pfn << PAGE_SHIFT, b.n), 0);
 	}
 	got = stats_of(a);
 	assert_memory_equal(&got, &empty, sizeof(got));
-	assert_int_equal(bitmap_check(a), 0);
+	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 	for (int i = 0; i < SHADOW_RANGES; i++) {
 		free(m.used[i]);
 		free(m.prefix[i]);

@@ -20,7 +20,7 @@ static uint64_t bd_block_containing(const struct buddy_range *r, uint64_t pfn)
 	return pfn;
 }
 
-void bd_carve(struct buddy_alloc *a, unsigned ri, uint64_t t0, uint64_t t1)
+void bd_carve(struct buddy_pgalloc *a, unsigned ri, uint64_t t0, uint64_t t1)
 {
 	struct buddy_range *r = &a->range[ri];
 	uint64_t first = bd_block_containing(r, t0);
@@ -39,7 +39,7 @@ void bd_carve(struct buddy_alloc *a, unsigned ri, uint64_t t0, uint64_t t1)
 	a->free_pages -= t1 - t0;
 }
 
-void bd_settle_tail(struct buddy_alloc *a)
+void bd_settle_tail(struct buddy_pgalloc *a)
 {
 	struct buddy_deferred *d = &a->deferred;
 	bd_list_del(a, d->range, d->pfn, d->order);
@@ -52,7 +52,7 @@ void bd_settle_tail(struct buddy_alloc *a)
  * range ri. A block with a tail stays listed as the deferred split; a block
  * used whole leaves its list. Returns the block's pfn.
  */
-static inline uint64_t bd_take(struct buddy_alloc *a, unsigned ri, unsigned z, unsigned order,
+static inline uint64_t bd_take(struct buddy_pgalloc *a, unsigned ri, unsigned z, unsigned order,
 			       uint64_t n)
 {
 	struct buddy_range *r = &a->range[ri];
@@ -74,7 +74,7 @@ static inline uint64_t bd_take(struct buddy_alloc *a, unsigned ri, unsigned z, u
  * first n pages and defers the tail. False if there is no free block of
  * order >= want.
  */
-static bool bd_take_block(struct buddy_alloc *a, unsigned want, uint64_t n, uint64_t *pfn)
+static bool bd_take_block(struct buddy_pgalloc *a, unsigned want, uint64_t n, uint64_t *pfn)
 {
 	uint32_t avail = a->order_mask >> want;
 	if (avail == 0)
@@ -90,7 +90,7 @@ static bool bd_take_block(struct buddy_alloc *a, unsigned want, uint64_t n, uint
  * range) that lists any, in O(1). There is one: the caller saw a free page
  * and ended the deferred split.
  */
-static uint64_t bd_take_page(struct buddy_alloc *a)
+static uint64_t bd_take_page(struct buddy_pgalloc *a)
 {
 	assert(a->range_any != 0);
 	unsigned ri = (unsigned)__builtin_ctz(a->range_any);
@@ -99,8 +99,10 @@ static uint64_t bd_take_page(struct buddy_alloc *a)
 	return bd_take(a, ri, z, (unsigned)__builtin_ctz(r->zone_orders[z]), 1);
 }
 
-int buddy_alloc(struct buddy_alloc *a, uint64_t n, uint64_t align, paddr_t *out)
+int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
 {
+	struct buddy_pgalloc *a = buddy_of(pg);
+
 	if (n == 0 || n > BD_MAX_PAGES || out == NULL)
 		return -EINVAL;
 	if (align < PGALLOC_MIN_ALIGN || align > PGALLOC_MAX_ALIGN)
@@ -146,8 +148,9 @@ int buddy_alloc(struct buddy_alloc *a, uint64_t n, uint64_t align, paddr_t *out)
 	return 0;
 }
 
-int buddy_alloc_at(struct buddy_alloc *a, paddr_t addr, uint64_t n)
+int buddy_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n)
 {
+	struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t pfn;
 	if (bd_check_span(addr, n, &pfn) != 0)
 		return -EINVAL;

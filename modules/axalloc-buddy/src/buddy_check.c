@@ -79,7 +79,7 @@ static bool bd_zone_marked(const struct buddy_range *r, unsigned set, unsigned z
  * order and the zones' order masks (set exactly for the non-empty lists),
  * and the range's bit in range_mask. Counts the blocks.
  */
-static int bd_check_order(const struct buddy_alloc *a, unsigned ri, unsigned order,
+static int bd_check_order(const struct buddy_pgalloc *a, unsigned ri, unsigned order,
 			  uint64_t *blocks)
 {
 	const struct buddy_range *r = &a->range[ri];
@@ -110,7 +110,7 @@ static int bd_check_order(const struct buddy_alloc *a, unsigned ri, unsigned ord
  * BD_ZONE_ANY bitmap of range ri (set exactly for the zones with a
  * non-empty mask) and the range's bit in range_any.
  */
-static int bd_check_any(const struct buddy_alloc *a, unsigned ri)
+static int bd_check_any(const struct buddy_pgalloc *a, unsigned ri)
 {
 	const struct buddy_range *r = &a->range[ri];
 	bool any = false;
@@ -133,7 +133,7 @@ static int bd_check_any(const struct buddy_alloc *a, unsigned ri)
 }
 
 /* Checks the deferred split: a listed block, its first n pages used, the rest free. */
-static int bd_check_deferred(const struct buddy_alloc *a)
+static int bd_check_deferred(const struct buddy_pgalloc *a)
 {
 	const struct buddy_deferred *d = &a->deferred;
 	if (d->n == 0)
@@ -162,7 +162,7 @@ static int bd_check_deferred(const struct buddy_alloc *a)
  * or in the deferred tail (its listed split block counts as one block).
  * Counts the listed blocks, the free pages, and the head codes in the range.
  */
-static int bd_check_cover(const struct buddy_alloc *a, unsigned ri, uint64_t *blocks,
+static int bd_check_cover(const struct buddy_pgalloc *a, unsigned ri, uint64_t *blocks,
 			  uint64_t *free_pages)
 {
 	const struct buddy_range *r = &a->range[ri];
@@ -212,8 +212,9 @@ static int bd_check_cover(const struct buddy_alloc *a, unsigned ri, uint64_t *bl
 	return 0;
 }
 
-int buddy_check(const struct buddy_alloc *a)
+int buddy_check(const struct pgalloc *pg)
 {
+	const struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t per_order[PGALLOC_NR_ORDERS] = {0};
 	uint64_t total = 0, free_pages = 0, meta = 0;
 

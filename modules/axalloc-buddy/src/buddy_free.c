@@ -6,7 +6,7 @@
 #include <errno.h>
 
 /* Lists the free block [pfn, pfn + 2^order) of range ri, merged with its free buddies. */
-static void bd_merge_add(struct buddy_alloc *a, unsigned ri, uint64_t pfn, unsigned order)
+static void bd_merge_add(struct buddy_pgalloc *a, unsigned ri, uint64_t pfn, unsigned order)
 {
 	const struct buddy_range *r = &a->range[ri];
 
@@ -28,7 +28,7 @@ static void bd_merge_add(struct buddy_alloc *a, unsigned ri, uint64_t pfn, unsig
  * nothing else changed since, and the block is still on its list, so
  * clearing the used bits makes it whole again.
  */
-static void bd_undo_split(struct buddy_alloc *a)
+static void bd_undo_split(struct buddy_pgalloc *a)
 {
 	struct buddy_deferred d = a->deferred;
 	struct buddy_range *r = &a->range[d.range];
@@ -38,8 +38,9 @@ static void bd_undo_split(struct buddy_alloc *a)
 	a->free_pages += d.n;
 }
 
-int buddy_free(struct buddy_alloc *a, paddr_t addr, uint64_t n)
+int buddy_free(struct pgalloc *pg, paddr_t addr, uint64_t n)
 {
+	struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t pfn;
 	if (bd_check_span(addr, n, &pfn) != 0)
 		return -EINVAL;

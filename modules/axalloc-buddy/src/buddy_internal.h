@@ -10,8 +10,25 @@
 #include <assert.h>
 #include <axalloc-buddy/buddy.h>
 #include <errno.h>
+#include <klib/list.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* The buddy allocator whose interface head is pg. */
+#define buddy_of(pg) container_of(pg, struct buddy_pgalloc, pgalloc)
+
+/* The operations buddy_pgalloc_ops names that live outside buddy_range.c. */
+int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out);
+int buddy_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n);
+int buddy_free(struct pgalloc *pg, paddr_t addr, uint64_t n);
+/*
+ * Lists are well linked and hold aligned in-range blocks whose pages are all
+ * free; the free blocks cover every free page exactly once; no two free
+ * buddies are left unmerged; every head code belongs to a listed block;
+ * masks and counters match (the deferred split block is listed but holds the
+ * used pages of the last allocation and its free tail).
+ */
+int buddy_check(const struct pgalloc *pg);
 
 #define BD_WORD_BITS 64
 #define BD_ALL_ONES  (~(uint64_t)0)
@@ -225,7 +242,7 @@ static inline uint32_t bd_list_first(const struct buddy_range *r, unsigned z, un
 }
 
 /* Puts the block [pfn, pfn + 2^order) of range ri at the front of its zone's list. */
-static inline void bd_list_add(struct buddy_alloc *a, unsigned ri, uint64_t pfn, unsigned order)
+static inline void bd_list_add(struct buddy_pgalloc *a, unsigned ri, uint64_t pfn, unsigned order)
 {
 	struct buddy_range *r = &a->range[ri];
 	uint32_t idx = (uint32_t)bd_idx(r, pfn);
@@ -255,7 +272,7 @@ static inline void bd_list_add(struct buddy_alloc *a, unsigned ri, uint64_t pfn,
 }
 
 /* Takes the free block headed by pfn (of `order`) off its list in O(1). */
-static inline void bd_list_del(struct buddy_alloc *a, unsigned ri, uint64_t pfn, unsigned order)
+static inline void bd_list_del(struct buddy_pgalloc *a, unsigned ri, uint64_t pfn, unsigned order)
 {
 	struct buddy_range *r = &a->range[ri];
 	uint32_t idx = (uint32_t)bd_idx(r, pfn);
@@ -286,7 +303,8 @@ static inline void bd_list_del(struct buddy_alloc *a, unsigned ri, uint64_t pfn,
  * blocks, without merging: the caller guarantees that no block of it has a
  * free buddy (true for what is left of a free block around an allocation).
  */
-static inline void bd_list_add_span(struct buddy_alloc *a, unsigned ri, uint64_t pfn, uint64_t end)
+static inline void bd_list_add_span(struct buddy_pgalloc *a, unsigned ri, uint64_t pfn,
+				    uint64_t end)
 {
 	while (pfn < end) {
 		unsigned o = bd_fit_order(pfn, end - pfn);
@@ -298,7 +316,7 @@ static inline void bd_list_add_span(struct buddy_alloc *a, unsigned ri, uint64_t
 /*
  * Index of the range that holds all of [pfn, pfn + n) (no overflow), or -1.
  */
-static inline int bd_range_of(const struct buddy_alloc *a, uint64_t pfn, uint64_t n)
+static inline int bd_range_of(const struct buddy_pgalloc *a, uint64_t pfn, uint64_t n)
 {
 	for (unsigned i = 0; i < a->nr_ranges; i++) {
 		const struct buddy_range *r = &a->range[i];
@@ -323,7 +341,7 @@ static inline int bd_check_span(paddr_t addr, uint64_t n, uint64_t *pfn)
 }
 
 /* Lists the blocks of the tail [n, 2^order) of the block at pfn (its first n pages used). */
-static inline void bd_list_add_tail(struct buddy_alloc *a, unsigned ri, uint64_t pfn, uint64_t n,
+static inline void bd_list_add_tail(struct buddy_pgalloc *a, unsigned ri, uint64_t pfn, uint64_t n,
 				    unsigned order)
 {
 	/* One block at each set bit of 2^order - n, in address order. */
@@ -332,17 +350,17 @@ static inline void bd_list_add_tail(struct buddy_alloc *a, unsigned ri, uint64_t
 }
 
 /* Ends the deferred split (there is one): takes the block off its list, lists its tail. */
-void bd_settle_tail(struct buddy_alloc *a);
+void bd_settle_tail(struct buddy_pgalloc *a);
 
 /* Ends the deferred split, if any (every call but its exact undo does this first). */
-static inline void bd_settle(struct buddy_alloc *a)
+static inline void bd_settle(struct buddy_pgalloc *a)
 {
 	if (a->deferred.n != 0)
 		bd_settle_tail(a);
 }
 
 /* Allocates [t0, t1) of range ri, all free, out of the blocks that cover it. */
-void bd_carve(struct buddy_alloc *a, unsigned ri, uint64_t t0, uint64_t t1);
+void bd_carve(struct buddy_pgalloc *a, unsigned ri, uint64_t t0, uint64_t t1);
 
 /* Outcome of a first-fit search. */
 enum bd_fit {
@@ -356,7 +374,7 @@ enum bd_fit {
  * 2^align_order pages: the lowest-address such run of free pages, carved
  * out of the blocks covering it. Nothing changes unless it is placed.
  */
-enum bd_fit bd_first_fit(struct buddy_alloc *a, uint64_t n, unsigned align_order, uint64_t *pfn);
+enum bd_fit bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn);
 
 /*
  * Slow path of buddy_alloc, called when every list of order >= max(size
@@ -364,7 +382,7 @@ enum bd_fit bd_first_fit(struct buddy_alloc *a, uint64_t n, unsigned align_order
  * aligned run of n free pages that spans several blocks, carves it and
  * stores its pfn. False if none exists anywhere.
  */
-bool bd_search(struct buddy_alloc *a, uint64_t n, unsigned align_order, unsigned size_order,
+bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, unsigned size_order,
 	       uint64_t *pfn);
 
 #endif

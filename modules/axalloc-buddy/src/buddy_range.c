@@ -59,12 +59,15 @@ static bool bd_layout(paddr_t base, uint64_t size, struct bd_layout *l)
 	return true;
 }
 
-void buddy_init(struct buddy_alloc *a)
+static void buddy_init(struct pgalloc *pg)
 {
+	struct buddy_pgalloc *a = buddy_of(pg);
+
 	memset(a, 0, sizeof(*a));
+	a->pgalloc.ops = &buddy_pgalloc_ops;
 }
 
-size_t buddy_meta_bytes(paddr_t base, uint64_t size)
+static size_t buddy_meta_bytes(paddr_t base, uint64_t size)
 {
 	struct bd_layout l;
 	if (!bd_layout(base, size, &l) || l.bytes > SIZE_MAX)
@@ -80,7 +83,7 @@ static uint32_t bd_mask_open(uint32_t m, unsigned pos)
 }
 
 /* Makes room for a range at index pos, keeping range mask bits with their ranges. */
-static void bd_open_slot(struct buddy_alloc *a, unsigned pos)
+static void bd_open_slot(struct buddy_pgalloc *a, unsigned pos)
 {
 	memmove(&a->range[pos + 1], &a->range[pos],
 		(a->nr_ranges - pos) * sizeof(struct buddy_range));
@@ -90,8 +93,9 @@ static void bd_open_slot(struct buddy_alloc *a, unsigned pos)
 	a->nr_ranges++;
 }
 
-int buddy_add_memory(struct buddy_alloc *a, paddr_t base, uint64_t size, void *meta)
+static int buddy_add_memory(struct pgalloc *pg, paddr_t base, uint64_t size, void *meta)
 {
+	struct buddy_pgalloc *a = buddy_of(pg);
 	struct bd_layout l;
 	if (!bd_layout(base, size, &l) || l.bytes > SIZE_MAX)
 		return -EINVAL;
@@ -144,8 +148,10 @@ int buddy_add_memory(struct buddy_alloc *a, paddr_t base, uint64_t size, void *m
 	return 0;
 }
 
-void buddy_stats(const struct buddy_alloc *a, struct pgalloc_stats *st)
+static void buddy_stats(const struct pgalloc *pg, struct pgalloc_stats *st)
 {
+	const struct buddy_pgalloc *a = buddy_of(pg);
+
 	memset(st, 0, sizeof(*st));
 	st->total_pages = a->total_pages;
 	st->free_pages = a->free_pages;
@@ -167,3 +173,16 @@ void buddy_stats(const struct buddy_alloc *a, struct pgalloc_stats *st)
 	st->largest_free_order = orders ? bd_log2_floor(orders) : 0;
 	st->meta_bytes = a->meta_bytes;
 }
+
+const struct pgalloc_ops buddy_pgalloc_ops = {
+    .name = "buddy",
+    .state_size = sizeof(struct buddy_pgalloc),
+    .init = buddy_init,
+    .meta_bytes = buddy_meta_bytes,
+    .add_memory = buddy_add_memory,
+    .alloc = buddy_alloc,
+    .alloc_at = buddy_alloc_at,
+    .free = buddy_free,
+    .stats = buddy_stats,
+    .check = buddy_check,
+};

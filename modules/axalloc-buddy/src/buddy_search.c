@@ -43,7 +43,7 @@ static bool bd_run_near(const struct buddy_range *r, uint64_t h, unsigned o, uin
  * up are empty. Tries the run around each listed block of an order in
  * [lo, hi): O(those blocks * (n + block size) / 64).
  */
-static bool bd_search_blocks(const struct buddy_alloc *a, uint64_t n, unsigned align_order,
+static bool bd_search_blocks(const struct buddy_pgalloc *a, uint64_t n, unsigned align_order,
 			     unsigned lo, unsigned hi, unsigned *ri_out, uint64_t *pfn)
 {
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
@@ -69,7 +69,7 @@ static bool bd_search_blocks(const struct buddy_alloc *a, uint64_t n, unsigned a
 }
 
 /* Tries every aligned address in turn: O(managed pages / alignment). */
-static bool bd_search_aligned(const struct buddy_alloc *a, uint64_t n, unsigned align_order,
+static bool bd_search_aligned(const struct buddy_pgalloc *a, uint64_t n, unsigned align_order,
 			      unsigned *ri_out, uint64_t *pfn)
 {
 	uint64_t step = bd_pages(align_order);
@@ -88,7 +88,7 @@ static bool bd_search_aligned(const struct buddy_alloc *a, uint64_t n, unsigned 
 	return false;
 }
 
-bool bd_search(struct buddy_alloc *a, uint64_t n, unsigned align_order, unsigned size_order,
+bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, unsigned size_order,
 	       uint64_t *pfn)
 {
 	unsigned lo = n >= 2 ? bd_log2_floor(n) - 1 : 0;
@@ -124,7 +124,7 @@ struct bd_fit_req {
 };
 
 /* The orders in `orders` that range ri lists blocks of. */
-static uint32_t bd_range_orders(const struct buddy_alloc *a, unsigned ri, uint32_t orders)
+static uint32_t bd_range_orders(const struct buddy_pgalloc *a, unsigned ri, uint32_t orders)
 {
 	uint32_t here = 0;
 	for (uint32_t m = orders; m != 0; m &= m - 1) {
@@ -189,7 +189,7 @@ static uint64_t bd_fit_in_zone(const struct buddy_range *r, uint32_t orders, uns
  * a run yields the first fit. Every zone stepped to lists a block, which
  * costs budget, so this is O(BUDDY_FIT_BUDGET * (orders + n / 64)).
  */
-enum bd_fit bd_first_fit(struct buddy_alloc *a, uint64_t n, unsigned align_order, uint64_t *pfn)
+enum bd_fit bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn)
 {
 	unsigned lo = bd_log2_floor(n + 1) - 1;
 	uint32_t orders = a->order_mask & ~((1u << lo) - 1);

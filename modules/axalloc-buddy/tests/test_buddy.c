@@ -28,7 +28,7 @@
 #define DEFAULT_SEED 0x5eed2025UL
 
 struct fixture {
-	struct buddy_alloc a;
+	struct buddy_pgalloc a;
 	void *meta[PGALLOC_MAX_RANGES + 1];
 	size_t meta_size[PGALLOC_MAX_RANGES + 1];
 	unsigned nr_meta;
@@ -38,7 +38,7 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	buddy_init(&f->a);
+	pgalloc_init(&f->a.pgalloc, &buddy_pgalloc_ops);
 	*state = f;
 	return 0;
 }
@@ -55,12 +55,12 @@ static int teardown(void **state)
 /* Adds [base, base + size) with a fresh metadata buffer; returns add_memory's result. */
 static int add_range(struct fixture *f, paddr_t base, uint64_t size)
 {
-	size_t bytes = buddy_meta_bytes(base, size);
+	size_t bytes = pgalloc_meta_bytes(&buddy_pgalloc_ops, base, size);
 	assert_true(bytes > 0);
 	void *meta = malloc(bytes);
 	assert_non_null(meta);
 	memset(meta, 0xa5, bytes); /* contents must not matter */
-	int err = buddy_add_memory(&f->a, base, size, meta);
+	int err = pgalloc_add_memory(&f->a.pgalloc, base, size, meta);
 	if (err == 0) {
 		f->meta[f->nr_meta] = meta;
 		f->meta_size[f->nr_meta++] = bytes;
@@ -70,10 +70,10 @@ static int add_range(struct fixture *f, paddr_t base, uint64_t size)
 	return err;
 }
 
-static struct pgalloc_stats stats_of(const struct buddy_alloc *a)
+static struct pgalloc_stats stats_of(const struct buddy_pgalloc *a)
 {
 	struct pgalloc_stats st;
-	buddy_stats(a, &st);
+	pgalloc_stats(&a->pgalloc, &st);
 	return st;
 }
 
@@ -88,7 +88,7 @@ static void assert_stats_equal(const struct pgalloc_stats *x, const struct pgall
 
 /* A copy of the allocator and all its metadata, to prove a failed call changed nothing. */
 struct snapshot {
-	struct buddy_alloc a;
+	struct buddy_pgalloc a;
 	void *meta[PGALLOC_MAX_RANGES + 1];
 	unsigned nr_meta;
 };
@@ -132,26 +132,26 @@ static void snapshot_check(const struct fixture *f, struct snapshot *s)
 		struct pgalloc_stats after_ = stats_of(&(f)->a);                                   \
 		assert_stats_equal(&before_, &after_);                                             \
 		snapshot_check(f, snap_);                                                          \
-		assert_int_equal(buddy_check(&(f)->a), 0);                                         \
+		assert_int_equal(pgalloc_check(&(f)->a.pgalloc), 0);                               \
 	} while (0)
 
 static paddr_t alloc_ok(struct fixture *f, uint64_t n, uint64_t align)
 {
 	paddr_t pa = 0;
-	assert_int_equal(buddy_alloc(&f->a, n, align, &pa), 0);
+	assert_int_equal(pgalloc_alloc(&f->a.pgalloc, n, align, &pa), 0);
 	assert_true(IS_ALIGNED(pa, align));
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	return pa;
 }
 
 static void free_ok(struct fixture *f, paddr_t pa, uint64_t n)
 {
-	assert_int_equal(buddy_free(&f->a, pa, n), 0);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_free(&f->a.pgalloc, pa, n), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 }
 
 /* Asserts free_blocks[o] == want[o] for every order (orders past the list: 0). */
-static void assert_histogram(const struct buddy_alloc *a, const uint64_t *want, unsigned nr)
+static void assert_histogram(const struct buddy_pgalloc *a, const uint64_t *want, unsigned nr)
 {
 	struct pgalloc_stats st = stats_of(a);
 	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++) {
@@ -198,24 +198,27 @@ static void test_meta_bytes(void **state)
 	struct fixture *f = *state;
 	/* (131072 pairs + 512 zones * 19 list heads) * 8 + 4096 used words * 8
 	 * + (19 + 1) * (8 + 1) zone words * 8 + 512 zone masks * 4 + 131072 head bytes */
-	assert_int_equal(buddy_meta_bytes(BASE, PAGE_SIZE_1G), 1293728);
-	assert_int_equal(buddy_meta_bytes(BASE, 0), 0);
-	assert_int_equal(buddy_meta_bytes(BASE + 1, PG), 0);
-	assert_int_equal(buddy_meta_bytes(BASE, PG + 1), 0);
-	assert_int_equal(buddy_meta_bytes(UINT64_MAX & ~(PG - 1), 2 * PG), 0);
+	assert_int_equal(pgalloc_meta_bytes(&buddy_pgalloc_ops, BASE, PAGE_SIZE_1G), 1293728);
+	assert_int_equal(pgalloc_meta_bytes(&buddy_pgalloc_ops, BASE, 0), 0);
+	assert_int_equal(pgalloc_meta_bytes(&buddy_pgalloc_ops, BASE + 1, PG), 0);
+	assert_int_equal(pgalloc_meta_bytes(&buddy_pgalloc_ops, BASE, PG + 1), 0);
+	assert_int_equal(pgalloc_meta_bytes(&buddy_pgalloc_ops, UINT64_MAX & ~(PG - 1), 2 * PG), 0);
 	/* An odd first frame needs the pair it shares with the frame below. */
-	assert_true(buddy_meta_bytes(BASE + PG, PG) >= sizeof(struct buddy_link) + 8 + 1);
+	assert_true(pgalloc_meta_bytes(&buddy_pgalloc_ops, BASE + PG, PG) >=
+		    sizeof(struct buddy_link) + 8 + 1);
 
 	assert_int_equal(add_range(f, BASE, PAGE_SIZE_1G), 0);
 	assert_int_equal(add_range(f, BASE + 3 * PAGE_SIZE_1G + PG, 7 * PG), 0);
 	struct pgalloc_stats st = stats_of(&f->a);
-	assert_int_equal(st.meta_bytes, buddy_meta_bytes(BASE, PAGE_SIZE_1G) +
-					    buddy_meta_bytes(BASE + 3 * PAGE_SIZE_1G + PG, 7 * PG));
+	assert_int_equal(
+	    st.meta_bytes,
+	    pgalloc_meta_bytes(&buddy_pgalloc_ops, BASE, PAGE_SIZE_1G) +
+		pgalloc_meta_bytes(&buddy_pgalloc_ops, BASE + 3 * PAGE_SIZE_1G + PG, 7 * PG));
 	assert_int_equal(st.total_pages, PAGES_1G + 7);
 	assert_int_equal(st.free_pages, PAGES_1G + 7);
 	assert_int_equal(st.used_pages, 0);
 	assert_int_equal(st.largest_free_order, PGALLOC_MAX_ORDER);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 }
 
 static void test_empty_allocator(void **state)
@@ -225,9 +228,9 @@ static void test_empty_allocator(void **state)
 	struct pgalloc_stats st = stats_of(&f->a);
 	assert_stats_equal(&zero, &st);
 	paddr_t pa;
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 1, PG, &pa));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, BASE, 1));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, BASE, 1));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 1, PG, &pa));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, BASE, 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, BASE, 1));
 }
 
 /* One page out of a free 2M block leaves one free block of each order 0..8. */
@@ -282,7 +285,7 @@ static void test_tail_return(void **state)
 	st = stats_of(&f->a);
 	assert_int_equal(st.free_pages, 0);
 	paddr_t pc;
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 1, PG, &pc));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 1, PG, &pc));
 
 	free_ok(f, pb, 511);
 	free_ok(f, pa, 513);
@@ -326,10 +329,10 @@ static void test_deferred_tail(void **state)
 
 	/* Failed frees in between change nothing, and the undo still works. */
 	p = alloc_ok(f, 3, 4 * PG);
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p, 4));
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p + 3 * PG, 1));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, p + 1, 3));
-	EXPECT_FAIL(f, -EEXIST, buddy_alloc_at(&f->a, p + 2 * PG, 1));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p, 4));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p + 3 * PG, 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, p + 1, 3));
+	EXPECT_FAIL(f, -EEXIST, pgalloc_alloc_at(&f->a.pgalloc, p + 2 * PG, 1));
 	free_ok(f, p, 3);
 	st = stats_of(&f->a);
 	assert_stats_equal(&initial, &st);
@@ -343,8 +346,8 @@ static void test_deferred_tail(void **state)
 	assert_stats_equal(&initial, &st);
 
 	p = alloc_ok(f, 5, 8 * PG);
-	assert_int_equal(buddy_alloc_at(&f->a, p + 5 * PG, 1), 0);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, p + 5 * PG, 1), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	free_ok(f, p, 6);
 	st = stats_of(&f->a);
 	assert_stats_equal(&initial, &st);
@@ -360,7 +363,7 @@ static void test_deferred_tail(void **state)
 	/* Adding a range lists the tail of the range it came from. */
 	p = alloc_ok(f, 1, PG);
 	assert_int_equal(add_range(f, BASE - PAGE_SIZE_2M, PAGE_SIZE_2M), 0);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	free_ok(f, p, 1);
 	st = stats_of(&f->a);
 	assert_int_equal(st.free_blocks[ORDER_2M], 2);
@@ -376,18 +379,18 @@ static void test_partial_free(void **state)
 
 	paddr_t p = alloc_ok(f, 8, PG);
 	free_ok(f, p + 2 * PG, 2);
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p + 2 * PG, 2));
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p + 3 * PG, 1));
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p, 8));
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p + 1 * PG, 2));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p + 2 * PG, 2));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p + 3 * PG, 1));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p, 8));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p + 1 * PG, 2));
 	free_ok(f, p, 2);
 	free_ok(f, p + 4 * PG, 4);
 	struct pgalloc_stats st = stats_of(&f->a);
 	assert_stats_equal(&initial, &st);
 
 	/* One free across two adjacent allocations. */
-	assert_int_equal(buddy_alloc_at(&f->a, BASE, 3), 0);
-	assert_int_equal(buddy_alloc_at(&f->a, BASE + 3 * PG, 5), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE, 3), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + 3 * PG, 5), 0);
 	free_ok(f, BASE + PG, 6);
 	st = stats_of(&f->a);
 	assert_int_equal(st.used_pages, 2);
@@ -420,12 +423,13 @@ static void test_merge_up_to_1g(void **state)
 	paddr_t *pages = malloc(n * sizeof(*pages));
 	assert_non_null(pages);
 	for (uint64_t i = 0; i < n; i++)
-		assert_int_equal(buddy_alloc_at(&f->a, BASE + PAGE_SIZE_1G + i * PG, 1), 0);
+		assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + PAGE_SIZE_1G + i * PG, 1),
+				 0);
 	for (uint64_t i = 0; i < n; i++)
 		pages[i] = BASE + PAGE_SIZE_1G + i * PG;
 	uint64_t one_1g[PGALLOC_NR_ORDERS] = {[PGALLOC_MAX_ORDER] = 1};
 	assert_histogram(&f->a, one_1g, PGALLOC_NR_ORDERS);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	seed_rng(test_seed());
 	for (uint64_t i = n - 1; i > 0; i--) {
 		uint64_t j = rnd_below(i + 1);
@@ -434,9 +438,9 @@ static void test_merge_up_to_1g(void **state)
 		pages[j] = t;
 	}
 	for (uint64_t i = 0; i < n; i++)
-		assert_int_equal(buddy_free(&f->a, pages[i], 1), 0);
+		assert_int_equal(pgalloc_free(&f->a.pgalloc, pages[i], 1), 0);
 	free(pages);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	st = stats_of(&f->a);
 	assert_stats_equal(&initial, &st);
 }
@@ -464,7 +468,7 @@ static void test_unaligned_base(void **state)
 	paddr_t p1g = alloc_ok(f, 1, ALIGN_1G);
 	assert_int_equal(p1g, 0xc0000000UL);
 	paddr_t pa;
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 1, ALIGN_1G, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 1, ALIGN_1G, &pa));
 	paddr_t p2m = alloc_ok(f, 512, ALIGN_2M);
 	assert_int_equal(p2m, base);
 	paddr_t p4m = alloc_ok(f, 1, 2 * ALIGN_2M);
@@ -514,21 +518,21 @@ static void test_alloc_at_split(void **state)
 	assert_int_equal(add_range(f, BASE, PAGE_SIZE_2M), 0);
 	struct pgalloc_stats initial = stats_of(&f->a);
 
-	assert_int_equal(buddy_alloc_at(&f->a, BASE + 5 * PG, 3), 0);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + 5 * PG, 3), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	/* free: [0,4) o2, [4] o0, [8,16) o3, [16,32) o4, ... [256,512) o8 */
 	uint64_t carved[] = {1, 0, 1, 1, 1, 1, 1, 1, 1};
 	assert_histogram(&f->a, carved, 9);
 	struct pgalloc_stats st = stats_of(&f->a);
 	assert_int_equal(st.free_pages, 509);
 
-	EXPECT_FAIL(f, -EEXIST, buddy_alloc_at(&f->a, BASE + 5 * PG, 3));
-	EXPECT_FAIL(f, -EEXIST, buddy_alloc_at(&f->a, BASE + 7 * PG, 2));
-	EXPECT_FAIL(f, -EEXIST, buddy_alloc_at(&f->a, BASE, 6));
+	EXPECT_FAIL(f, -EEXIST, pgalloc_alloc_at(&f->a.pgalloc, BASE + 5 * PG, 3));
+	EXPECT_FAIL(f, -EEXIST, pgalloc_alloc_at(&f->a.pgalloc, BASE + 7 * PG, 2));
+	EXPECT_FAIL(f, -EEXIST, pgalloc_alloc_at(&f->a.pgalloc, BASE, 6));
 
 	/* Spanning two free blocks ([0,4) and [4]). */
-	assert_int_equal(buddy_alloc_at(&f->a, BASE + PG, 4), 0);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + PG, 4), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	uint64_t carved2[] = {1, 0, 0, 1, 1, 1, 1, 1, 1};
 	assert_histogram(&f->a, carved2, 9);
 	free_ok(f, BASE + PG, 7);
@@ -536,11 +540,11 @@ static void test_alloc_at_split(void **state)
 	assert_stats_equal(&initial, &st);
 
 	/* Everything but both ends; then the ends. */
-	assert_int_equal(buddy_alloc_at(&f->a, BASE + PG, 510), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + PG, 510), 0);
 	uint64_t ends[] = {2};
 	assert_histogram(&f->a, ends, 1);
-	assert_int_equal(buddy_alloc_at(&f->a, BASE, 1), 0);
-	assert_int_equal(buddy_alloc_at(&f->a, BASE + 511 * PG, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + 511 * PG, 1), 0);
 	st = stats_of(&f->a);
 	assert_int_equal(st.free_pages, 0);
 	assert_int_equal(st.largest_free_order, 0);
@@ -551,8 +555,8 @@ static void test_alloc_at_split(void **state)
 	/* A carve across many blocks of a split pool. */
 	paddr_t p0 = alloc_ok(f, 1, PG);
 	assert_int_equal(p0, BASE);
-	assert_int_equal(buddy_alloc_at(&f->a, BASE + 3 * PG, 100), 0);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + 3 * PG, 100), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	st = stats_of(&f->a);
 	assert_int_equal(st.used_pages, 101);
 	free_ok(f, BASE + 3 * PG, 100);
@@ -566,15 +570,18 @@ static void test_bad_add_memory(void **state)
 	struct fixture *f = *state;
 	uint64_t meta[64];
 	assert_int_equal(add_range(f, BASE, PAGE_SIZE_2M), 0);
-	EXPECT_FAIL(f, -EINVAL, buddy_add_memory(&f->a, 0x200000000UL, 0, meta));
-	EXPECT_FAIL(f, -EINVAL, buddy_add_memory(&f->a, 0x200000000UL + 8, PG, meta));
-	EXPECT_FAIL(f, -EINVAL, buddy_add_memory(&f->a, 0x200000000UL, PG + 8, meta));
-	EXPECT_FAIL(f, -EINVAL, buddy_add_memory(&f->a, UINT64_MAX & ~(PG - 1), 2 * PG, meta));
-	EXPECT_FAIL(f, -EINVAL, buddy_add_memory(&f->a, UINT64_MAX & ~(PG - 1), PG, meta));
-	EXPECT_FAIL(f, -EINVAL, buddy_add_memory(&f->a, 0x200000000UL, PG, NULL));
-	EXPECT_FAIL(f, -EINVAL, buddy_add_memory(&f->a, 0x200000000UL, PG, (char *)meta + 4));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_add_memory(&f->a.pgalloc, 0x200000000UL, 0, meta));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_add_memory(&f->a.pgalloc, 0x200000000UL + 8, PG, meta));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_add_memory(&f->a.pgalloc, 0x200000000UL, PG + 8, meta));
 	EXPECT_FAIL(f, -EINVAL,
-		    buddy_add_memory(&f->a, 0, (BUDDY_MAX_RANGE_FRAMES + 1) * PG, meta));
+		    pgalloc_add_memory(&f->a.pgalloc, UINT64_MAX & ~(PG - 1), 2 * PG, meta));
+	EXPECT_FAIL(f, -EINVAL,
+		    pgalloc_add_memory(&f->a.pgalloc, UINT64_MAX & ~(PG - 1), PG, meta));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_add_memory(&f->a.pgalloc, 0x200000000UL, PG, NULL));
+	EXPECT_FAIL(f, -EINVAL,
+		    pgalloc_add_memory(&f->a.pgalloc, 0x200000000UL, PG, (char *)meta + 4));
+	EXPECT_FAIL(f, -EINVAL,
+		    pgalloc_add_memory(&f->a.pgalloc, 0, (BUDDY_MAX_RANGE_FRAMES + 1) * PG, meta));
 	/* Overlaps: same, inside, around, across either end. */
 	EXPECT_FAIL(f, -EEXIST, add_range(f, BASE, PAGE_SIZE_2M));
 	EXPECT_FAIL(f, -EEXIST, add_range(f, BASE + PG, PG));
@@ -587,7 +594,7 @@ static void test_bad_add_memory(void **state)
 	for (unsigned i = 3; i < PGALLOC_MAX_RANGES; i++)
 		assert_int_equal(add_range(f, 0x400000000UL + i * PAGE_SIZE_2M, 3 * PG), 0);
 	EXPECT_FAIL(f, -ENOMEM, add_range(f, 0x800000000UL, PG));
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 }
 
 static void test_bad_alloc(void **state)
@@ -596,27 +603,28 @@ static void test_bad_alloc(void **state)
 	const paddr_t base = BASE + PAGE_SIZE_2M; /* 2M- but not 4M-aligned */
 	paddr_t pa = 0x1234;
 	assert_int_equal(add_range(f, base, PAGE_SIZE_2M), 0);
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc(&f->a, 0, PG, &pa));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc(&f->a, 1, 0, &pa));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc(&f->a, 1, 3 * PG, &pa));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc(&f->a, 1, PG / 2, &pa));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc(&f->a, 1, 1, &pa));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc(&f->a, 1, 2 * PAGE_SIZE_1G, &pa));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc(&f->a, UINT64_MAX, PG, &pa));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc(&f->a, (UINT64_MAX >> PAGE_SHIFT) + 1, PG, &pa));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc(&f->a, 1, PG, NULL));
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, UINT64_MAX >> PAGE_SHIFT, PG, &pa));
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 513, PG, &pa));
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 1, 2 * ALIGN_2M, &pa));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc(&f->a.pgalloc, 0, PG, &pa));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc(&f->a.pgalloc, 1, 0, &pa));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc(&f->a.pgalloc, 1, 3 * PG, &pa));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc(&f->a.pgalloc, 1, PG / 2, &pa));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc(&f->a.pgalloc, 1, 1, &pa));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc(&f->a.pgalloc, 1, 2 * PAGE_SIZE_1G, &pa));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc(&f->a.pgalloc, UINT64_MAX, PG, &pa));
+	EXPECT_FAIL(f, -EINVAL,
+		    pgalloc_alloc(&f->a.pgalloc, (UINT64_MAX >> PAGE_SHIFT) + 1, PG, &pa));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc(&f->a.pgalloc, 1, PG, NULL));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, UINT64_MAX >> PAGE_SHIFT, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 513, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 1, 2 * ALIGN_2M, &pa));
 	assert_int_equal(pa, 0x1234);
 
 	/* Too fragmented: every other page used; 256 pages free, no 2 adjacent. */
 	for (uint64_t i = 0; i < 512; i += 2)
-		assert_int_equal(buddy_alloc_at(&f->a, base + i * PG, 1), 0);
+		assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, base + i * PG, 1), 0);
 	struct pgalloc_stats st = stats_of(&f->a);
 	assert_int_equal(st.free_pages, 256);
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 2, PG, &pa));
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 1, 2 * PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 2, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 1, 2 * PG, &pa));
 	paddr_t odd = alloc_ok(f, 1, PG);
 	assert_true(((odd - base) / PG) % 2 == 1);
 }
@@ -626,21 +634,21 @@ static void test_bad_alloc_at(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(add_range(f, BASE, PAGE_SIZE_2M), 0);
 	assert_int_equal(add_range(f, BASE + PAGE_SIZE_2M, PAGE_SIZE_2M), 0);
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, BASE + 1, 1));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, BASE, 0));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, BASE, UINT64_MAX));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, UINT64_MAX & ~(PG - 1), 2));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, BASE - PG, 1));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, BASE - PG, 2));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, 0x900000000UL, 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, BASE + 1, 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, BASE, 0));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, BASE, UINT64_MAX));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, UINT64_MAX & ~(PG - 1), 2));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, BASE - PG, 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, BASE - PG, 2));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, 0x900000000UL, 1));
 	/* Straddling two adjacent ranges, or past the last. */
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, BASE + PAGE_SIZE_2M - PG, 2));
-	EXPECT_FAIL(f, -EINVAL, buddy_alloc_at(&f->a, BASE + 2 * PAGE_SIZE_2M - PG, 2));
-	assert_int_equal(buddy_alloc_at(&f->a, BASE + 10 * PG, 5), 0);
-	EXPECT_FAIL(f, -EEXIST, buddy_alloc_at(&f->a, BASE + 14 * PG, 1));
-	EXPECT_FAIL(f, -EEXIST, buddy_alloc_at(&f->a, BASE, 11));
-	EXPECT_FAIL(f, -EEXIST, buddy_alloc_at(&f->a, BASE + 14 * PG, 100));
-	EXPECT_FAIL(f, -EEXIST, buddy_alloc_at(&f->a, BASE, 512));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, BASE + PAGE_SIZE_2M - PG, 2));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_alloc_at(&f->a.pgalloc, BASE + 2 * PAGE_SIZE_2M - PG, 2));
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + 10 * PG, 5), 0);
+	EXPECT_FAIL(f, -EEXIST, pgalloc_alloc_at(&f->a.pgalloc, BASE + 14 * PG, 1));
+	EXPECT_FAIL(f, -EEXIST, pgalloc_alloc_at(&f->a.pgalloc, BASE, 11));
+	EXPECT_FAIL(f, -EEXIST, pgalloc_alloc_at(&f->a.pgalloc, BASE + 14 * PG, 100));
+	EXPECT_FAIL(f, -EEXIST, pgalloc_alloc_at(&f->a.pgalloc, BASE, 512));
 }
 
 static void test_bad_free(void **state)
@@ -651,27 +659,27 @@ static void test_bad_free(void **state)
 	paddr_t p = alloc_ok(f, 4, PG);
 	assert_int_equal(p, BASE);
 
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, p + 1, 1));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, p + PG / 2, 1));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, p, 0));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, p, UINT64_MAX));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, p, (UINT64_MAX >> PAGE_SHIFT) + 1));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, UINT64_MAX & ~(PG - 1), 2));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, 0x900000000UL, 1));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, BASE - PG, 1));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, BASE - PG, 2));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, p + 1, 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, p + PG / 2, 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, p, 0));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, p, UINT64_MAX));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, p, (UINT64_MAX >> PAGE_SHIFT) + 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, UINT64_MAX & ~(PG - 1), 2));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, 0x900000000UL, 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, BASE - PG, 1));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, BASE - PG, 2));
 	/* Never allocated, straddling allocated and free, across ranges. */
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, BASE + 100 * PG, 1));
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p, 5));
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p + 3 * PG, 2));
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, BASE + PAGE_SIZE_2M - PG, 2));
-	assert_int_equal(buddy_alloc_at(&f->a, BASE + PAGE_SIZE_2M - PG, 1), 0);
-	assert_int_equal(buddy_alloc_at(&f->a, BASE + PAGE_SIZE_2M, 1), 0);
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, BASE + PAGE_SIZE_2M - PG, 2));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, BASE + 100 * PG, 1));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p, 5));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p + 3 * PG, 2));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, BASE + PAGE_SIZE_2M - PG, 2));
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + PAGE_SIZE_2M - PG, 1), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE + PAGE_SIZE_2M, 1), 0);
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, BASE + PAGE_SIZE_2M - PG, 2));
 	/* Already freed. */
 	free_ok(f, p, 4);
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p, 4));
-	EXPECT_FAIL(f, -ENOENT, buddy_free(&f->a, p, 1));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p, 4));
+	EXPECT_FAIL(f, -ENOENT, pgalloc_free(&f->a.pgalloc, p, 1));
 }
 
 /* Allocate until -ENOMEM, free everything, and do it again with other sizes. */
@@ -689,21 +697,21 @@ static void test_exhaustion_and_refill(void **state)
 	for (unsigned s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		uint64_t n = sizes[s], count = 0;
 		paddr_t pa;
-		while (buddy_alloc(&f->a, n, PG, &pa) == 0)
+		while (pgalloc_alloc(&f->a.pgalloc, n, PG, &pa) == 0)
 			got[count++] = pa;
-		assert_int_equal(buddy_check(&f->a), 0);
+		assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 		struct pgalloc_stats st = stats_of(&f->a);
 		assert_int_equal(count * n + st.free_pages, total);
-		EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, n, PG, &pa));
+		EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, n, PG, &pa));
 		if (n == 1) {
 			assert_int_equal(st.free_pages, 0);
 			assert_int_equal(st.largest_free_order, 0);
 		}
 		while (count > 0) {
 			count--;
-			assert_int_equal(buddy_free(&f->a, got[count], n), 0);
+			assert_int_equal(pgalloc_free(&f->a.pgalloc, got[count], n), 0);
 		}
-		assert_int_equal(buddy_check(&f->a), 0);
+		assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 		st = stats_of(&f->a);
 		assert_stats_equal(&initial, &st);
 	}
@@ -724,19 +732,19 @@ static void test_multiple_ranges(void **state)
 	assert_histogram(&f->a, hist, ORDER_2M + 1);
 
 	paddr_t pa;
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 1024, PG, &pa));
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 600, PG, &pa));
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 513, ALIGN_2M, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 1024, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 600, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 513, ALIGN_2M, &pa));
 	paddr_t a = alloc_ok(f, 512, ALIGN_2M);
 	paddr_t b = alloc_ok(f, 512, ALIGN_2M);
 	assert_int_equal(a, BASE); /* lowest address first */
 	assert_int_equal(b, BASE + PAGE_SIZE_2M);
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 65, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 65, PG, &pa));
 	paddr_t c = alloc_ok(f, 64, PG);
 	assert_int_equal(c, 0x200000000UL);
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 1, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 1, PG, &pa));
 	/* One free may not cross from one range into the next. */
-	EXPECT_FAIL(f, -EINVAL, buddy_free(&f->a, BASE, 1024));
+	EXPECT_FAIL(f, -EINVAL, pgalloc_free(&f->a.pgalloc, BASE, 1024));
 	free_ok(f, b, 512);
 	free_ok(f, a, 512);
 	free_ok(f, c, 64);
@@ -754,8 +762,8 @@ static void test_range_at_zero(void **state)
 	assert_histogram(&f->a, hist, ORDER_2M + 1);
 	paddr_t p = alloc_ok(f, 1, ALIGN_1G);
 	assert_int_equal(p, 0);
-	assert_int_equal(buddy_alloc_at(&f->a, PAGE_SIZE_2M, 1), 0);
-	EXPECT_FAIL(f, -EEXIST, buddy_alloc_at(&f->a, 0, 2));
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, PAGE_SIZE_2M, 1), 0);
+	EXPECT_FAIL(f, -EEXIST, pgalloc_alloc_at(&f->a.pgalloc, 0, 2));
 	free_ok(f, 0, 1);
 	free_ok(f, PAGE_SIZE_2M, 1);
 	struct pgalloc_stats st = stats_of(&f->a);
@@ -775,7 +783,7 @@ static void test_single_page_lowest_zone(void **state)
 	const paddr_t zone3 = BASE + 3 * PAGE_SIZE_2M;
 	assert_int_equal(add_range(f, BASE, pages * PG), 0);
 	assert_int_equal(f->a.range[0].nr_zones, 4);
-	assert_int_equal(buddy_alloc_at(&f->a, BASE, pages), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE, pages), 0);
 	/* Free one page in zones 3, 1, 2, in that order (a LIFO list would give zone 2's). */
 	static const unsigned zones[] = {3, 1, 2};
 	for (unsigned i = 0; i < 3; i++)
@@ -808,7 +816,7 @@ static void test_first_fit(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(add_range(f, BASE, 2 * PAGE_SIZE_2M), 0); /* two zones */
 	struct pgalloc_stats initial = stats_of(&f->a);
-	assert_int_equal(buddy_alloc_at(&f->a, BASE, 1024), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE, 1024), 0);
 
 	free_ok(f, BASE + 5 * PG, 3);	 /* [5] o0, [6, 8) o1 */
 	free_ok(f, BASE + 20 * PG, 10);	 /* [20, 24) o2, [24, 28) o2, [28, 30) o1 */
@@ -830,7 +838,7 @@ static void test_first_fit(void **state)
 	assert_int_equal(st.free_pages, 52 - 3 - 6 - 4 - 3 - 30);
 	/* Left: [33, 36), [41], [538, 540). */
 	paddr_t pa;
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 4, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 4, PG, &pa));
 	assert_int_equal(alloc_ok(f, 3, PG), BASE + 33 * PG);
 	assert_int_equal(alloc_ok(f, 2, PG), BASE + 538 * PG);
 	assert_int_equal(alloc_ok(f, 1, PG), BASE + 41 * PG);
@@ -854,9 +862,9 @@ static void test_first_fit_budget(void **state)
 	assert_int_equal(holes % 128, 0);
 	assert_int_equal(add_range(f, BASE, pages * PG), 0);
 	struct pgalloc_stats initial = stats_of(&f->a);
-	assert_int_equal(buddy_alloc_at(&f->a, BASE, pages), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE, pages), 0);
 	for (uint64_t i = 0; i < holes; i++)
-		assert_int_equal(buddy_free(&f->a, BASE + 4 * i * PG, 2), 0);
+		assert_int_equal(pgalloc_free(&f->a.pgalloc, BASE + 4 * i * PG, 2), 0);
 	free_ok(f, BASE + fit * PG, 3);
 	free_ok(f, BASE + top * PG, 512);
 
@@ -865,13 +873,13 @@ static void test_first_fit_budget(void **state)
 	assert_int_equal(p, BASE + top * PG);
 	free_ok(f, p, 3);
 	/* One hole less: the search reaches the run. */
-	assert_int_equal(buddy_alloc_at(&f->a, BASE, 2), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, BASE, 2), 0);
 	assert_int_equal(alloc_ok(f, 3, PG), BASE + fit * PG);
 
 	/* Free what is in use: the first hole again, between the holes, up to the top block. */
-	assert_int_equal(buddy_free(&f->a, BASE, 2), 0);
+	assert_int_equal(pgalloc_free(&f->a.pgalloc, BASE, 2), 0);
 	for (uint64_t i = 0; i < holes; i++)
-		assert_int_equal(buddy_free(&f->a, BASE + (4 * i + 2) * PG, 2), 0);
+		assert_int_equal(pgalloc_free(&f->a.pgalloc, BASE + (4 * i + 2) * PG, 2), 0);
 	free_ok(f, BASE + 4 * holes * PG, top - 4 * holes);
 	struct pgalloc_stats st = stats_of(&f->a);
 	assert_stats_equal(&initial, &st);
@@ -915,15 +923,15 @@ static void test_seed_patterns(void **state)
 	static const unsigned want_failed[3] = {6, 5, 2};
 
 	for (unsigned p = 0; p < 3; p++) {
-		struct buddy_alloc *a = &f->a;
+		struct buddy_pgalloc *a = &f->a;
 		paddr_t addr[SEED_REQUESTS_MAX];
 		uint64_t size[SEED_REQUESTS_MAX];
 		unsigned ok = 0, failed = 0;
-		buddy_init(a);
+		pgalloc_init(&a->pgalloc, &buddy_pgalloc_ops);
 		assert_int_equal(add_range(f, BASE, PAGE_SIZE_2M), 0);
 		for (unsigned i = 0; i < requests[p]; i++) {
 			uint64_t n = seed_request(p, i);
-			if (buddy_alloc(a, n, PG, &addr[ok]) == 0)
+			if (pgalloc_alloc(&a->pgalloc, n, PG, &addr[ok]) == 0)
 				size[ok++] = n;
 		}
 		assert_int_equal(ok, want_ok[p]);
@@ -933,9 +941,9 @@ static void test_seed_patterns(void **state)
 		assert_int_equal(stats_of(a).used_pages, want_used[p]);
 		for (unsigned i = 0; i < SEED_PROBES; i++) {
 			paddr_t pa;
-			failed += buddy_alloc(a, SEED_PROBE_PAGES, PG, &pa) != 0;
+			failed += pgalloc_alloc(&a->pgalloc, SEED_PROBE_PAGES, PG, &pa) != 0;
 		}
-		assert_int_equal(buddy_check(a), 0);
+		assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 		if (failed != want_failed[p])
 			fail_msg("pattern %u: %u of %u probes failed, want %u", p, failed,
 				 SEED_PROBES, want_failed[p]);
@@ -952,7 +960,7 @@ static void test_large_range(void **state)
 	const struct buddy_range *r = &f->a.range[0];
 	assert_int_equal(r->zone_shift, 13); /* 16 MiB zones would be 4097 */
 	assert_int_equal(r->nr_zones, 2049);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	struct pgalloc_stats initial = stats_of(&f->a);
 
 	paddr_t p1 = alloc_ok(f, 1, PG);
@@ -964,8 +972,8 @@ static void test_large_range(void **state)
 	assert_int_equal(p1g, 0xc0000000UL);
 	paddr_t big = alloc_ok(f, 3 * PAGES_1G + 5, PG);
 	assert_true(big >= base && big + (3 * PAGES_1G + 5) * PG <= base + size);
-	assert_int_equal(buddy_alloc_at(&f->a, base + size - PG, 1), 0);
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_alloc_at(&f->a.pgalloc, base + size - PG, 1), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	free_ok(f, big, 3 * PAGES_1G + 5);
 	free_ok(f, p1g, 1);
 	free_ok(f, p2m, 512);
@@ -992,9 +1000,9 @@ static void test_larger_than_1g(void **state)
 	paddr_t all = alloc_ok(f, 4 * PAGES_1G, ALIGN_1G);
 	assert_int_equal(all, BASE);
 	paddr_t pa;
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 1, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 1, PG, &pa));
 	free_ok(f, all + PAGE_SIZE_1G, 2 * PAGES_1G);
-	EXPECT_FAIL(f, -ENOMEM, buddy_alloc(&f->a, 2 * PAGES_1G + 1, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(&f->a.pgalloc, 2 * PAGES_1G + 1, PG, &pa));
 	paddr_t two = alloc_ok(f, 2 * PAGES_1G, ALIGN_1G);
 	assert_int_equal(two, BASE + PAGE_SIZE_1G);
 	free_ok(f, BASE, 4 * PAGES_1G);
@@ -1101,7 +1109,7 @@ static void shadow_op_alloc(struct fixture *f, struct shadow *sh)
 	unsigned ao =
 	    rnd_below(3) == 0 ? (unsigned)rnd_below(PGALLOC_NR_ORDERS) : (unsigned)rnd_below(4);
 	paddr_t pa = 0;
-	int err = buddy_alloc(&f->a, n, PG << ao, &pa);
+	int err = pgalloc_alloc(&f->a.pgalloc, n, PG << ao, &pa);
 	if (err == 0) {
 		uint64_t pfn = pa >> PAGE_SHIFT;
 		int r = shadow_range(sh, pfn, n);
@@ -1131,7 +1139,7 @@ static void shadow_op_alloc_at(struct fixture *f, struct shadow *sh)
 	shadow_pick_span(sh, 24, &pfn, &n);
 	int r = shadow_range(sh, pfn, n);
 	int want = r < 0 ? -EINVAL : shadow_count(sh, r, pfn, n, 1) ? -EEXIST : 0;
-	SHADOW_ASSERT(sh, buddy_alloc_at(&f->a, pfn << PAGE_SHIFT, n) == want);
+	SHADOW_ASSERT(sh, pgalloc_alloc_at(&f->a.pgalloc, pfn << PAGE_SHIFT, n) == want);
 	if (want == 0)
 		shadow_mark(sh, r, pfn, n, 1);
 }
@@ -1158,7 +1166,7 @@ static void shadow_op_free(struct fixture *f, struct shadow *sh)
 	}
 	int r = shadow_range(sh, pfn, n);
 	int want = r < 0 ? -EINVAL : shadow_count(sh, r, pfn, n, 0) ? -ENOENT : 0;
-	SHADOW_ASSERT(sh, buddy_free(&f->a, pfn << PAGE_SHIFT, n) == want);
+	SHADOW_ASSERT(sh, pgalloc_free(&f->a.pgalloc, pfn << PAGE_SHIFT, n) == want);
 	if (want == 0)
 		shadow_mark(sh, r, pfn, n, 0);
 }
@@ -1187,7 +1195,8 @@ static void test_random_vs_shadow(void **state)
 		if (last_n > 0 && kind < 30) {
 			/* Free exactly what the previous op allocated (undoes a split). */
 			int r = shadow_range(&sh, last_pfn, last_n);
-			SHADOW_ASSERT(&sh, buddy_free(&f->a, last_pfn << PAGE_SHIFT, last_n) == 0);
+			SHADOW_ASSERT(
+			    &sh, pgalloc_free(&f->a.pgalloc, last_pfn << PAGE_SHIFT, last_n) == 0);
 			shadow_mark(&sh, r, last_pfn, last_n, 0);
 		} else if (kind < 40)
 			shadow_op_alloc(f, &sh);
@@ -1195,7 +1204,7 @@ static void test_random_vs_shadow(void **state)
 			shadow_op_alloc_at(f, &sh);
 		else
 			shadow_op_free(f, &sh);
-		SHADOW_ASSERT(&sh, buddy_check(&f->a) == 0);
+		SHADOW_ASSERT(&sh, pgalloc_check(&f->a.pgalloc) == 0);
 		shadow_stats(&sh, initial.meta_bytes, &want);
 		got = stats_of(&f->a);
 		if (memcmp(&want, &got, sizeof(want)) != 0) {
@@ -1211,13 +1220,15 @@ static void test_random_vs_shadow(void **state)
 			while (i + len < sh.pages[r] && sh.used[r][i + len])
 				len++;
 			if (len > 0)
-				assert_int_equal(
-				    buddy_free(&f->a, (sh.base_pfn[r] + i) << PAGE_SHIFT, len), 0);
+				assert_int_equal(pgalloc_free(&f->a.pgalloc,
+							      (sh.base_pfn[r] + i) << PAGE_SHIFT,
+							      len),
+						 0);
 			i += len + 1;
 		}
 		free(sh.used[r]);
 	}
-	assert_int_equal(buddy_check(&f->a), 0);
+	assert_int_equal(pgalloc_check(&f->a.pgalloc), 0);
 	got = stats_of(&f->a);
 	assert_stats_equal(&initial, &got);
 }

@@ -25,31 +25,20 @@
 #include <klib/errname.h>
 #include <klib/kconfig.h>
 
-#if defined(CONFIG_AXALLOC_BITMAP) && defined(CONFIG_AXALLOC_BUDDY)
-#error "axalloc: define exactly one of CONFIG_AXALLOC_BITMAP and CONFIG_AXALLOC_BUDDY"
-#endif
-
+/* The page allocator the Kconfig choice picked: its state and its operations. */
 #if defined(CONFIG_AXALLOC_BITMAP)
 #include <axalloc-bitmap/bitmap.h>
-#define PAGE_ALLOCATOR_NAME "bitmap"
-#define pa_struct	    bitmap_alloc
-#define pa_init		    bitmap_init
-#define pa_meta_bytes	    bitmap_meta_bytes
-#define pa_add_memory	    bitmap_add_memory
-#define pa_alloc	    bitmap_alloc
-#define pa_free		    bitmap_free
-#define pa_stats	    bitmap_stats
-#else
+static struct bitmap_pgalloc page_alloc_state;
+#define PAGE_ALLOC_OPS bitmap_pgalloc_ops
+#elif defined(CONFIG_AXALLOC_BUDDY)
 #include <axalloc-buddy/buddy.h>
-#define PAGE_ALLOCATOR_NAME "buddy"
-#define pa_struct	    buddy_alloc
-#define pa_init		    buddy_init
-#define pa_meta_bytes	    buddy_meta_bytes
-#define pa_add_memory	    buddy_add_memory
-#define pa_alloc	    buddy_alloc
-#define pa_free		    buddy_free
-#define pa_stats	    buddy_stats
+static struct buddy_pgalloc page_alloc_state;
+#define PAGE_ALLOC_OPS buddy_pgalloc_ops
+#else
+#error "axalloc: no page allocator chosen (CONFIG_AXALLOC_BITMAP or CONFIG_AXALLOC_BUDDY)"
 #endif
+
+static struct pgalloc *const page_alloc = &page_alloc_state.pgalloc;
 
 /* Alignment of the frame reference counts inside a piece's metadata. */
 #define META_ALIGN 8
@@ -59,7 +48,6 @@
 
 struct spinlock axalloc_lock = SPINLOCK_INIT;
 
-static struct pa_struct page_alloc;
 static bool initialised;
 static struct axalloc_range ranges[PGALLOC_MAX_RANGES];
 static int nr_ranges;
@@ -71,7 +59,7 @@ static long fail_countdown = FAIL_NEVER;
 /* Metadata bytes (allocator, then counts) for the n pages managed from base (axalloc_meta_fn). */
 static uint64_t meta_bytes_for(paddr_t base, uint64_t n)
 {
-	uint64_t bytes = pa_meta_bytes(base, n * PAGE_SIZE);
+	uint64_t bytes = pgalloc_meta_bytes(&PAGE_ALLOC_OPS, base, n * PAGE_SIZE);
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS) && bytes != 0)
 		bytes = ALIGN_UP(bytes, META_ALIGN) + axalloc_frame_ref_bytes(n);
 	return bytes;
@@ -84,21 +72,22 @@ static uint64_t meta_bytes_for(paddr_t base, uint64_t n)
 int axalloc_add_piece_locked(const struct axalloc_layout *l)
 {
 	void *meta = phys_to_virt(l->meta_base);
-	int ret = pa_add_memory(&page_alloc, l->base, l->pages * PAGE_SIZE, meta);
+	int ret = pgalloc_add_memory(page_alloc, l->base, l->pages * PAGE_SIZE, meta);
 
 	if (ret != 0) {
 		refused_pages += l->pages + l->meta_pages;
 		log_error("axalloc: the %s allocator refused RAM %#lx-%#lx (%lu pages, metadata "
 			  "at %#lx): %s; left unused",
-			  PAGE_ALLOCATOR_NAME, (unsigned long)l->base,
+			  page_alloc->ops->name, (unsigned long)l->base,
 			  (unsigned long)(l->base + l->pages * PAGE_SIZE), (unsigned long)l->pages,
 			  (unsigned long)l->meta_base, err_name(ret));
 		return ret;
 	}
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS)) {
-		uint64_t pa_bytes =
-		    ALIGN_UP((uint64_t)pa_meta_bytes(l->base, l->pages * PAGE_SIZE), META_ALIGN);
-		uint32_t *counts = (uint32_t *)((char *)meta + pa_bytes);
+		uint64_t alloc_bytes = ALIGN_UP(
+		    (uint64_t)pgalloc_meta_bytes(&PAGE_ALLOC_OPS, l->base, l->pages * PAGE_SIZE),
+		    META_ALIGN);
+		uint32_t *counts = (uint32_t *)((char *)meta + alloc_bytes);
 		memset(counts, 0, axalloc_frame_ref_bytes(l->pages));
 		axalloc_frame_ref_add_range_locked(l->base, l->pages, counts);
 	}
@@ -124,7 +113,7 @@ int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range
 		return -ENOMEM;
 
 	spin_lock(&axalloc_lock);
-	pa_init(&page_alloc);
+	pgalloc_init(page_alloc, &PAGE_ALLOC_OPS);
 	nr_ranges = 0;
 	meta_pages = 0;
 	refused_pages = 0;
@@ -144,7 +133,7 @@ int axalloc_pages_alloc_locked(uint64_t n, uint64_t align, paddr_t *pa)
 {
 	if (!initialised || fail_countdown == 0)
 		return -ENOMEM;
-	int ret = pa_alloc(&page_alloc, n, align, pa);
+	int ret = pgalloc_alloc(page_alloc, n, align, pa);
 	if (ret == 0 && fail_countdown > 0)
 		fail_countdown--;
 	return ret;
@@ -152,7 +141,7 @@ int axalloc_pages_alloc_locked(uint64_t n, uint64_t align, paddr_t *pa)
 
 void axalloc_pages_free_locked(paddr_t pa, uint64_t n)
 {
-	int ret = pa_free(&page_alloc, pa, n);
+	int ret = pgalloc_free(page_alloc, pa, n);
 	assert(ret == 0);
 	(void)ret;
 }
@@ -191,7 +180,7 @@ int axalloc_free_pages(paddr_t pa, uint64_t n)
 	else if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS) && axalloc_frame_ref_get_locked(pa) != 0)
 		ret = -EBUSY;
 	else
-		ret = pa_free(&page_alloc, pa, n);
+		ret = pgalloc_free(page_alloc, pa, n);
 	spin_unlock(&axalloc_lock);
 	return ret;
 }
@@ -216,7 +205,7 @@ void axalloc_stats(struct axalloc_stats *st)
 	memset(st, 0, sizeof(*st));
 	spin_lock(&axalloc_lock);
 	if (initialised)
-		pa_stats(&page_alloc, &st->pages);
+		pgalloc_stats(page_alloc, &st->pages);
 	st->meta_pages = meta_pages;
 	st->refused_pages = refused_pages;
 	st->failed_allocs = failed_allocs;
@@ -226,7 +215,7 @@ void axalloc_stats(struct axalloc_stats *st)
 
 const char *axalloc_page_allocator_name(void)
 {
-	return PAGE_ALLOCATOR_NAME;
+	return PAGE_ALLOC_OPS.name;
 }
 
 int axalloc_get_ranges(struct axalloc_range *out, int max)

@@ -1,8 +1,9 @@
 /*
  * axalloc-bitmap/bitmap.h - physical page allocator on a hierarchical bitmap.
  *
- * Meets the page-allocator contract of <pgalloc/pgalloc.h> under the bitmap_
- * prefix. Every managed range has, in its caller-provided metadata buffer:
+ * Exports the page-allocator interface of <pgalloc/pgalloc.h> as
+ * bitmap_pgalloc_ops over a struct bitmap_pgalloc. Every managed range has,
+ * in its caller-provided metadata buffer:
  *
  *   - a free-page bitmap, one bit per 4K page (1 = free), with summary
  *     levels above it (a <klib/level_bitmap.h>), so a free page is found
@@ -76,8 +77,13 @@ struct bitmap_range {
 	size_t meta_bytes;
 };
 
-/* The allocator: up to PGALLOC_MAX_RANGES disjoint ranges, sorted by address. */
-struct bitmap_alloc {
+/*
+ * The allocator: up to PGALLOC_MAX_RANGES disjoint ranges, sorted by
+ * address. Used only through its interface head `pgalloc`, which
+ * pgalloc_init(&x.pgalloc, &bitmap_pgalloc_ops) sets up.
+ */
+struct bitmap_pgalloc {
+	struct pgalloc pgalloc;
 	struct bitmap_range ranges[PGALLOC_MAX_RANGES];
 	unsigned nr_ranges;
 	uint64_t total_pages;
@@ -85,67 +91,7 @@ struct bitmap_alloc {
 	size_t meta_bytes;
 };
 
-/* Makes `a` an allocator with no memory. */
-void bitmap_init(struct bitmap_alloc *a);
-
-/*
- * Returns the metadata bytes bitmap_add_memory needs for [base, base + size):
- * about 33.6 KiB per GiB (32 KiB of it the page bitmap) plus a few words.
- * Returns 0 when the range is invalid (size 0, base or size not 4K aligned,
- * base + size overflows).
- */
-size_t bitmap_meta_bytes(paddr_t base, uint64_t size);
-
-/*
- * Adds [base, base + size), entirely free, using `meta` (bitmap_meta_bytes(base,
- * size) bytes, 8-byte aligned, contents arbitrary; owned by the allocator from
- * now on) for its metadata. Returns 0, or -EINVAL (size 0, base/size not 4K
- * aligned, base + size overflows, meta NULL or not 8-byte aligned), -EEXIST
- * (overlaps a range already added), -ENOMEM (PGALLOC_MAX_RANGES ranges already).
- * Nothing changes on error.
- */
-int bitmap_add_memory(struct bitmap_alloc *a, paddr_t base, uint64_t size, void *meta);
-
-/*
- * Allocates n contiguous pages whose physical address is a multiple of align
- * (a power of two from 4K to 1G, honoured for every n) inside one range, at
- * the lowest such address, and stores it in *out. Returns 0, -EINVAL (n 0,
- * n * 4K overflows, bad align, out NULL) or -ENOMEM (no fit); nothing changes
- * on error.
- */
-int bitmap_alloc(struct bitmap_alloc *a, uint64_t n, uint64_t align, paddr_t *out);
-
-/*
- * Allocates exactly the pages [addr, addr + n * 4K). Returns 0, -EINVAL (addr
- * not 4K aligned, n 0, overflow, not entirely inside one managed range) or
- * -EEXIST (some page of it is in use); nothing changes on error.
- */
-int bitmap_alloc_at(struct bitmap_alloc *a, paddr_t addr, uint64_t n);
-
-/*
- * Frees the allocated pages [addr, addr + n * 4K) (any sub-range of earlier
- * allocations). Returns 0, -EINVAL (addr not 4K aligned, n 0, overflow, not
- * entirely inside one managed range) or -ENOENT (some page of it is not
- * allocated); nothing changes on error.
- */
-int bitmap_free(struct bitmap_alloc *a, paddr_t addr, uint64_t n);
-
-/*
- * Fills *st: page counts, meta_bytes (sum of the ranges' metadata buffers),
- * and free_blocks[o]: every free run of every range decomposed into maximal
- * 2^o-page blocks naturally aligned by physical address (o <= 18), as a buddy
- * allocator would hold them. O(managed pages / 64).
- */
-void bitmap_stats(const struct bitmap_alloc *a, struct pgalloc_stats *st);
-
-/*
- * Consistency checker for tests: returns 0 when every invariant holds (ranges
- * sorted and disjoint; no free bit outside a range; summary levels match;
- * chunk counters equal the full children (free pages, free 2M chunks) of each
- * chunk; full-chunk bits match the counters; the hint bound holds; page and
- * metadata totals add up), else -1.
- * O(managed pages); does not change anything.
- */
-int bitmap_check(const struct bitmap_alloc *a);
+/* The operations of the bitmap allocator (<pgalloc/pgalloc.h>). */
+extern const struct pgalloc_ops bitmap_pgalloc_ops;
 
 #endif

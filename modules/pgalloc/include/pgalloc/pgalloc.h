@@ -1,16 +1,13 @@
 /*
- * pgalloc/pgalloc.h - what every physical page allocator shares.
+ * pgalloc/pgalloc.h - the interface every physical page allocator exports.
  *
- * axalloc-bitmap and axalloc-buddy meet one contract (DESIGN.md, "Semantics"):
- * each exposes the same functions under its own prefix (bitmap_*, buddy_*):
- *
- *   void   X_init(struct X *a);
- *   size_t X_meta_bytes(paddr_t base, uint64_t size);
- *   int    X_add_memory(struct X *a, paddr_t base, uint64_t size, void *meta);
- *   int    X_alloc(struct X *a, uint64_t n, uint64_t align, paddr_t *out);
- *   int    X_alloc_at(struct X *a, paddr_t addr, uint64_t n);
- *   int    X_free(struct X *a, paddr_t addr, uint64_t n);
- *   void   X_stats(const struct X *a, struct pgalloc_stats *st);
+ * An allocator (axalloc-bitmap, axalloc-buddy) is a state struct whose first
+ * member is a struct pgalloc, plus one constant struct pgalloc_ops table of
+ * its operations (bitmap_pgalloc_ops, buddy_pgalloc_ops). Callers (axalloc,
+ * the contract tests, the benchmarks) hold a struct pgalloc * and call the
+ * pgalloc_*() functions below, which dispatch through the table; nothing
+ * else of an allocator is public. The semantics are in DESIGN.md
+ * ("Semantics") and above each function below.
  *
  * Metadata lives out of band in the caller-provided `meta` buffer, so the
  * allocator never writes to the memory it manages.
@@ -26,16 +23,17 @@
 #ifndef PGALLOC_PGALLOC_H
 #define PGALLOC_PGALLOC_H
 
+#include <axhal/mem.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <axhal/mem.h>
 
 /* Orders 0 (4K) .. 18 (1G). */
-#define PGALLOC_MAX_ORDER 18
-#define PGALLOC_NR_ORDERS (PGALLOC_MAX_ORDER + 1)
+#define PGALLOC_MAX_ORDER  18
+#define PGALLOC_NR_ORDERS  (PGALLOC_MAX_ORDER + 1)
 #define PGALLOC_MAX_RANGES 16
-#define PGALLOC_MIN_ALIGN PAGE_SIZE_4K
-#define PGALLOC_MAX_ALIGN PAGE_SIZE_1G
+#define PGALLOC_MIN_ALIGN  PAGE_SIZE_4K
+#define PGALLOC_MAX_ALIGN  PAGE_SIZE_1G
 
 /*
  * A snapshot of an allocator. free_blocks[o] counts the free memory split
@@ -51,6 +49,113 @@ struct pgalloc_stats {
 	uint64_t largest_free_order; /* highest o with free_blocks[o] > 0; 0 if none */
 	uint64_t meta_bytes;	     /* out-of-band metadata in use */
 };
+
+struct pgalloc;
+
+/* One allocator's operations; the pgalloc_*() functions below say what each does. */
+struct pgalloc_ops {
+	const char *name;  /* "bitmap", "buddy" */
+	size_t state_size; /* bytes of the allocator's state struct */
+	void (*init)(struct pgalloc *pg);
+	size_t (*meta_bytes)(paddr_t base, uint64_t size);
+	int (*add_memory)(struct pgalloc *pg, paddr_t base, uint64_t size, void *meta);
+	int (*alloc)(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out);
+	int (*alloc_at)(struct pgalloc *pg, paddr_t addr, uint64_t n);
+	int (*free)(struct pgalloc *pg, paddr_t addr, uint64_t n);
+	void (*stats)(const struct pgalloc *pg, struct pgalloc_stats *st);
+	int (*check)(const struct pgalloc *pg);
+};
+
+/* The head of every allocator's state: which operations it has. */
+struct pgalloc {
+	const struct pgalloc_ops *ops;
+};
+
+/*
+ * Makes `pg`, the head of ops->state_size bytes of storage (any contents),
+ * an allocator of kind `ops` that manages no memory yet. Never fails.
+ */
+static inline void pgalloc_init(struct pgalloc *pg, const struct pgalloc_ops *ops)
+{
+	ops->init(pg);
+}
+
+/*
+ * The metadata bytes an allocator of kind `ops` needs in pgalloc_add_memory
+ * for [base, base + size) (known before any allocator exists, so that boot
+ * can place it), or 0 when the range is invalid (size 0, base or size not 4K
+ * aligned, base + size overflows, larger than the allocator can manage in
+ * one range).
+ */
+static inline size_t pgalloc_meta_bytes(const struct pgalloc_ops *ops, paddr_t base, uint64_t size)
+{
+	return ops->meta_bytes(base, size);
+}
+
+/*
+ * Adds the free physical range [base, base + size). `meta` is a buffer of
+ * pgalloc_meta_bytes(pg->ops, base, size) bytes, 8-byte aligned, any contents,
+ * that the allocator owns from now on. Returns 0, or -EINVAL (size 0, base
+ * or size not 4K aligned, overflow, range too large, meta NULL or
+ * misaligned), -EEXIST (overlaps a range already added), -ENOMEM
+ * (PGALLOC_MAX_RANGES ranges already). Nothing changes on error.
+ */
+static inline int pgalloc_add_memory(struct pgalloc *pg, paddr_t base, uint64_t size, void *meta)
+{
+	return pg->ops->add_memory(pg, base, size, meta);
+}
+
+/*
+ * Allocates n contiguous pages whose physical address is a multiple of
+ * `align` (a power of two from 4K to 1G, honoured for every n, exactly n
+ * pages taken) and stores the address in *out. Returns 0, -EINVAL (n == 0,
+ * n * 4K overflows, bad align, out NULL) or -ENOMEM (no aligned run of n free
+ * pages). On error *out is not written and the stats do not change.
+ */
+static inline int pgalloc_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
+{
+	return pg->ops->alloc(pg, n, align, out);
+}
+
+/*
+ * Allocates exactly the pages [addr, addr + n * 4K). Returns 0, -EINVAL
+ * (addr not 4K aligned, n == 0, overflow, not entirely inside one managed
+ * range) or -EEXIST (some page of it is in use). Nothing changes on error.
+ */
+static inline int pgalloc_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n)
+{
+	return pg->ops->alloc_at(pg, addr, n);
+}
+
+/*
+ * Frees the pages [addr, addr + n * 4K), any part of one or several earlier
+ * allocations. Returns 0, -EINVAL (addr not 4K aligned, n == 0, overflow,
+ * not entirely inside one managed range) or -ENOENT (some page of it is not
+ * allocated). Nothing changes on error.
+ */
+static inline int pgalloc_free(struct pgalloc *pg, paddr_t addr, uint64_t n)
+{
+	return pg->ops->free(pg, addr, n);
+}
+
+/*
+ * Fills every field of *st: page counts, metadata bytes, and free_blocks[o],
+ * the free memory as maximal naturally aligned 2^o-page blocks.
+ */
+static inline void pgalloc_stats(const struct pgalloc *pg, struct pgalloc_stats *st)
+{
+	pg->ops->stats(pg, st);
+}
+
+/*
+ * Verifies every internal invariant of the allocator, O(managed pages).
+ * Returns 0 if all hold, else -1 (the buddy allocator also prints the first
+ * violation with printf). Changes nothing.
+ */
+static inline int pgalloc_check(const struct pgalloc *pg)
+{
+	return pg->ops->check(pg);
+}
 
 /* Pages in all free blocks of order >= `order`, counted in 2^order units. */
 static inline uint64_t pgalloc_suitable_blocks(const struct pgalloc_stats *st, unsigned order)
