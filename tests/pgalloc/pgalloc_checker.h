@@ -4,8 +4,9 @@
  * Every pgc_* operation calls the allocator (through pgalloc_inst.h), checks
  * the return code against the outcomes the model allows (pgalloc_model.h),
  * checks that a failed call left the stats byte-for-byte unchanged and that
- * a successful allocation is aligned, inside one range and was free, then
- * updates the model and compares the allocator's stats (free/used pages,
+ * a successful allocation is aligned, inside one range and was free (and,
+ * for an allocator that promises it, the lowest such fit), then updates the
+ * model and compares the allocator's stats (free/used pages,
  * free-block histogram, largest free order) with the model's. Every
  * `check_every` operations it also runs the allocator's own consistency
  * checker. On the first mismatch an operation returns false and leaves a
@@ -30,6 +31,7 @@ struct pgalloc_checker {
 	struct pgalloc_model model;
 	unsigned check_every; /* run pgalloc_check() every this many operations (>= 1) */
 	bool trace;	      /* print every call and its result to stderr */
+	bool lowest_fit;      /* every alloc must return the lowest fitting address */
 	uint64_t nr_ops;      /* operations so far */
 	int last_rc;	      /* return code of the last operation */
 	char err[PGC_ERR_LEN];
@@ -43,6 +45,7 @@ static inline void pgc_create(struct pgalloc_checker *c, const struct pgalloc_op
 	pgalloc_inst_create(&c->inst, ops);
 	pgm_init(&c->model);
 	c->check_every = check_every ? check_every : 1;
+	c->lowest_fit = pgalloc_places_lowest(ops);
 }
 
 static inline void pgc_destroy(struct pgalloc_checker *c)
@@ -169,6 +172,10 @@ static inline bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t ali
 		const char *why = pgm_alloc_result_error(&c->model, addr, n, align);
 		if (why)
 			return pgc_fail(c, "%s returned %#" PRIx64 ": %s", what, addr, why);
+		paddr_t lowest;
+		if (c->lowest_fit && pgm_lowest_fit(&c->model, n, align, &lowest) && addr != lowest)
+			return pgc_fail(c, "%s returned %#" PRIx64 ", not the lowest fit %#" PRIx64,
+					what, addr, lowest);
 		pgm_mark_used(&c->model, addr, n);
 		if (out)
 			*out = addr;

@@ -25,6 +25,16 @@ static const struct pgalloc_ops *const pgalloc_all_ops[PGALLOC_NR_ALLOCATORS] = 
     &buddy_pgalloc_ops,
 };
 
+/*
+ * Whether allocators of kind `ops` promise the lowest-address fit for every
+ * request, which the checkers then hold them to: the bitmap allocator does
+ * (<axalloc-bitmap/bitmap.h>); the buddy allocator places by block.
+ */
+static inline bool pgalloc_places_lowest(const struct pgalloc_ops *ops)
+{
+	return ops == &bitmap_pgalloc_ops;
+}
+
 /* Byte that fills metadata buffers before add_memory sees them. */
 #define PGALLOC_META_JUNK 0xa5
 

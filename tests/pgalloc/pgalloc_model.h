@@ -277,22 +277,31 @@ static inline bool pgm_align_ok(uint64_t align)
 	return pgm_is_pow2(align) && align >= PGALLOC_MIN_ALIGN && align <= PGALLOC_MAX_ALIGN;
 }
 
-/* True when some free run holds n pages starting at a multiple of align. */
-static inline bool pgm_fit_exists(const struct pgalloc_model *m, uint64_t n, uint64_t align)
+/*
+ * The lowest address at which a free run of one range holds n pages starting
+ * at a multiple of align, in *addr; false when there is none.
+ */
+static inline bool pgm_lowest_fit(const struct pgalloc_model *m, uint64_t n, uint64_t align,
+				  paddr_t *addr)
 {
 	uint64_t apages = align >> PAGE_SHIFT;
-	for (unsigned i = 0; i < m->nr_ranges; i++) {
+	bool found = false;
+	for (unsigned i = 0; i < m->nr_ranges; i++) { /* ranges are kept in the order added */
 		const struct pgm_range *r = &m->range[i];
 		uint64_t base_pfn = r->base >> PAGE_SHIFT;
 		for (uint64_t s = pgm_next(r, 0, false); s < r->pages;) {
 			uint64_t e = pgm_next(r, s, true);
 			uint64_t a = ALIGN_UP(base_pfn + s, apages) - base_pfn;
-			if (a < e && e - a >= n)
-				return true;
+			if (a < e && e - a >= n) {
+				if (!found || ((base_pfn + a) << PAGE_SHIFT) < *addr)
+					*addr = (base_pfn + a) << PAGE_SHIFT;
+				found = true;
+				break;
+			}
 			s = pgm_next(r, e, false);
 		}
 	}
-	return false;
+	return found;
 }
 
 /*
@@ -339,7 +348,8 @@ static inline unsigned pgm_alloc_expect(const struct pgalloc_model *m, uint64_t 
 {
 	if (n == 0 || n > PGM_MAX_PAGES || !pgm_align_ok(align))
 		return PGM_EINVAL;
-	return pgm_fit_exists(m, n, align) ? PGM_OK : PGM_ENOMEM;
+	paddr_t lowest;
+	return pgm_lowest_fit(m, n, align, &lowest) ? PGM_OK : PGM_ENOMEM;
 }
 
 /*

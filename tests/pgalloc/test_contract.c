@@ -151,6 +151,13 @@ static void test_add_memory_bad(void **state)
 	assert_fails_unchanged(f, pgalloc_inst_add(&f->in, BASE + PG(20), PG(4)), -EEXIST);
 	assert_fails_unchanged(f, pgalloc_inst_add(&f->in, BASE, PG(128)), -EEXIST);
 
+	/* no metadata buffer, or one that is not 8-byte aligned */
+	uint64_t buf[64];
+	assert_fails_unchanged(f, pgalloc_add_memory(f->in.pg, BASE + PG(200), PG(4), NULL),
+			       -EINVAL);
+	assert_fails_unchanged(
+	    f, pgalloc_add_memory(f->in.pg, BASE + PG(200), PG(4), (char *)buf + 4), -EINVAL);
+
 	/* Touching ranges do not overlap. */
 	add_ok(f, BASE, 16);
 	add_ok(f, BASE + PG(80), 8);
@@ -284,6 +291,64 @@ static void test_alloc_too_fragmented(void **state)
 }
 
 /* ---- positive behaviour ---- */
+
+/* A fresh range's free memory is its maximal aligned blocks, the largest 1G. */
+static void test_fresh_range_histogram(void **state)
+{
+	struct fix *f = *state;
+	add_ok(f, BASE + PG(1), 1023);		       /* one block each of orders 0..9 */
+	add_ok(f, 4 * PAGE_SIZE_1G, 3 * PAGES_PER_1G); /* three 1G blocks, never one larger */
+	struct pgalloc_stats st = stats_of(f);
+	assert_int_equal(st.total_pages, 1023 + 3 * PAGES_PER_1G);
+	assert_int_equal(st.free_pages, st.total_pages);
+	assert_int_equal(st.used_pages, 0);
+	for (unsigned o = 0; o < PGALLOC_MAX_ORDER; o++)
+		assert_int_equal(st.free_blocks[o], o <= 9 ? 1 : 0);
+	assert_int_equal(st.free_blocks[PGALLOC_MAX_ORDER], 3);
+	assert_int_equal(st.largest_free_order, PGALLOC_MAX_ORDER);
+}
+
+/* Two touching ranges stay two: no run, free or block spans the seam. */
+static void test_adjacent_ranges(void **state)
+{
+	struct fix *f = *state;
+	add_ok(f, BASE, 1024);
+	add_ok(f, BASE + PG(1024), 1024);
+	struct pgalloc_stats st = stats_of(f);
+	assert_int_equal(st.free_blocks[10], 2);
+	assert_int_equal(st.free_blocks[11], 0);
+	assert_fails_unchanged(f, do_alloc(f, 1025, PAGE_SIZE_4K), -ENOMEM);
+	assert_fails_unchanged(f, do_alloc_at(f, BASE + PG(1023), 2), -EINVAL);
+	alloc_at_ok(f, BASE + PG(1023), 1);
+	alloc_at_ok(f, BASE + PG(1024), 1);
+	assert_fails_unchanged(f, do_free(f, BASE + PG(1023), 2), -EINVAL);
+	free_ok(f, BASE + PG(1024), 1);
+	free_ok(f, BASE + PG(1023), 1);
+	st = stats_of(f);
+	assert_int_equal(st.free_blocks[10], 2);
+	assert_int_equal(st.free_blocks[11], 0);
+}
+
+/* A range ending one page below 2^64: no arithmetic may overflow. */
+static void test_top_of_address_space(void **state)
+{
+	struct fix *f = *state;
+	const paddr_t top = 0ULL - PAGE_SIZE_4K, base = 0ULL - 3 * PAGE_SIZE_2M;
+	add_ok(f, base, (top - base) >> PAGE_SHIFT);
+	assert_fails_unchanged(f, pgalloc_inst_add(&f->in, top, PG(1)), -EINVAL);
+	/* two whole 2M blocks, [base, base + 4M) */
+	paddr_t a = alloc_ok(f, PAGES_PER_2M, PAGE_SIZE_2M);
+	paddr_t b = alloc_ok(f, 1, PAGE_SIZE_2M);
+	assert_true(a >= base && a < top && b >= base && b < top && a != b);
+	assert_fails_unchanged(f, do_alloc(f, 1, PAGE_SIZE_1G), -ENOMEM);
+	assert_fails_unchanged(f, do_alloc_at(f, top - PG(1), 2), -EINVAL);
+	assert_fails_unchanged(f, do_free(f, top - PG(1), 2), -EINVAL);
+	assert_fails_unchanged(f, do_free(f, top, 1), -EINVAL);
+	alloc_at_ok(f, top - PG(1), 1);
+	free_ok(f, top - PG(1), 1);
+	free_ok(f, a, PAGES_PER_2M);
+	free_ok(f, b, 1);
+}
 
 /* A range with no useful natural alignment that still holds one whole 1G block. */
 #define ALIGN_RANGE_BASE 0x3fffb000ULL
@@ -528,24 +593,17 @@ static void test_indexes_unaligned_base(void **state)
 	{                                                                                          \
 #X "_" #fn, fn, setup, teardown, (void *)&X##_pgalloc_ops                          \
 	}
-#define CONTRACT_TESTS(X)                                                               \
-	{                                                                               \
-		T(test_empty_pool, X),                                                  \
-		T(test_add_memory_bad, X),                                              \
-		T(test_add_memory_too_many_ranges, X),                                  \
-		T(test_alloc_bad_args, X),                                              \
-		T(test_free_bad, X),                                                    \
-		T(test_free_past_range_end, X),                                         \
-		T(test_alloc_at_bad, X),                                                \
-		T(test_alloc_too_fragmented, X),                                        \
-		T(test_alignment_every_align, X),                                       \
-		T(test_alignment_two_blocks, X),                                        \
-		T(test_multiple_ranges_unaligned_bases, X),                             \
-		T(test_alloc_at_exact, X),                                              \
-		T(test_partial_free, X),                                                \
-		T(test_exact_page_counts, X),                                           \
-		T(test_indexes_known_state, X),                                         \
-		T(test_indexes_unaligned_base, X),                                      \
+#define CONTRACT_TESTS(X)                                                                          \
+	{                                                                                          \
+		T(test_empty_pool, X), T(test_add_memory_bad, X),                                  \
+		    T(test_add_memory_too_many_ranges, X), T(test_alloc_bad_args, X),              \
+		    T(test_free_bad, X), T(test_free_past_range_end, X), T(test_alloc_at_bad, X),  \
+		    T(test_alloc_too_fragmented, X), T(test_fresh_range_histogram, X),             \
+		    T(test_adjacent_ranges, X), T(test_top_of_address_space, X),                   \
+		    T(test_alignment_every_align, X), T(test_alignment_two_blocks, X),             \
+		    T(test_multiple_ranges_unaligned_bases, X), T(test_alloc_at_exact, X),         \
+		    T(test_partial_free, X), T(test_exact_page_counts, X),                         \
+		    T(test_indexes_known_state, X), T(test_indexes_unaligned_base, X),             \
 	}
 
 /* ---- both allocators side by side ---- */
