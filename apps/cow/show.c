@@ -6,6 +6,7 @@
  */
 #include <axalloc/axalloc.h>
 #include <axalloc/frame_ref.h>
+#include <klib/kconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -48,17 +49,11 @@ uint64_t cow_frames_in_use(const struct cow_demo *d)
 /* The reference count of the frame behind va in space s (0 without counts). */
 static uint32_t frame_refs(const struct aspace *as, vaddr_t va)
 {
-#if defined(CONFIG_MM_COW)
 	paddr_t pa;
 
-	if (aspace_query(as, va, &pa, NULL, NULL) != 0)
+	if (!IS_ENABLED(CONFIG_MM_COW) || aspace_query(as, va, &pa, NULL, NULL) != 0)
 		return 0;
 	return frame_ref_get(pa);
-#else
-	(void)as;
-	(void)va;
-	return 0;
-#endif
 }
 
 /*

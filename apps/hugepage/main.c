@@ -8,6 +8,7 @@
  * contents, pages given back), capped at MAX_STATUS; 0 = success.
  */
 #include <axalloc/axalloc.h>
+#include <klib/kconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -59,14 +60,14 @@ int main(void)
 	printf("hugepage: region %lu MiB, %u repetitions, %s page allocator, %lu MiB of RAM free\n",
 	       (unsigned long)(region >> HP_MIB_SHIFT), reps, axalloc_page_allocator_name(),
 	       (unsigned long)((st.pages.free_pages * PAGE_SIZE_4K) >> HP_MIB_SHIFT));
-#ifdef CONFIG_HUGEPAGE_WARM_UP
-	uint64_t touched = hp_warm_up();
+	if (IS_ENABLED(CONFIG_HUGEPAGE_WARM_UP)) {
+		uint64_t touched = hp_warm_up();
 
-	printf("hugepage: warm-up touched %lu free pages\n", (unsigned long)touched);
-	if (touched != st.pages.free_pages)
-		hp_fail("warm-up touched %lu pages, but %lu were free", (unsigned long)touched,
-			(unsigned long)st.pages.free_pages);
-#endif
+		printf("hugepage: warm-up touched %lu free pages\n", (unsigned long)touched);
+		if (touched != st.pages.free_pages)
+			hp_fail("warm-up touched %lu pages, but %lu were free",
+				(unsigned long)touched, (unsigned long)st.pages.free_pages);
+	}
 	for (int i = 0; i < HP_NR_PGSIZES && pgsizes[i] != 0; i++) {
 		uint64_t pgsize = pgsizes[i];
 

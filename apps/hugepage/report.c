@@ -6,6 +6,7 @@
  */
 #include <axalloc/axalloc.h>
 #include <axhal/time.h>
+#include <klib/kconfig.h>
 #include <stdio.h>
 
 #include "hugepage.h"
@@ -197,7 +198,6 @@ static void print_fault_costs(const struct fault_cost *fc, int nfc)
 		       (unsigned long)fc[i].pop_ns_per_mib);
 }
 
-#ifdef CONFIG_HUGEPAGE_BENCH_MARKDOWN
 static void print_markdown(const struct hp_result *res, int n, const struct fault_cost *fc, int nfc,
 			   uint64_t region, unsigned reps, const char *concl)
 {
@@ -247,7 +247,6 @@ static void print_markdown(const struct hp_result *res, int n, const struct faul
 	printf("\n**Conclusion:** %s.\n", concl);
 	printf("BENCH-END\n");
 }
-#endif
 
 void hp_report(const struct hp_result *res, int n, uint64_t region, unsigned reps)
 {
@@ -261,7 +260,6 @@ void hp_report(const struct hp_result *res, int n, uint64_t region, unsigned rep
 	printf("\n");
 	print_fault_costs(fc, nfc);
 	printf("\nconclusion: %s\n\n", concl);
-#ifdef CONFIG_HUGEPAGE_BENCH_MARKDOWN
-	print_markdown(res, n, fc, nfc, region, reps, concl);
-#endif
+	if (IS_ENABLED(CONFIG_HUGEPAGE_BENCH_MARKDOWN))
+		print_markdown(res, n, fc, nfc, region, reps, concl);
 }

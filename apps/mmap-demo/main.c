@@ -9,6 +9,7 @@
  */
 #include <axalloc/axalloc.h>
 #include <errno.h>
+#include <klib/kconfig.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -295,7 +296,6 @@ static void step_destroy(const struct usage *base)
 	      (unsigned long)now.blocks, (unsigned long)base->blocks);
 }
 
-#ifdef CONFIG_MMAP_DEMO_FORBIDDEN_STORE
 /* Maps one read-only page and stores to it: the kernel must die of the fault. */
 static void step_forbidden_store(void)
 {
@@ -319,7 +319,6 @@ static void step_forbidden_store(void)
 	check(false, "the store to a read-only page did not fault");
 	aspace_destroy(&space);
 }
-#endif
 
 static void (*const steps[])(void) = {
     step_find_free_area, step_lazy_vs_populate, step_unmap, step_protect, step_forbidden,
@@ -348,10 +347,8 @@ int main(void)
 	for (int i = 0; i < NR_STEPS && failures == 0; i++)
 		steps[i]();
 	step_destroy(&base);
-#ifdef CONFIG_MMAP_DEMO_FORBIDDEN_STORE
-	if (failures == 0)
+	if (IS_ENABLED(CONFIG_MMAP_DEMO_FORBIDDEN_STORE) && failures == 0)
 		step_forbidden_store();
-#endif
 	printf("\nmmap-demo: %d failed checks\n", failures);
 	return failures > MAX_STATUS ? MAX_STATUS : failures;
 }

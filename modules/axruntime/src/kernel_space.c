@@ -10,6 +10,12 @@
 #include <page-table/page_table.h>
 #ifdef CONFIG_MM_ADDRSPACE
 #include <mm-addrspace/aspace.h>
+#else
+/* Without address spaces nothing shares the kernel's table. */
+static inline void aspace_set_kernel_table(struct page_table *pt)
+{
+	(void)pt;
+}
 #endif
 
 extern char _stext[], _etext[], _srodata[], _erodata[], _sdata[], _ebss[];
@@ -72,9 +78,7 @@ void kernel_space_init(const struct boot_info *bi)
 	for (int i = 0; i < nr_mmio; i++)
 		map(mmio[i].base, mmio[i].size, MAPF_READ | MAPF_WRITE | MAPF_DEVICE, "MMIO");
 	axhal_activate_page_table(pt_satp(&kpt), NULL);
-#ifdef CONFIG_MM_ADDRSPACE
 	aspace_set_kernel_table(&kpt);
-#endif
 	log_info("kernel space: %lu page-table pages, text R-X, rodata R--, data RW-, RAM linear",
 	       (unsigned long)kpt.nr_table_pages);
 }
