@@ -8,8 +8,8 @@
  * metadata went, at debug every range with its metadata.
  */
 #include <klib/kconfig.h>
-#include <axruntime/init.h>
-#include <axruntime/kernel_space.h>
+#include "init.h"
+#include "kernel_space.h"
 #include <axhal/panic.h>
 #include <axhal/time.h>
 #include <axlog/log.h>

@@ -2,7 +2,7 @@
  * kernel_space.c - replaces the boot page table (1G leaves, everything RWX)
  * with one built by the page-table module.
  */
-#include <axruntime/kernel_space.h>
+#include "kernel_space.h"
 #include <axalloc/axalloc.h>
 #include <axhal/panic.h>
 #include <axhal/platform.h>

@@ -10,7 +10,7 @@
 #include <axhal/platform.h>
 #include <axhal/time.h>
 #include <axruntime/app.h>
-#include <axruntime/init.h>
+#include "init.h"
 #include <axlog/log.h>
 #include <stdio.h>
 #ifdef CONFIG_AXALLOC

@@ -3,7 +3,7 @@
  * -fno-omit-frame-pointer every function keeps s0 (fp) pointing just above
  * its frame record: the return address at fp - 8, the caller's fp at fp - 16.
  */
-#include <axhal/backtrace.h>
+#include "backtrace.h"
 #include <stdbool.h>
 #include <stdio.h>
 

@@ -3,13 +3,13 @@
  * traps, console, device tree, the list of reserved physical memory; then
  * the runtime.
  */
-#include <axhal/boot.h>
+#include "boot.h"
 #include <axhal/boot_info.h>
 #include <axhal/console.h>
-#include <axhal/cpu.h>
+#include "cpu.h"
 #include <axhal/panic.h>
 #include <axhal/time.h>
-#include <axhal/trap.h>
+#include "trap.h"
 #include <errno.h>
 
 extern char _kernel_start[], _kernel_end[];

@@ -7,7 +7,7 @@
  * address space at CONFIG_PHYS_VIRT_OFFSET), enables Sv39, moves pc and sp to the high half and
  * calls axhal_boot_main(hartid, dtb).
  */
-#include <axhal/boot.h>
+#include "boot.h"
 
 	.section .text.entry
 	.globl _start

@@ -2,7 +2,7 @@
  * mem.c - the axhal memory hooks on riscv64: the linear map, TLB flushes and
  * switching page tables.
  */
-#include <axhal/cpu.h>
+#include "cpu.h"
 #include <axhal/mem.h>
 
 #include "fault.h"

@@ -1,7 +1,7 @@
 /*
  * panic.c - panic(), the assert() failure hook and the exit path.
  */
-#include <axhal/backtrace.h>
+#include "backtrace.h"
 #include <axhal/panic.h>
 #include <axhal/platform.h>
 #include <stdarg.h>

@@ -3,11 +3,11 @@
  * registered handler (the active address space); anything else is fatal
  * and prints a report (cause name, sepc, stval, registers, backtrace).
  */
-#include <axhal/backtrace.h>
-#include <axhal/cpu.h>
+#include "backtrace.h"
+#include "cpu.h"
 #include <axhal/mem.h>
 #include <axhal/panic.h>
-#include <axhal/trap.h>
+#include "trap.h"
 #include <stdio.h>
 
 #include "fault.h"

@@ -1,5 +1,5 @@
 /*
- * axhal/cpu.h - riscv64 CSR access and cause codes (architecture code only;
+ * cpu.h - riscv64 CSR access and cause codes (architecture code only;
  * portable modules must not include this).
  */
 #ifndef AXHAL_CPU_H

@@ -1,5 +1,5 @@
 /*
- * axruntime/kernel_space.h - the kernel's own page table (built with
+ * kernel_space.h - the kernel's own page table (built with
  * CONFIG_PAGE_TABLE). A caller that looks into the table includes
  * page-table/page_table.h itself.
  */

@@ -1,5 +1,5 @@
 /*
- * axruntime/init.h - the runtime's bring-up steps.
+ * init.h - the runtime's bring-up steps.
  */
 #ifndef AXRUNTIME_INIT_H
 #define AXRUNTIME_INIT_H

@@ -1,5 +1,5 @@
 /*
- * axhal/boot.h - constants of the boot assembly (entry.S). Plain integers,
+ * boot.h - constants of the boot assembly (entry.S). Plain integers,
  * no C suffixes, so the assembler can use them. The linear map's offset is
  * the platform's CONFIG_PHYS_VIRT_OFFSET (1G-aligned).
  */

@@ -1,5 +1,5 @@
 /*
- * axhal/trap.h - supervisor trap handling.
+ * trap.h - supervisor trap handling.
  */
 #ifndef AXHAL_TRAP_H
 #define AXHAL_TRAP_H

@@ -1,5 +1,5 @@
 /*
- * axhal/backtrace.h - a backtrace of the kernel stack by frame pointers,
+ * backtrace.h - a backtrace of the kernel stack by frame pointers,
  * printed one frame a line for the runner to symbolize (scripts/symbolize).
  */
 #ifndef AXHAL_BACKTRACE_H
