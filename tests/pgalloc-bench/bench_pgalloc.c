@@ -490,7 +490,7 @@ static void section_init(void)
 	char pn[32];
 	printf("## Init and metadata\n\n");
 	printf("add_memory of the whole pool (the metadata buffer is touched beforehand, so page "
-	       "faults are not counted); metadata is what X_meta_bytes asks for.\n\n");
+	       "faults are not counted); metadata is what pgalloc_meta_bytes asks for.\n\n");
 	printf("| pool | figure | bitmap | buddy |\n|---|---|---:|---:|\n");
 	for (unsigned p = 0; p < NR_POOLS; p++) {
 		uint64_t b = S->pool_bytes[p];
