@@ -898,8 +898,10 @@ static void test_clone_overflow(void **state)
 	struct space_snap before, after;
 	paddr_t p;
 
-	if (!IS_ENABLED(CONFIG_MM_COW))
-		skip();
+	if (!IS_ENABLED(CONFIG_MM_COW)) {
+		skip(); /* returning too leaves the frame_ref_* calls below out of the build */
+		return;
+	}
 	assert_int_equal(aspace_map_alloc(&f->as, VA, 3 * PG4K, RW, true, PG4K), 0);
 	assert_int_equal(aspace_map_alloc(&f->as, VA2, PG2M, RW, true, PG2M), 0);
 	fill(&f->as, VA, 3 * PG4K, SEED_PARENT);
