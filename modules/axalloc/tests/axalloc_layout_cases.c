@@ -16,11 +16,11 @@
 #include "test_seed.h"
 #include <klib/kconfig.h>
 
-#define PAGES_1G	(PAGE_SIZE_1G / PAGE_SIZE)
-#define PAGES_2M	(PAGE_SIZE_2M / PAGE_SIZE)
-#define ORDER_2M	9
-#define GIB		(1ULL << 30)
-#define MIB		(1ULL << 20)
+#define PAGES_1G (PAGE_SIZE_1G / PAGE_SIZE)
+#define PAGES_2M (PAGE_SIZE_2M / PAGE_SIZE)
+#define ORDER_2M 9
+#define GIB	 (1ULL << 30)
+#define MIB	 (1ULL << 20)
 
 /* What a page of the window holds, in check_layout. */
 enum { USE_NONE, USE_MANAGED, USE_META };
@@ -47,8 +47,8 @@ static bool meta_overlaps(paddr_t pa, uint64_t size)
  * window [win, win + npages pages) lies entirely inside one RAM range and
  * touches no reserved byte.
  */
-void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_range *res,
-		   int nr_res, paddr_t win, uint64_t npages, uint8_t *map)
+void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_range *res, int nr_res,
+		   paddr_t win, uint64_t npages, uint8_t *map)
 {
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t lo = win + i * PAGE_SIZE, hi = lo + PAGE_SIZE;

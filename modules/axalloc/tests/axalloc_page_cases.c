@@ -252,8 +252,9 @@ static void test_init_random_maps(void **state)
 		}
 		for (int i = 0; i < nr_res; i++) {
 			uint64_t off = test_rand_range(&rng, 0, RAM_SIZE + PAGE_SIZE);
-			uint64_t size = test_rand_next(&rng) % 4 == 0 ? test_rand_range(&rng, 0, RAM_SIZE / 4)
-								: test_rand_range(&rng, 0, 5 * PAGE_SIZE);
+			uint64_t size = test_rand_next(&rng) % 4 == 0
+					    ? test_rand_range(&rng, 0, RAM_SIZE / 4)
+					    : test_rand_range(&rng, 0, 5 * PAGE_SIZE);
 			res[i] = (struct mem_range){RAM_BASE - PAGE_SIZE + off, size};
 		}
 		oracle_usable(ram, nr_ram, res, nr_res, RAM_BASE, RAM_PAGES, map);

@@ -61,8 +61,8 @@ bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
  * window [win, win + npages pages) lies entirely inside one RAM range and
  * touches no reserved byte (axalloc_layout_cases.c).
  */
-void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_range *res,
-		   int nr_res, paddr_t win, uint64_t npages, uint8_t *map);
+void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_range *res, int nr_res,
+		   paddr_t win, uint64_t npages, uint8_t *map);
 
 /*
  * Checks axalloc's layout against the oracle's map over a window holding all
@@ -77,8 +77,8 @@ int check_layout(const uint8_t *map, paddr_t win, uint64_t npages);
  * page run fails at once when axalloc's is another). They return the number
  * of failed cases.
  */
-int run_heap_tests(const char *allocator);	/* axalloc_heap_cases.c */
-int run_page_tests(const char *allocator);	/* axalloc_page_cases.c, layout cases included */
-int run_layout_tests(const char *allocator);	/* axalloc_layout_cases.c */
+int run_heap_tests(const char *allocator);   /* axalloc_heap_cases.c */
+int run_page_tests(const char *allocator);   /* axalloc_page_cases.c, layout cases included */
+int run_layout_tests(const char *allocator); /* axalloc_layout_cases.c */
 
 #endif

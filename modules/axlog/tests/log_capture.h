@@ -9,9 +9,9 @@
 
 #define CAPTURE_CAP 4096
 
-extern char captured[CAPTURE_CAP];	/* all lines since capture_start(), NUL-terminated */
+extern char captured[CAPTURE_CAP]; /* all lines since capture_start(), NUL-terminated */
 extern size_t captured_len;
-extern unsigned captured_lines;		/* output calls since capture_start() */
+extern unsigned captured_lines; /* output calls since capture_start() */
 
 /* Routes axlog's lines into captured[], emptied. */
 void capture_start(void);

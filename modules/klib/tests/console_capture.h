@@ -7,15 +7,15 @@
 #ifndef KLIB_TEST_CONSOLE_CAPTURE_H
 #define KLIB_TEST_CONSOLE_CAPTURE_H
 
-#include <stddef.h>
 #include <klib/console.h>
+#include <stddef.h>
 
 #define CONSOLE_CAP 8192
 
-extern char console[CONSOLE_CAP];	/* everything written since console_reset() */
+extern char console[CONSOLE_CAP]; /* everything written since console_reset() */
 extern size_t console_len;
-extern unsigned console_calls;		/* console_write calls since console_reset() */
-extern size_t console_max_write;	/* longest single write since console_reset() */
+extern unsigned console_calls;	 /* console_write calls since console_reset() */
+extern size_t console_max_write; /* longest single write since console_reset() */
 
 /* Forgets the captured output. */
 void console_reset(void);
