@@ -46,3 +46,21 @@ struct aspace_stats stats(const struct aspace *as)
 	aspace_stats(as, &st);
 	return st;
 }
+
+int hog_heap(void **hog)
+{
+	int n = 0;
+
+	axalloc_fail_after(0);
+	while (n < HOG_BLOCKS_MAX && (hog[n] = kmalloc(sizeof(struct aspace_area))) != NULL)
+		n++;
+	axalloc_fail_after(-1);
+	assert_true(n < HOG_BLOCKS_MAX);
+	return n;
+}
+
+void unhog_heap(void **hog, int n)
+{
+	while (n > 0)
+		kfree(hog[--n]);
+}

@@ -54,4 +54,17 @@ void check_accounting(const struct aspace *as, struct mem_snap base);
 
 struct aspace_stats stats(const struct aspace *as);
 
+/* The most heap blocks hog_heap takes: room for its hog[] array. */
+#define HOG_BLOCKS_MAX 100000
+
+/*
+ * Fills the heap: with page allocation failing, allocates area-sized blocks
+ * into hog[HOG_BLOCKS_MAX] until kmalloc returns NULL, so that the next
+ * kmalloc needs a new page. Returns the number of blocks taken.
+ */
+int hog_heap(void **hog);
+
+/* Frees the n blocks hog_heap took. */
+void unhog_heap(void **hog, int n);
+
 #endif

@@ -9,9 +9,8 @@
 #include "aspace_test_fixture.h"
 #include "clone_cases.h"
 
-#define MANY_SHARERS	 300	/* spaces sharing one frame in test_clone_many_sharers */
-#define OOM_MAX_ATTEMPTS 5000	/* a call still failing after this many attempts fails the test */
-#define HOG_BLOCKS_MAX	 100000 /* heap blocks hog_heap may take */
+#define MANY_SHARERS	 300  /* spaces sharing one frame in test_clone_many_sharers */
+#define OOM_MAX_ATTEMPTS 5000 /* a call still failing after this many attempts fails the test */
 /* Fill patterns: the parent's, a clone's, the parent's second. */
 #define SEED_PARENT  0x11
 #define SEED_KID     0x5a
@@ -688,25 +687,6 @@ static void test_clone_fault_handler(void **state)
 	aspace_destroy(&kid);
 	assert_null(aspace_current());
 	check_accounting(&f->as, f->base);
-}
-
-/* Fills the heap (page allocation failing) so that every kmalloc needs a new page. */
-static int hog_heap(void **hog)
-{
-	int n = 0;
-
-	axalloc_fail_after(0);
-	while (n < HOG_BLOCKS_MAX && (hog[n] = kmalloc(sizeof(struct aspace_area))) != NULL)
-		n++;
-	axalloc_fail_after(-1);
-	assert_true(n < HOG_BLOCKS_MAX);
-	return n;
-}
-
-static void unhog_heap(void **hog, int n)
-{
-	while (n > 0)
-		kfree(hog[--n]);
 }
 
 /*
