@@ -33,6 +33,11 @@
 # every unit may use, as scripts/check-includes says). A test includes another
 # directory's header only through HOST_SHARED, never by a relative path.
 
+# The programs are defined only for the goals that build or run them (the
+# configuration costs a scripts/host-test-config run per directory).
+HOST_GOALS := test-host host-build fuzz-build bench-build fuzz bench
+ifneq ($(filter $(HOST_GOALS),$(MAKECMDGOALS)),)
+
 HOST_CC ?= clang
 HOST_BUILD := $(BUILD)/host
 HOST_BASE_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror -DHOST_TEST -MMD -MP
@@ -46,7 +51,13 @@ HOST_HELPERS := $(wildcard tests/host/*.c)
 HOST_BASE_INCLUDES := -Itests/host $(foreach m,klib axhal axlog,-Imodules/$(m)/include)
 
 # HOST_CONFIG_<dir>: the words scripts/host-test-config prints for <dir>.
-$(foreach d,$(HOST_TEST_DIRS),$(eval HOST_CONFIG_$(d) := $(shell scripts/host-test-config $(d))))
+define host-config
+HOST_CONFIG_$(1) := $$(shell scripts/host-test-config $(1))
+ifneq ($$(.SHELLSTATUS),0)
+$$(error $(1)/host.config: scripts/host-test-config failed)
+endif
+endef
+$(foreach d,$(HOST_TEST_DIRS),$(eval $(call host-config,$(d))))
 host-words = $(patsubst +$(2):%,%,$(filter +$(2):%,$(HOST_CONFIG_$(1))))
 host-shared-dirs = $(call host-words,$(1),shared)
 # $(call host-shared,dir): the shared test sources of one directory.
@@ -90,3 +101,5 @@ $(foreach d,$(HOST_TEST_DIRS),$(eval $(call host-kind,$(d),bench,HOST_BENCH_CFLA
 host-build: $(HOST_TESTS)
 fuzz-build: $(HOST_FUZZERS)
 bench-build: $(HOST_BENCHES)
+
+endif
