@@ -76,18 +76,26 @@ HOST_OBJS :=
 # $(call host-kind,dir,prefix,flags-var,kind,list-var) defines the programs of
 # one kind: every source is compiled once per directory and kind, then every
 # program links its own object with the shared ones. Objects depend on the
-# headers they include (-MMD dependency files) and on host.config.
+# headers they include (-MMD dependency files) and on the file `flags`,
+# rewritten only when the compiler flags or the sources to link change (a
+# host.config, Kconfig, module.mk or this file edited), so that they are
+# rebuilt and the programs relinked then, and only then.
 define host-kind
-$(HOST_BUILD)/$(4)/$(1)/obj/%.o: %.c $(wildcard $(1)/host.config)
+$(HOST_BUILD)/$(4)/$(1)/flags: FORCE
+	@mkdir -p $$(@D)
+	$$(Q)echo '$$($(3)) $(call host-flags,$(1)) $(call host-srcs,$(1))' | cmp -s - $$@ || \
+		echo '$$($(3)) $(call host-flags,$(1)) $(call host-srcs,$(1))' >$$@
+$(HOST_BUILD)/$(4)/$(1)/obj/%.o: %.c $(HOST_BUILD)/$(4)/$(1)/flags
 	@mkdir -p $$(@D)
 	$$(Q)$(HOST_CC) $$($(3)) $(call host-flags,$(1)) -c -o $$@ $$<
 HOST_OBJS += $(patsubst %.c,$(HOST_BUILD)/$(4)/$(1)/obj/%.o,$(call host-srcs,$(1)) $(wildcard $(1)/$(2)_*.c))
 $(foreach p,$(basename $(notdir $(wildcard $(1)/$(2)_*.c))),
 $(5) += $(HOST_BUILD)/$(4)/$(1)/$(p)
 $(HOST_BUILD)/$(4)/$(1)/$(p): $(HOST_BUILD)/$(4)/$(1)/obj/$(1)/$(p).o \
-		$(patsubst %.c,$(HOST_BUILD)/$(4)/$(1)/obj/%.o,$(call host-srcs,$(1)))
+		$(patsubst %.c,$(HOST_BUILD)/$(4)/$(1)/obj/%.o,$(call host-srcs,$(1))) \
+		$(HOST_BUILD)/$(4)/$(1)/flags
 	@echo "  HOSTLD  $$@"
-	$$(Q)$(HOST_CC) $$($(3)) -o $$@ $$^ -lcmocka -lm
+	$$(Q)$(HOST_CC) $$($(3)) -o $$@ $$(filter %.o,$$^) -lcmocka -lm
 )
 endef
 
