@@ -1,6 +1,6 @@
 /*
  * test_aspace_eager_stress.c - the copy-on-write world of mm-addrspace
- * (modules/mm-addrspace/tests/aspace_world.h) without CONFIG_MM_COW:
+ * (modules/mm-addrspace/tests/aspace_world.c) without CONFIG_MM_COW:
  * clones copy eagerly, and the shadow models, which predict that, must
  * still agree on every space's bytes, flags, frames and memory in use.
  * TEST_SEED=<n> replays another seed.

@@ -1,6 +1,6 @@
 /*
  * test_clone_eager.c - the clone suite of mm-addrspace
- * (modules/mm-addrspace/tests/clone_cases.h) built without CONFIG_MM_COW:
+ * (modules/mm-addrspace/tests/clone_cases.c, through HOST_SHARED) built without CONFIG_MM_COW:
  * aspace_clone copies every mapped page eagerly and must give the same
  * visible results (areas, bytes, isolation, lazy pages, errors, rollback,
  * no leaks) as the copy-on-write build.

@@ -1,5 +1,5 @@
 /* test_axalloc_heap.c - the cases of modules/axalloc/tests, over the bitmap allocator. */
-#include "../../modules/axalloc/tests/axalloc_heap_cases.h"
+#include "axalloc_test.h"
 
 int main(void)
 {

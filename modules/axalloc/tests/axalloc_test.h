@@ -1,7 +1,8 @@
 /*
- * axalloc_test.h - helpers shared by the axalloc test programs (here and in
+ * axalloc_test.h - what the axalloc test programs share (here and in
  * tests/axalloc-bitmap-facade, which runs the same cases over the bitmap
- * allocator): simulated RAM, a standard memory map, a seeded generator.
+ * allocator through HOST_SHARED): simulated RAM, a standard memory map, the
+ * helpers of axalloc_test.c, and the case lists' runners.
  */
 #ifndef AXALLOC_TEST_H
 #define AXALLOC_TEST_H
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,63 +28,57 @@
 #define RAM_PAGES (RAM_SIZE / PAGE_SIZE)
 
 /* Firmware, kernel image and DTB, deliberately not page aligned at the ends. */
-static const struct mem_range std_reserved[] = {
-    {RAM_BASE, 0x80000},		     /* OpenSBI */
-    {RAM_BASE + 0x200000, 0x1234a8},	     /* kernel image */
-    {RAM_BASE + RAM_SIZE - 0x10ff0, 0x1e00}, /* DTB */
-};
-#define NR_STD_RESERVED ((int)(sizeof(std_reserved) / sizeof(std_reserved[0])))
+#define NR_STD_RESERVED 3
+extern const struct mem_range std_reserved[NR_STD_RESERVED];
+
+/* Room for every managed range of a configuration. */
+#define MAX_TEST_RANGES PGALLOC_MAX_RANGES
+
+/* The seed of randomised cases when $TEST_SEED is not set. */
+#define AXALLOC_DEFAULT_SEED 0x5eed2024
 
 /* Backs `ram` with host memory and initialises axalloc over it minus `reserved`. */
-static inline int map_and_init(const struct mem_range *ram, int nr_ram,
-			       const struct mem_range *reserved, int nr_reserved)
-{
-	hal_host_unmap_all();
-	for (int i = 0; i < nr_ram; i++)
-		hal_host_map_phys(ram[i].base, ram[i].size);
-	return axalloc_init(ram, nr_ram, reserved, nr_reserved);
-}
+int map_and_init(const struct mem_range *ram, int nr_ram, const struct mem_range *reserved,
+		 int nr_reserved);
 
 /* cmocka setup: the standard 64 MiB RAM with firmware, kernel and DTB reserved. */
-static inline int setup_std(void **state)
-{
-	static const struct mem_range ram = {RAM_BASE, RAM_SIZE};
-	(void)state;
-	return map_and_init(&ram, 1, std_reserved, NR_STD_RESERVED);
-}
+int setup_std(void **state);
 
-/* The seed of randomised cases: $TEST_SEED, else a fixed default. */
-static inline uint64_t test_seed(void)
-{
-	const char *s = getenv("TEST_SEED");
-	return s && *s ? strtoull(s, NULL, 0) : 0x5eed2024;
-}
-
-/* xorshift64* generator; state must not be 0. */
-static inline uint64_t rng_next(uint64_t *state)
-{
-	uint64_t x = *state;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545f4914f6cdd1dULL;
-}
-
-/* A number in [lo, hi]. */
-static inline uint64_t rng_range(uint64_t *state, uint64_t lo, uint64_t hi)
-{
-	return lo + rng_next(state) % (hi - lo + 1);
-}
-
-static inline struct axalloc_stats get_stats(void)
-{
-	struct axalloc_stats st;
-	axalloc_stats(&st);
-	return st;
-}
+/* axalloc's statistics now. */
+struct axalloc_stats get_stats(void);
 
 /* Fails the test unless the two snapshots are identical. */
 #define assert_stats_equal(a, b) assert_memory_equal(&(a), &(b), sizeof(struct axalloc_stats))
+
+/* The managed ranges of the current configuration, into r[MAX_TEST_RANGES]; their number. */
+int get_ranges(struct axalloc_range *r);
+
+/* Whether [a, a + n) overlaps [b, b + m). */
+bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
+
+/*
+ * The reference answer for the memory map: map[i] = 1 when page i of the
+ * window [win, win + npages pages) lies entirely inside one RAM range and
+ * touches no reserved byte (axalloc_layout_cases.c).
+ */
+void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_range *res, int nr_res,
+		   paddr_t win, uint64_t npages, uint8_t *map);
+
+/*
+ * Checks axalloc's layout against the oracle's map over a window holding all
+ * RAM (axalloc_layout_cases.c, which says what is checked); returns the
+ * number of runs of usable pages.
+ */
+int check_layout(const uint8_t *map, paddr_t win, uint64_t npages);
+
+/*
+ * The case lists, each run as one cmocka group named after `allocator`, the
+ * page allocator the program is built with ("buddy" or "bitmap"; a heap or
+ * page run fails at once when axalloc's is another). They return the number
+ * of failed cases.
+ */
+int run_heap_tests(const char *allocator);   /* axalloc_heap_cases.c */
+int run_page_tests(const char *allocator);   /* axalloc_page_cases.c, layout cases included */
+int run_layout_tests(const char *allocator); /* axalloc_layout_cases.c */
 
 #endif

@@ -1,5 +1,5 @@
-/* test_axalloc_heap.c - axalloc's byte heap over the buddy allocator (cases in the header). */
-#include "axalloc_heap_cases.h"
+/* test_axalloc_heap.c - axalloc's byte heap over buddy (cases in axalloc_heap_cases.c). */
+#include "axalloc_test.h"
 
 int main(void)
 {

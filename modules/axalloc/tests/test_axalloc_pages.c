@@ -1,5 +1,5 @@
-/* test_axalloc_pages.c - axalloc's page side over the buddy allocator (cases in the header). */
-#include "axalloc_page_cases.h"
+/* test_axalloc_pages.c - axalloc's page side over buddy (cases in axalloc_page_cases.c). */
+#include "axalloc_test.h"
 
 int main(void)
 {

@@ -1,6 +1,6 @@
 /*
  * test_log.c - axlog's line format, timestamps, truncation, output hooks and
- * level filtering, built with CONFIG_AXLOG_LEVEL=4 (debug; see cflags).
+ * level filtering, built with CONFIG_AXLOG_LEVEL=4 (debug; see host.config).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 #include "log_capture.h"
 #include "log_levels.h"
 
-_Static_assert(AXLOG_MAX_LEVEL == AXLOG_DEBUG, "cflags sets CONFIG_AXLOG_LEVEL=4");
+_Static_assert(AXLOG_MAX_LEVEL == AXLOG_DEBUG, "host.config sets CONFIG_AXLOG_LEVEL=4");
 
 static uint64_t fake_now_us;
 

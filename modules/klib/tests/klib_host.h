@@ -1,15 +1,15 @@
 /*
  * klib_host.h - lets klib's C library run on the host next to the real one.
  *
- * Every program of this directory is compiled with `-include` of this file
- * (see cflags). It includes the host's headers first, then renames klib's
- * functions to klib_* and includes klib's own libc headers, which declare
- * the klib_* names. klib's sources and the tests then see klib_memcpy,
- * klib_printf, ... while the host's libc, cmocka and the sanitizers keep
- * the real ones (including the host's inline versions of some of them).
- * cflags also passes -fno-builtin, as the kernel build does, so that the
- * compiler neither turns klib's loops into calls to the host's memcpy/memset
- * nor replaces the tests' calls with its own code.
+ * Every source of this directory's programs is compiled with `-include` of
+ * this file (HOST_CFLAGS in host.config). It includes the host's headers
+ * first, then renames klib's functions to klib_* and includes klib's own
+ * libc headers, which declare the klib_* names. klib's sources and the tests
+ * then see klib_memcpy, klib_printf, ... while the host's libc, cmocka and
+ * the sanitizers keep the real ones (including the host's inline versions
+ * of some of them). HOST_CFLAGS also passes -fno-builtin, as the kernel
+ * build does, so that the compiler neither turns klib's loops into calls to
+ * the host's memcpy/memset nor replaces the tests' calls with its own code.
  * Including klib's errno.h after the host's also checks that its values are
  * Linux's: a different value would be a macro redefinition, an error here.
  */

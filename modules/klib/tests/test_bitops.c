@@ -9,6 +9,7 @@
 #include <klib/bitops.h>
 
 #include "console_capture.h"
+#include "test_rand.h"
 #include "test_seed.h"
 
 #define NR_RANDOM 20000
@@ -123,14 +124,11 @@ static void test_random(void **state)
 {
 	(void)state;
 	uint64_t seed = host_test_seed(DEFAULT_SEED);
-	uint64_t s = seed ? seed : DEFAULT_SEED;
+	uint64_t rng = seed;
 
 	print_message("seed %llu\n", (unsigned long long)seed);
 	for (int i = 0; i < NR_RANDOM; i++) {
-		/* xorshift64 */
-		s ^= s << 13;
-		s ^= s >> 7;
-		s ^= s << 17;
+		uint64_t s = test_rand_next(&rng);
 		uint64_t x = s >> (s % 64);	/* vary the magnitude too */
 		check_value(x);
 	}

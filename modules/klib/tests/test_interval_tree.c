@@ -18,6 +18,7 @@
 
 #include "console_capture.h"
 
+#include "test_rand.h"
 #include "test_seed.h"
 
 #define STRESS_SLOTS 512
@@ -207,17 +208,6 @@ static void test_shrink_and_split(void **state)
 	assert_ptr_equal(interval_tree_find(&t, 0x1ffff), &right);
 }
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	/* splitmix64 */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /*
  * Slot i may hold the interval [i*unit, i*unit + len) with len up to 3 units,
  * so neighbours can collide; the array says which slots are linked.
@@ -228,16 +218,16 @@ static void test_random_vs_array(void **state)
 	static struct interval_node nodes[STRESS_SLOTS];
 	static bool linked[STRESS_SLOTS];
 	uint64_t seed = host_test_seed(DEFAULT_SEED);
+	uint64_t rng = seed;
 	struct interval_tree t;
 
-	rng_state = seed;
 	interval_tree_init(&t);
 	for (int op = 0; op < STRESS_OPS; op++) {
-		int i = (int)(rng() % STRESS_SLOTS);
-		uint64_t probe = rng() % ((STRESS_SLOTS + 3) * STRESS_UNIT);
+		int i = (int)test_rand_below(&rng, STRESS_SLOTS);
+		uint64_t probe = test_rand_below(&rng, (STRESS_SLOTS + 3) * STRESS_UNIT);
 
 		if (!linked[i]) {
-			uint64_t len = (1 + rng() % 3) * STRESS_UNIT;
+			uint64_t len = test_rand_range(&rng, 1, 3) * STRESS_UNIT;
 			uint64_t s = i * STRESS_UNIT, e = s + len;
 			bool overlap = false;
 			for (int j = 0; j < STRESS_SLOTS; j++)

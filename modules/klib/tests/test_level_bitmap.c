@@ -19,6 +19,7 @@
 
 #include "console_capture.h"
 
+#include "test_rand.h"
 #include "test_seed.h"
 
 #define GARBAGE	     0xa5
@@ -170,10 +171,9 @@ static void test_check(void **state)
 static void test_random(void **state)
 {
 	static const uint64_t sizes[] = {1, 63, 64, 65, 127, 4095, 4096, 4097, 262145, 300000};
-	uint64_t seed = host_test_seed(DEFAULT_SEED);
+	uint64_t seed = host_test_seed(DEFAULT_SEED), rng = seed;
 
 	(void)state;
-	srand((unsigned)seed);
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		uint64_t nbits = sizes[s];
 		struct level_bitmap b;
@@ -184,8 +184,8 @@ static void test_random(void **state)
 		compare(&b, shadow, nbits);
 		assert_int_equal(level_bitmap_find_next(&b, 0), LEVEL_BITMAP_NONE);
 		for (int op = 0; op < 300; op++) {
-			uint64_t i = (uint64_t)rand() % nbits;
-			switch (rand() % 4) {
+			uint64_t i = test_rand_below(&rng, nbits);
+			switch (test_rand_below(&rng, 4)) {
 			case 0:
 				level_bitmap_set(&b, i);
 				shadow[i] = 1;
@@ -195,9 +195,9 @@ static void test_random(void **state)
 				shadow[i] = 0;
 				break;
 			default: {
-				uint64_t len = 1 + (uint64_t)rand() % (rand() % 2 ? 70 : 5000);
+				uint64_t len = test_rand_range(&rng, 1, test_rand_below(&rng, 2) ? 70 : 5000);
 				uint64_t end = i + len > nbits ? nbits : i + len;
-				bool val = rand() % 2;
+				bool val = test_rand_below(&rng, 2);
 				level_bitmap_assign(&b, i, end, val);
 				memset(shadow + i, val, end - i);
 			}
@@ -206,7 +206,7 @@ static void test_random(void **state)
 				fail_msg("seed %#llx size %llu op %d: summaries broken",
 					 (unsigned long long)seed, (unsigned long long)nbits, op);
 			for (int q = 0; q < 8; q++) {
-				uint64_t from = (uint64_t)rand() % (nbits + 2);
+				uint64_t from = test_rand_below(&rng, nbits + 2);
 				assert_int_equal(level_bitmap_find_next(&b, from),
 						 naive_next(shadow, nbits, from));
 			}

@@ -38,19 +38,7 @@
 	} while (0)
 
 /* Backs the physical ranges (once) and starts axalloc afresh. */
-static inline void env_init(void)
-{
-	static bool backed;
-	struct mem_range ram = {ENV_RAM_BASE, ENV_RAM_SIZE};
-
-	if (!backed) {
-		hal_host_map_phys(ENV_RAM_BASE, ENV_RAM_SIZE);
-		hal_host_map_phys(ENV_LIN_BASE, ENV_LIN_SIZE);
-		backed = true;
-	}
-	ENV_CHECK(axalloc_init(&ram, 1, NULL, 0) == 0);
-	axalloc_fail_after(-1);
-}
+void env_init(void);
 
 /*
  * Memory in use outside the heap's own pages (frames and page tables), and
@@ -62,29 +50,12 @@ struct mem_snap {
 	uint64_t heap_bytes;
 };
 
-static inline struct mem_snap mem_snap(void)
-{
-	struct axalloc_stats st;
+struct mem_snap mem_snap(void);
 
-	axalloc_stats(&st);
-	return (struct mem_snap){st.pages.used_pages - st.heap_pages, st.heap_used_bytes};
-}
-
-static inline bool mem_equal(struct mem_snap a, struct mem_snap b)
-{
-	if (a.pages == b.pages && a.heap_bytes == b.heap_bytes)
-		return true;
-	fprintf(stderr, "memory differs: pages %lu vs %lu, heap bytes %lu vs %lu\n",
-		(unsigned long)a.pages, (unsigned long)b.pages, (unsigned long)a.heap_bytes,
-		(unsigned long)b.heap_bytes);
-	return false;
-}
+bool mem_equal(struct mem_snap a, struct mem_snap b);
 
 /* The reference count of the frame at pa (CONFIG_MM_COW); 0 without counts. */
-static inline uint32_t env_frame_refs(paddr_t pa)
-{
-	return IS_ENABLED(CONFIG_MM_COW) ? frame_ref_get(pa) : 0;
-}
+uint32_t env_frame_refs(paddr_t pa);
 
 /* One mapped page as aspace_query sees it, with its frame's count and a checksum of its bytes. */
 struct page_rec {
@@ -107,100 +78,16 @@ struct space_snap {
 };
 
 /*
- * FNV-1a over a page's bytes (64-bit words). Simulated physical memory is
- * plain mmap memory, so skipping ASan's checks here loses nothing.
- */
-__attribute__((no_sanitize("address"))) static inline uint64_t page_sum(paddr_t pa, uint64_t size)
-{
-	const uint64_t *p = phys_to_virt(pa);
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (uint64_t i = 0; i < size / sizeof(*p); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-/*
  * Records stats, memory, the area list and every mapped page of the whole
  * space (with content checksums when with_content; keep such spaces small).
  */
-static inline void snap_take(const struct aspace *as, struct space_snap *s, bool with_content)
-{
-	size_t cap = 64;
+void snap_take(const struct aspace *as, struct space_snap *s, bool with_content);
 
-	memset(s, 0, sizeof(*s));
-	aspace_stats(as, &s->st);
-	s->mem = mem_snap();
-	s->areas = calloc(s->st.nr_areas ? s->st.nr_areas : 1, sizeof(*s->areas));
-	for (const struct aspace_area *a = aspace_first_area(as); a; a = aspace_next_area(as, a))
-		s->areas[s->nr_areas++] = *a;
-	ENV_CHECK(s->nr_areas == s->st.nr_areas);
-	s->pages = malloc(cap * sizeof(*s->pages));
-	for (const struct aspace_area *a = aspace_first_area(as); a; a = aspace_next_area(as, a)) {
-		for (vaddr_t va = a->node.start; va < a->node.end; va += a->backend.pgsize) {
-			struct page_rec r = {.va = va};
+void snap_free(struct space_snap *s);
 
-			if (aspace_query(as, va, &r.pa, &r.flags, &r.pgsize) != 0)
-				continue;
-			r.refs = env_frame_refs(r.pa);
-			if (with_content)
-				r.sum = page_sum(r.pa, r.pgsize);
-			if (s->nr_pages == cap) {
-				cap *= 2;
-				s->pages = realloc(s->pages, cap * sizeof(*s->pages));
-			}
-			s->pages[s->nr_pages++] = r;
-		}
-	}
-}
-
-static inline void snap_free(struct space_snap *s)
-{
-	free(s->areas);
-	free(s->pages);
-	memset(s, 0, sizeof(*s));
-}
-
-static inline bool area_equal(const struct aspace_area *a, const struct aspace_area *b)
-{
-	if (a->node.start != b->node.start || a->node.end != b->node.end || a->flags != b->flags ||
-	    a->backend.kind != b->backend.kind || a->backend.pgsize != b->backend.pgsize)
-		return false;
-	if (a->backend.kind == ASPACE_BACKEND_LINEAR)
-		return a->backend.linear.pa_va_offset == b->backend.linear.pa_va_offset;
-	return a->backend.alloc.populate == b->backend.alloc.populate;
-}
+bool area_equal(const struct aspace_area *a, const struct aspace_area *b);
 
 /* True if two snapshots are identical; prints the first difference. */
-static inline bool snap_equal(const struct space_snap *a, const struct space_snap *b)
-{
-	if (memcmp(&a->st, &b->st, sizeof(a->st)) != 0) {
-		fprintf(stderr, "stats differ\n");
-		return false;
-	}
-	if (!mem_equal(a->mem, b->mem))
-		return false;
-	if (a->nr_areas != b->nr_areas || a->nr_pages != b->nr_pages) {
-		fprintf(stderr, "areas %zu vs %zu, pages %zu vs %zu\n", a->nr_areas, b->nr_areas,
-			a->nr_pages, b->nr_pages);
-		return false;
-	}
-	for (size_t i = 0; i < a->nr_areas; i++) {
-		if (!area_equal(&a->areas[i], &b->areas[i])) {
-			fprintf(stderr, "area %zu differs\n", i);
-			return false;
-		}
-	}
-	for (size_t i = 0; i < a->nr_pages; i++) {
-		const struct page_rec *p = &a->pages[i], *q = &b->pages[i];
-
-		if (p->va != q->va || p->pa != q->pa || p->flags != q->flags ||
-		    p->pgsize != q->pgsize || p->refs != q->refs || p->sum != q->sum) {
-			fprintf(stderr, "page %#lx differs\n", (unsigned long)a->pages[i].va);
-			return false;
-		}
-	}
-	return true;
-}
+bool snap_equal(const struct space_snap *a, const struct space_snap *b);
 
 #endif

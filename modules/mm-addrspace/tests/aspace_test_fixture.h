@@ -3,7 +3,7 @@
  * tests: a fresh allocator and a space over the whole user range per test,
  * a teardown that destroys the space and demands the allocator's baseline,
  * and EXPECT_UNCHANGED, which proves that a call changed nothing.
- * Include after <cmocka.h>.
+ * Include after <cmocka.h> (EXPECT_UNCHANGED uses its asserts).
  */
 #ifndef ASPACE_TEST_FIXTURE_H
 #define ASPACE_TEST_FIXTURE_H
@@ -31,28 +31,11 @@ struct fixture {
 };
 
 /* Snapshots include page checksums unless a test maps 1G frames. */
-static bool snap_content = true;
+extern bool snap_content;
 
-static inline int setup(void **state)
-{
-	static struct fixture f;
+int setup(void **state);
 
-	env_init();
-	f.base = mem_snap();
-	snap_content = true;
-	if (aspace_create(&f.as, SPACE_BASE, SPACE_SIZE) != 0)
-		return -1;
-	*state = &f;
-	return 0;
-}
-
-static inline int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	aspace_destroy(&f->as);
-	return mem_equal(mem_snap(), f->base) ? 0 : -1;
-}
+int teardown(void **state);
 
 /* Runs `call`, expects `expected`, and checks that nothing observable changed. */
 #define EXPECT_UNCHANGED(as, expected, call)                                                       \
@@ -67,20 +50,21 @@ static inline int teardown(void **state)
 	} while (0)
 
 /* Frames and tables the space holds match what the allocator has lent out. */
-static inline void check_accounting(const struct aspace *as, struct mem_snap base)
-{
-	struct aspace_stats st;
+void check_accounting(const struct aspace *as, struct mem_snap base);
 
-	aspace_stats(as, &st);
-	assert_int_equal(mem_snap().pages, base.pages + st.pt_pages + st.alloc_pages_4k);
-}
+struct aspace_stats stats(const struct aspace *as);
 
-static inline struct aspace_stats stats(const struct aspace *as)
-{
-	struct aspace_stats st;
+/* The most heap blocks hog_heap takes: room for its hog[] array. */
+#define HOG_BLOCKS_MAX 100000
 
-	aspace_stats(as, &st);
-	return st;
-}
+/*
+ * Fills the heap: with page allocation failing, allocates area-sized blocks
+ * into hog[HOG_BLOCKS_MAX] until kmalloc returns NULL, so that the next
+ * kmalloc needs a new page. Returns the number of blocks taken.
+ */
+int hog_heap(void **hog);
+
+/* Frees the n blocks hog_heap took. */
+void unhog_heap(void **hog, int n);
 
 #endif

@@ -226,35 +226,12 @@ static void test_oom_write(void **state)
 	check_accounting(&f->as, f->base);
 }
 
-#define HOG_MAX 100000
-
-/*
- * Fills the heap: with page allocation failing, allocates area-sized blocks
- * until kmalloc returns NULL. Returns the number of blocks in hog[].
- */
-static int hog_heap(void **hog)
-{
-	int n = 0;
-
-	axalloc_fail_after(0);
-	while (n < HOG_MAX && (hog[n] = kmalloc(sizeof(struct aspace_area))) != NULL)
-		n++;
-	axalloc_fail_after(-1);
-	assert_true(n < HOG_MAX);
-	return n;
-}
-
-static void unhog_heap(void **hog, int n)
-{
-	while (n > 0)
-		kfree(hog[--n]);
-}
 
 /* The heap runs out: area nodes for map, unmap split and protect splits. */
 static void test_oom_heap_nodes(void **state)
 {
 	struct fixture *f = *state;
-	static void *hog[HOG_MAX];
+	static void *hog[HOG_BLOCKS_MAX];
 	int n;
 
 	assert_int_equal(aspace_map_alloc(&f->as, VA, 16 * PG4K, RW, true, PG4K), 0);
@@ -286,7 +263,7 @@ static void test_oom_heap_nodes(void **state)
 static void test_oom_heap_map_log(void **state)
 {
 	struct fixture *f = *state;
-	static void *hog[HOG_MAX];
+	static void *hog[HOG_BLOCKS_MAX];
 	const struct map_args all = {VA, 300 * PG4K, 0, ACCESS_READ};
 	struct axalloc_stats st0, st1;
 	unsigned char b = 1;

@@ -1,5 +1,5 @@
 /*
- * test_clone.c - the clone suite (clone_cases.h) with copy-on-write: once
+ * test_clone.c - the clone suite (clone_cases.c) with copy-on-write: once
  * with aspace_clone, which shares frames, and once with aspace_copy, the
  * eager copy. tests/aspace-eager runs the same suite without CONFIG_MM_COW.
  */

@@ -16,6 +16,7 @@
 
 #include "bench_util.h"
 #include "pt_test_env.h"
+#include "test_rand.h"
 
 #define REGION	   PAGE_SIZE_1G	   /* bytes mapped per round */
 #define MIN_LEAVES 64		   /* ...but at least this many pages (64 GiB of 1G pages) */
@@ -86,12 +87,10 @@ static void bench_size(struct page_table *pt, uint64_t pgsize, const struct conf
 	const uint64_t rounds = pages >= cfg->min_pages ? 1 : cfg->min_pages / pages;
 	double mr[MAX_RUNS], ur[MAX_RUNS], ml[MAX_RUNS], ul[MAX_RUNS], q[MAX_RUNS];
 	static vaddr_t qva[NR_QUERIES];
-	uint64_t seed = 88172645463325252ULL;
+	uint64_t rng = 88172645463325252ULL;
 
-	for (int i = 0; i < NR_QUERIES; i++) {
-		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-		qva[i] = VA_BASE + seed % region;
-	}
+	for (int i = 0; i < NR_QUERIES; i++)
+		qva[i] = VA_BASE + test_rand_below(&rng, region);
 	/* Warm-up: the host memory behind the table pages gets touched once. */
 	check(pt_map_region(pt, VA_BASE, pa, region, flags, huge), "pt_map_region");
 	check(pt_unmap_region(pt, VA_BASE, region), "pt_unmap_region");

@@ -1,44 +1,29 @@
 /*
- * axalloc_layout_cases.h - where axalloc_init puts each piece's metadata: a
+ * axalloc_layout_cases.c - where axalloc_init puts each piece's metadata: a
  * reference model of usable RAM, the invariants every layout meets, and the
  * placement policy (the head or the tail of the piece, or another piece,
  * whichever keeps more free aligned 1G, then 2M blocks) on the QEMU -m 2G
  * memory map and on hand-made maps around 1G boundaries.
  *
- * Included by axalloc_page_cases.h, whose run_page_tests() runs LAYOUT_TESTS
- * here (buddy) and in tests/axalloc-bitmap-facade (bitmap).
+ * run_page_tests() runs them through run_layout_tests(), here (buddy) and
+ * in tests/axalloc-bitmap-facade (bitmap).
  */
-#ifndef AXALLOC_LAYOUT_CASES_H
-#define AXALLOC_LAYOUT_CASES_H
 
 #include <stdbool.h>
 
 #include "axalloc_test.h"
+#include "test_rand.h"
+#include "test_seed.h"
 #include <klib/kconfig.h>
 
-#define MAX_TEST_RANGES PGALLOC_MAX_RANGES
-#define PAGES_1G	(PAGE_SIZE_1G / PAGE_SIZE)
-#define PAGES_2M	(PAGE_SIZE_2M / PAGE_SIZE)
-#define ORDER_2M	9
-#define GIB		(1ULL << 30)
-#define MIB		(1ULL << 20)
+#define PAGES_1G (PAGE_SIZE_1G / PAGE_SIZE)
+#define PAGES_2M (PAGE_SIZE_2M / PAGE_SIZE)
+#define ORDER_2M 9
+#define GIB	 (1ULL << 30)
+#define MIB	 (1ULL << 20)
 
 /* What a page of the window holds, in check_layout. */
 enum { USE_NONE, USE_MANAGED, USE_META };
-
-/* The managed ranges of the current configuration. */
-static int get_ranges(struct axalloc_range *r)
-{
-	int n = axalloc_get_ranges(r, MAX_TEST_RANGES);
-	assert_true(n >= 0 && n <= MAX_TEST_RANGES);
-	return n;
-}
-
-/* Whether [a, a + n) overlaps [b, b + m). */
-static bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
-{
-	return n && m && a < b + m && b < a + n;
-}
 
 /* Whether [a, a + n) lies inside [b, b + m). */
 static bool inside(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
@@ -62,8 +47,8 @@ static bool meta_overlaps(paddr_t pa, uint64_t size)
  * window [win, win + npages pages) lies entirely inside one RAM range and
  * touches no reserved byte.
  */
-static void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_range *res,
-			  int nr_res, paddr_t win, uint64_t npages, uint8_t *map)
+void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_range *res, int nr_res,
+		   paddr_t win, uint64_t npages, uint8_t *map)
 {
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t lo = win + i * PAGE_SIZE, hi = lo + PAGE_SIZE;
@@ -99,7 +84,7 @@ static void mark_pages(const uint8_t *map, uint8_t *use, paddr_t win, uint64_t n
  * stats agree and the metadata is big enough for the page allocator and
  * (CONFIG_AXALLOC_FRAME_REFS) one count per managed page. Returns the number of runs.
  */
-static int check_layout(const uint8_t *map, paddr_t win, uint64_t npages)
+int check_layout(const uint8_t *map, paddr_t win, uint64_t npages)
 {
 	struct axalloc_range r[MAX_TEST_RANGES];
 	int nr = get_ranges(r), runs = 0;
@@ -370,7 +355,7 @@ static void test_layout_random_gib_maps(void **state)
 	enum { TRIALS = 40, MAX_RAM = 2, MAX_RES = 4, WIN_GIB = 4, JITTER_PAGES = 700 };
 	const paddr_t win = 0x80000000UL;
 	const uint64_t npages = WIN_GIB * PAGES_1G;
-	uint64_t seed = test_seed(), rng = seed | 1;
+	uint64_t seed = host_test_seed(AXALLOC_DEFAULT_SEED), rng = seed;
 	uint8_t *map = malloc(npages);
 	assert_non_null(map);
 	print_message("test_layout_random_gib_maps: seed %#llx\n", (unsigned long long)seed);
@@ -379,15 +364,15 @@ static void test_layout_random_gib_maps(void **state)
 	hal_host_map_phys(win, WIN_GIB * GIB);
 	for (int t = 0; t < TRIALS; t++) {
 		struct mem_range ram[MAX_RAM], res[MAX_RES];
-		int nr_ram = (int)rng_range(&rng, 1, MAX_RAM);
-		int nr_res = (int)rng_range(&rng, 0, MAX_RES);
+		int nr_ram = (int)test_rand_range(&rng, 1, MAX_RAM);
+		int nr_res = (int)test_rand_range(&rng, 0, MAX_RES);
 		/* A point near a GiB or 2M boundary of the window, a few pages off. */
 		uint64_t pts[2 * MAX_RAM];
 		for (int i = 0; i < 2 * MAX_RAM; i++) {
-			uint64_t unit = rng_next(&rng) % 2 ? PAGE_SIZE_1G : PAGE_SIZE_2M;
-			uint64_t at = rng_range(&rng, 0, WIN_GIB * GIB / unit) * unit;
-			uint64_t off = rng_range(&rng, 0, JITTER_PAGES) * PAGE_SIZE;
-			pts[i] = rng_next(&rng) % 2 ? at + off : (at > off ? at - off : 0);
+			uint64_t unit = test_rand_next(&rng) % 2 ? PAGE_SIZE_1G : PAGE_SIZE_2M;
+			uint64_t at = test_rand_range(&rng, 0, WIN_GIB * GIB / unit) * unit;
+			uint64_t off = test_rand_range(&rng, 0, JITTER_PAGES) * PAGE_SIZE;
+			pts[i] = test_rand_next(&rng) % 2 ? at + off : (at > off ? at - off : 0);
 			if (pts[i] > WIN_GIB * GIB)
 				pts[i] = WIN_GIB * GIB;
 		}
@@ -396,11 +381,11 @@ static void test_layout_random_gib_maps(void **state)
 			ram[i] = (struct mem_range){win + (a < b ? a : b), a < b ? b - a : a - b};
 		}
 		for (int i = 0; i < nr_res; i++) {
-			uint64_t unit = rng_next(&rng) % 2 ? PAGE_SIZE_1G : PAGE_SIZE_2M;
-			uint64_t at = rng_range(&rng, 0, WIN_GIB * GIB / unit - 1) * unit;
-			uint64_t off = rng_range(&rng, 0, JITTER_PAGES) * PAGE_SIZE;
+			uint64_t unit = test_rand_next(&rng) % 2 ? PAGE_SIZE_1G : PAGE_SIZE_2M;
+			uint64_t at = test_rand_range(&rng, 0, WIN_GIB * GIB / unit - 1) * unit;
+			uint64_t off = test_rand_range(&rng, 0, JITTER_PAGES) * PAGE_SIZE;
 			at = at > off ? at - off : at + off;
-			res[i] = (struct mem_range){win + at, rng_range(&rng, 1, 4 * MIB)};
+			res[i] = (struct mem_range){win + at, test_rand_range(&rng, 1, 4 * MIB)};
 		}
 		oracle_usable(ram, nr_ram, res, nr_res, win, npages, map);
 		int ret = axalloc_init(ram, nr_ram, res, nr_res);
@@ -416,12 +401,20 @@ static void test_layout_random_gib_maps(void **state)
 	free(map);
 }
 
-#define LAYOUT_TESTS                                                                               \
-	cmocka_unit_test(test_layout_qemu_2g), cmocka_unit_test(test_layout_tail_keeps_1g),        \
-	    cmocka_unit_test(test_layout_side_keeps_2m),                                           \
-	    cmocka_unit_test(test_layout_guest_in_other_piece),                                    \
-	    cmocka_unit_test(test_layout_two_gib_pieces),                                          \
-	    cmocka_unit_test(test_layout_host_keeps_its_gib),                                      \
+/* Runs every layout case; `allocator` names the page allocator underneath. */
+int run_layout_tests(const char *allocator)
+{
+	static const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_layout_qemu_2g),
+	    cmocka_unit_test(test_layout_tail_keeps_1g),
+	    cmocka_unit_test(test_layout_side_keeps_2m),
+	    cmocka_unit_test(test_layout_guest_in_other_piece),
+	    cmocka_unit_test(test_layout_two_gib_pieces),
+	    cmocka_unit_test(test_layout_host_keeps_its_gib),
 	    cmocka_unit_test(test_layout_random_gib_maps),
+	};
+	char name[64];
 
-#endif
+	snprintf(name, sizeof(name), "%s layout", allocator);
+	return cmocka_run_group_tests_name(name, tests, NULL, NULL);
+}

@@ -1,20 +1,19 @@
 /*
- * axalloc_page_cases.h - test cases for axalloc's page side: the memory map
+ * axalloc_page_cases.c - test cases for axalloc's page side: the memory map
  * (RAM minus reserved ranges, metadata carving; placement cases in
- * axalloc_layout_cases.h), the page-allocator facade, out-of-memory and fault
+ * axalloc_layout_cases.c), the page-allocator facade, out-of-memory and fault
  * injection, and frame reference counts.
  *
- * Included by test_axalloc_pages.c here (buddy) and in
- * tests/axalloc-bitmap-facade (bitmap), which call run_page_tests().
+ * Run by test_axalloc_pages.c here (buddy) and in tests/axalloc-bitmap-facade
+ * (bitmap) through run_page_tests().
  */
-#ifndef AXALLOC_PAGE_CASES_H
-#define AXALLOC_PAGE_CASES_H
 
 #include <stdbool.h>
 
 #include "../src/axalloc_priv.h"
-#include "axalloc_layout_cases.h"
 #include "axalloc_test.h"
+#include "test_rand.h"
+#include "test_seed.h"
 #include <axalloc/frame_ref.h>
 #include <axlog/log.h>
 #include <klib/kconfig.h>
@@ -235,7 +234,7 @@ static void test_init_random_maps(void **state)
 {
 	(void)state;
 	enum { TRIALS = 400, MAX_RAM = 3, MAX_RES = 6 };
-	uint64_t seed = test_seed(), rng = seed | 1;
+	uint64_t seed = host_test_seed(AXALLOC_DEFAULT_SEED), rng = seed;
 	uint8_t *map = malloc(RAM_PAGES);
 	assert_non_null(map);
 	print_message("test_init_random_maps: seed %#llx\n", (unsigned long long)seed);
@@ -244,17 +243,18 @@ static void test_init_random_maps(void **state)
 	hal_host_map_phys(RAM_BASE, RAM_SIZE);
 	for (int t = 0; t < TRIALS; t++) {
 		struct mem_range ram[MAX_RAM], res[MAX_RES];
-		int nr_ram = (int)rng_range(&rng, 1, MAX_RAM);
-		int nr_res = (int)rng_range(&rng, 0, MAX_RES);
+		int nr_ram = (int)test_rand_range(&rng, 1, MAX_RAM);
+		int nr_res = (int)test_rand_range(&rng, 0, MAX_RES);
 		for (int i = 0; i < nr_ram; i++) {
-			uint64_t off = rng_range(&rng, 0, RAM_SIZE - 1);
-			uint64_t size = rng_range(&rng, 0, RAM_SIZE - off);
+			uint64_t off = test_rand_range(&rng, 0, RAM_SIZE - 1);
+			uint64_t size = test_rand_range(&rng, 0, RAM_SIZE - off);
 			ram[i] = (struct mem_range){RAM_BASE + off, size};
 		}
 		for (int i = 0; i < nr_res; i++) {
-			uint64_t off = rng_range(&rng, 0, RAM_SIZE + PAGE_SIZE);
-			uint64_t size = rng_next(&rng) % 4 == 0 ? rng_range(&rng, 0, RAM_SIZE / 4)
-								: rng_range(&rng, 0, 5 * PAGE_SIZE);
+			uint64_t off = test_rand_range(&rng, 0, RAM_SIZE + PAGE_SIZE);
+			uint64_t size = test_rand_next(&rng) % 4 == 0
+					    ? test_rand_range(&rng, 0, RAM_SIZE / 4)
+					    : test_rand_range(&rng, 0, 5 * PAGE_SIZE);
 			res[i] = (struct mem_range){RAM_BASE - PAGE_SIZE + off, size};
 		}
 		oracle_usable(ram, nr_ram, res, nr_res, RAM_BASE, RAM_PAGES, map);
@@ -678,8 +678,7 @@ static void test_frame_ref_blocks_free(void **state)
 #define FRAME_REF_TESTS
 #endif /* CONFIG_AXALLOC_FRAME_REFS */
 
-/* Runs every page-side case; `allocator` is the expected allocator name. */
-static int run_page_tests(const char *allocator)
+int run_page_tests(const char *allocator)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_before_init),
@@ -697,8 +696,7 @@ static int run_page_tests(const char *allocator)
 	    cmocka_unit_test_setup(test_out_of_memory, setup_std),
 	    cmocka_unit_test_setup(test_fault_injection_pages, setup_std),
 	    cmocka_unit_test_setup(test_refused_piece, setup_std),
-	    LAYOUT_TESTS FRAME_REF_TESTS};
-	return cmocka_run_group_tests_name(allocator, tests, NULL, NULL);
+	    FRAME_REF_TESTS};
+	return cmocka_run_group_tests_name(allocator, tests, NULL, NULL) +
+	       run_layout_tests(allocator);
 }
-
-#endif

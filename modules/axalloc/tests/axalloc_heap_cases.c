@@ -1,18 +1,18 @@
 /*
- * axalloc_heap_cases.h - test cases for the byte heap (kmalloc, kcalloc,
+ * axalloc_heap_cases.c - test cases for the byte heap (kmalloc, kcalloc,
  * krealloc, kmemalign, kfree): sizes, alignment, contents, page return,
  * out of memory, fault injection and a seeded random stress against a
  * shadow model.
  *
- * Included by test_axalloc_heap.c here (buddy) and in
- * tests/axalloc-bitmap-facade (bitmap), which call run_heap_tests().
+ * Run by test_axalloc_heap.c here (buddy) and in tests/axalloc-bitmap-facade
+ * (bitmap) through run_heap_tests().
  */
-#ifndef AXALLOC_HEAP_CASES_H
-#define AXALLOC_HEAP_CASES_H
 
 #include <stdbool.h>
 
 #include "axalloc_test.h"
+#include "test_rand.h"
+#include "test_seed.h"
 
 #define HEAP_ALIGN_BYTES 16
 #define LARGE_SIZE	 (40 * 1024) /* above the heap's own-pages threshold */
@@ -281,12 +281,12 @@ static void test_heap_returns_pages(void **state)
 	enum { N = 3000 };
 	struct axalloc_stats base = heap_baseline();
 	void **p = malloc(N * sizeof(*p));
-	uint64_t rng = test_seed() | 1;
+	uint64_t rng = host_test_seed(AXALLOC_DEFAULT_SEED);
 	assert_non_null(p);
 
 	for (int i = 0; i < N; i++) {
-		size_t size = i % 100 == 0 ? rng_range(&rng, LARGE_SIZE, 5 * LARGE_SIZE)
-					   : rng_range(&rng, 1, 2000);
+		size_t size = i % 100 == 0 ? test_rand_range(&rng, LARGE_SIZE, 5 * LARGE_SIZE)
+					   : test_rand_range(&rng, 1, 2000);
 		p[i] = kmalloc(size);
 		assert_non_null(p[i]);
 	}
@@ -296,7 +296,7 @@ static void test_heap_returns_pages(void **state)
 			 full.heap_pages - base.heap_pages);
 	/* Free in a shuffled order. */
 	for (int i = N - 1; i > 0; i--) {
-		int j = (int)rng_range(&rng, 0, (uint64_t)i);
+		int j = (int)test_rand_range(&rng, 0, (uint64_t)i);
 		void *t = p[i];
 		p[i] = p[j];
 		p[j] = t;
@@ -472,14 +472,14 @@ static bool overlaps_live(const struct shadow_block *s, int n, int self, const u
 /* A random request size: mostly small, some medium, a few above the own-pages threshold. */
 static size_t random_size(uint64_t *rng)
 {
-	uint64_t r = rng_range(rng, 0, 99);
+	uint64_t r = test_rand_range(rng, 0, 99);
 	if (r < 65)
-		return rng_range(rng, 0, 256);
+		return test_rand_range(rng, 0, 256);
 	if (r < 90)
-		return rng_range(rng, 257, 4096);
+		return test_rand_range(rng, 257, 4096);
 	if (r < 98)
-		return rng_range(rng, 4097, 32768);
-	return rng_range(rng, 32769, 150000);
+		return test_rand_range(rng, 4097, 32768);
+	return test_rand_range(rng, 32769, 150000);
 }
 
 /* Seeded random kmalloc/kcalloc/kmemalign/krealloc/kfree against a shadow model. */
@@ -488,18 +488,18 @@ static void test_heap_random_stress(void **state)
 	(void)state;
 	enum { SLOTS = 300, OPS = 100000, CHECK_EVERY = 1000 };
 	struct shadow_block *s = calloc(SLOTS, sizeof(*s));
-	uint64_t seed = test_seed(), rng = seed ^ 0x9e3779b97f4a7c15ULL;
+	uint64_t seed = host_test_seed(AXALLOC_DEFAULT_SEED), rng = seed ^ 0x9e3779b97f4a7c15ULL;
 	int live = 0;
 	assert_non_null(s);
 	print_message("test_heap_random_stress: seed %#llx\n", (unsigned long long)seed);
 	struct axalloc_stats base = heap_baseline();
 
 	for (int op = 0; op < OPS; op++) {
-		int i = (int)rng_range(&rng, 0, SLOTS - 1);
+		int i = (int)test_rand_range(&rng, 0, SLOTS - 1);
 		struct shadow_block *b = &s[i];
 		if (!b->p) {
 			size_t size = random_size(&rng);
-			uint64_t kind = rng_range(&rng, 0, 9);
+			uint64_t kind = test_rand_range(&rng, 0, 9);
 			size_t align = HEAP_ALIGN_BYTES;
 			if (kind < 6) {
 				b->p = kmalloc(size);
@@ -509,7 +509,7 @@ static void test_heap_random_stress(void **state)
 				for (size_t k = 0; k < size; k++)
 					assert_int_equal(b->p[k], 0);
 			} else {
-				align = 1UL << rng_range(&rng, 0, 12);
+				align = 1UL << test_rand_range(&rng, 0, 12);
 				b->p = kmemalign(align, size);
 				if (align < HEAP_ALIGN_BYTES)
 					align = HEAP_ALIGN_BYTES;
@@ -519,10 +519,10 @@ static void test_heap_random_stress(void **state)
 			assert_false(overlaps_live(s, SLOTS, i, b->p, size));
 			b->size = size;
 			b->align = align;
-			b->seed = (uint8_t)rng_next(&rng);
+			b->seed = (uint8_t)test_rand_next(&rng);
 			fill(b->p, size, b->seed);
 			live++;
-		} else if (rng_range(&rng, 0, 1) == 0) {
+		} else if (test_rand_range(&rng, 0, 1) == 0) {
 			assert_true(check_fill(b->p, b->size, b->seed));
 			kfree(b->p);
 			b->p = NULL;
@@ -544,7 +544,7 @@ static void test_heap_random_stress(void **state)
 			assert_false(overlaps_live(s, SLOTS, i, q, size));
 			b->p = q;
 			b->size = size;
-			b->seed = (uint8_t)rng_next(&rng);
+			b->seed = (uint8_t)test_rand_next(&rng);
 			fill(q, size, b->seed);
 		}
 		if (op % CHECK_EVERY == 0) {
@@ -564,8 +564,7 @@ static void test_heap_random_stress(void **state)
 	free(s);
 }
 
-/* Runs every heap case; `allocator` names the page allocator underneath. */
-static int run_heap_tests(const char *allocator)
+int run_heap_tests(const char *allocator)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_heap_many_sizes, setup_std),
@@ -590,5 +589,3 @@ static int run_heap_tests(const char *allocator)
 	}
 	return cmocka_run_group_tests_name(allocator, tests, NULL, NULL);
 }
-
-#endif

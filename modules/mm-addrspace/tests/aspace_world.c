@@ -1,0 +1,282 @@
+/* aspace_world.c - spaces sharing frames: random clone/copy/destroy (see aspace_world.h). */
+#include "aspace_world.h"
+
+static const char *const world_op_names[WOP_NR] = {[WOP_SPACE] = "space op",
+						   [WOP_CLONE] = "clone",
+						   [WOP_COPY] = "copy",
+						   [WOP_DESTROY] = "destroy"};
+
+/* True when aspace_clone shares frames in this build. */
+static bool world_clone_shares(void)
+{
+	return IS_ENABLED(CONFIG_MM_COW);
+}
+
+/* Makes slot i's model empty and gives it a fresh space. */
+static void world_create(struct world *w, int i)
+{
+	struct model *m = &w->spaces[i];
+
+	m->nr = 0;
+	memset(m->mapped, 0, m->npages);
+	memset(m->bytes, 0, m->end - m->base);
+	memset(m->frame, 0, m->npages * sizeof(*m->frame));
+	memset(m->pending, 0, m->npages);
+	m->faults = m->spurious = m->cow_faults = m->cow_copies = 0;
+	WORLD_CHECK(w, aspace_create(&m->as, m->base, m->end - m->base) == 0);
+	w->live[i] = true;
+}
+
+/* Destroys slot i's space; its model drops every frame reference. */
+static void world_destroy(struct world *w, int i)
+{
+	struct model *m = &w->spaces[i];
+
+	for (int a = 0; a < m->nr; a++)
+		model_drop_pages(m, &m->areas[a], m->areas[a].start, m->areas[a].end);
+	w->cow_faults_gone += m->cow_faults;
+	w->cow_copies_gone += m->cow_copies;
+	aspace_destroy(&m->as);
+	w->live[i] = false;
+}
+
+/* Starts a world on a fresh allocator with one live, empty space. */
+static void world_init(struct world *w, uint64_t seed)
+{
+	uint64_t heap_per_area;
+
+	memset(w, 0, sizeof(*w));
+	env_init();
+	w->seed = seed;
+	w->lin = calloc(WORLD_SIZE + MODEL_LIN_SHIFT, 1);
+	ENV_CHECK(w->lin != NULL);
+	memset(phys_to_virt(ENV_LIN_BASE), 0, WORLD_SIZE + MODEL_LIN_SHIFT);
+	heap_per_area = model_heap_per_area();
+	w->base_mem = mem_snap();
+	for (int i = 0; i < WORLD_SPACES; i++) {
+		model_alloc(&w->spaces[i], WORLD_BASE, WORLD_SIZE, seed, &w->frames, w->lin);
+		w->spaces[i].heap_per_area = heap_per_area;
+		w->spaces[i].base_mem = w->base_mem;
+	}
+	world_create(w, 0);
+}
+
+/* The allocator against every live space. */
+static void world_check_mem(struct world *w)
+{
+	struct model *live[WORLD_SPACES];
+	int n = 0;
+
+	for (int i = 0; i < WORLD_SPACES; i++)
+		if (w->live[i])
+			live[n++] = &w->spaces[i];
+	if (n > 0)
+		model_check_mem(live, n);
+	else
+		WORLD_CHECK(w, mem_equal(mem_snap(), w->base_mem) && w->frames.live_4k == 0);
+}
+
+/* Destroys every space; the allocator must be back at its baseline. */
+static void world_fini(struct world *w)
+{
+	for (int i = 0; i < WORLD_SPACES; i++)
+		if (w->live[i])
+			world_destroy(w, i);
+	world_check_mem(w);
+	for (int i = 0; i < WORLD_SPACES; i++)
+		model_free(&w->spaces[i]);
+	model_frames_free(&w->frames);
+	free(w->lin);
+	w->lin = NULL;
+}
+
+/*
+ * The model side of a successful clone of src into the empty dst: the same
+ * areas and bytes; each mapped Alloc page shares src's frame (COW-pending
+ * in writable areas, in both) or gets a new one.
+ */
+static void world_model_clone(struct world *w, struct model *dst, struct model *src, bool share)
+{
+	dst->nr = src->nr;
+	memcpy(dst->areas, src->areas, (size_t)src->nr * sizeof(src->areas[0]));
+	memcpy(dst->mapped, src->mapped, src->npages);
+	memcpy(dst->bytes, src->bytes, src->end - src->base);
+	for (int i = 0; i < src->nr; i++) {
+		const struct model_area *a = &src->areas[i];
+		bool pending = share && (a->flags & MAPF_WRITE);
+
+		if (a->kind != ASPACE_BACKEND_ALLOC)
+			continue;
+		for (vaddr_t va = a->start; va < a->end; va += a->pgsize) {
+			uint32_t id = src->frame[model_pg(src, va)];
+
+			if (!src->mapped[model_pg(src, va)])
+				continue;
+			if (share) {
+				model_frame_get(&w->frames, id);
+				model_page_set(src, va, a->pgsize, id, pending);
+				model_page_set(dst, va, a->pgsize, id, pending);
+			} else {
+				model_page_set(dst, va, a->pgsize,
+					       model_frame_new(&w->frames, a->pgsize), false);
+			}
+		}
+	}
+}
+
+/* Clone (or copy) slot s into slot d, with allocation failure injected when fail_after >= 0. */
+static void world_clone(struct world *w, int d, int s, bool copy, long fail_after)
+{
+	enum world_op_kind kind = copy ? WOP_COPY : WOP_CLONE;
+	struct model *dst = &w->spaces[d], *src = &w->spaces[s];
+	int want = 0, got;
+
+	if (!w->live[d])
+		world_create(w, d);
+	if (d == s)
+		want = -EINVAL;
+	else if (dst->nr > 0)
+		want = -EEXIST;
+	if (fail_after >= 0)
+		axalloc_fail_after(fail_after);
+	got = copy ? aspace_copy(&dst->as, &src->as) : aspace_clone(&dst->as, &src->as);
+	axalloc_fail_after(-1);
+	if (got != want) {
+		WORLD_CHECK(w, fail_after >= 0 && want == 0 && got == -ENOMEM);
+		w->outcomes[kind][MODEL_INJECTED]++;
+	} else {
+		w->outcomes[kind][want == 0 ? MODEL_OK : MODEL_ERROR]++;
+		if (want == 0)
+			world_model_clone(w, dst, src, !copy && world_clone_shares());
+	}
+	model_check_light(dst);
+	model_check_light(src);
+}
+
+/* A live slot chosen at random (there is one). */
+static int world_pick_live(const struct world *w, struct model_src *rs)
+{
+	int live[WORLD_SPACES], n = 0;
+
+	for (int i = 0; i < WORLD_SPACES; i++)
+		if (w->live[i])
+			live[n++] = i;
+	return live[model_below(rs, (uint64_t)n)];
+}
+
+/* A dead slot chosen at random, or -1. */
+static int world_pick_dead(const struct world *w, struct model_src *rs)
+{
+	int dead[WORLD_SPACES], n = 0;
+
+	for (int i = 0; i < WORLD_SPACES; i++)
+		if (!w->live[i])
+			dead[n++] = i;
+	return n ? dead[model_below(rs, (uint64_t)n)] : -1;
+}
+
+static int world_nr_live(const struct world *w)
+{
+	int n = 0;
+
+	for (int i = 0; i < WORLD_SPACES; i++)
+		n += w->live[i];
+	return n;
+}
+
+/* Draws and runs one operation, then checks what it touched and the allocator. */
+static void world_step(struct world *w, struct model_src *rs)
+{
+	uint64_t r = model_below(rs, 100);
+	int s = world_pick_live(w, rs);
+
+	w->op_no++;
+	if (r < 9) {
+		bool copy = r < 3;
+		int d = world_pick_dead(w, rs);
+		long fail_after =
+		    model_chance(rs, 20) ? (long)model_below(rs, WORLD_CLONE_FAIL_MAX) : -1;
+
+		if (d < 0 || model_chance(rs, 20))
+			d = (int)model_below(rs, WORLD_SPACES);
+		snprintf(w->op_text, sizeof(w->op_text), "%s %d -> %d fail_after=%ld",
+			 world_op_names[copy ? WOP_COPY : WOP_CLONE], s, d, fail_after);
+		world_clone(w, d, s, copy, fail_after);
+	} else if (r < 13 && world_nr_live(w) > 1) {
+		snprintf(w->op_text, sizeof(w->op_text), "destroy %d", s);
+		world_destroy(w, s);
+		w->outcomes[WOP_DESTROY][MODEL_OK]++;
+	} else {
+		struct model *m = &w->spaces[s];
+		struct model_op op = model_gen(m, rs);
+
+		m->op_no = w->op_no - 1;
+		model_run(m, &op);
+		snprintf(w->op_text, sizeof(w->op_text), "space %d: %s", s, m->op_text);
+		w->outcomes[WOP_SPACE][MODEL_OK]++;
+	}
+	world_check_mem(w);
+}
+
+/* Every live space page by page. */
+static void world_check_full(struct world *w)
+{
+	for (int i = 0; i < WORLD_SPACES; i++)
+		if (w->live[i])
+			model_check_full(&w->spaces[i]);
+}
+
+/* COW statistics of every space the world had. */
+static void world_cow_totals(const struct world *w, uint64_t *faults, uint64_t *copies)
+{
+	*faults = w->cow_faults_gone;
+	*copies = w->cow_copies_gone;
+	for (int i = 0; i < WORLD_SPACES; i++) {
+		if (!w->live[i])
+			continue;
+		*faults += w->spaces[i].cow_faults;
+		*copies += w->spaces[i].cow_copies;
+	}
+}
+
+void world_run(uint64_t seed, int rounds, int ops)
+{
+	static struct world w;
+
+	for (int round = 0; round < rounds; round++) {
+		struct model_src rs = model_src_seed(seed + round);
+		uint64_t faults, copies;
+		int most_live = 1;
+
+		printf("world round %d: seed %#llx\n", round, (unsigned long long)(seed + round));
+		world_init(&w, seed + round);
+		for (int i = 0; i < ops; i++) {
+			world_step(&w, &rs);
+			if (world_nr_live(&w) > most_live)
+				most_live = world_nr_live(&w);
+			if (i % WORLD_FULL_CHECK_EVERY == 0)
+				world_check_full(&w);
+		}
+		world_check_full(&w);
+		world_cow_totals(&w, &faults, &copies);
+		printf("  %-10s %8s %8s %8s\n", "operation", "ok", "error", "enomem");
+		for (int k = WOP_CLONE; k < WOP_NR; k++)
+			printf("  %-10s %8lu %8lu %8lu\n", world_op_names[k],
+			       w.outcomes[k][MODEL_OK], w.outcomes[k][MODEL_ERROR],
+			       w.outcomes[k][MODEL_INJECTED]);
+		printf("  %lu single-space operations; COW breaks %llu, copies %llu; "
+		       "up to %d spaces live\n",
+		       w.outcomes[WOP_SPACE][MODEL_OK], (unsigned long long)faults,
+		       (unsigned long long)copies, most_live);
+		for (int k = WOP_CLONE; k <= WOP_COPY; k++)
+			WORLD_CHECK(&w, w.outcomes[k][MODEL_OK] > 0 &&
+					    w.outcomes[k][MODEL_ERROR] > 0 &&
+					    w.outcomes[k][MODEL_INJECTED] > 0);
+		WORLD_CHECK(&w, w.outcomes[WOP_DESTROY][MODEL_OK] > 0 && most_live >= 4);
+		if (world_clone_shares())
+			WORLD_CHECK(&w, copies > 0 && faults > copies);
+		else
+			WORLD_CHECK(&w, faults == 0);
+		world_fini(&w);
+	}
+}
