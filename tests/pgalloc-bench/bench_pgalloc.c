@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../pgalloc/pgalloc_inst.h"
-#include "../pgalloc/pgalloc_rand.h"
 #include "bench_util.h"
+#include "pgalloc_inst.h"
+#include "test_rand.h"
 
 #define POOL_BASE ((paddr_t)0x80000000) /* 1G-aligned made-up physical base */
 #define GiB ((uint64_t)1 << 30)
@@ -114,7 +114,7 @@ static void must_free(struct pgalloc_inst *in, paddr_t pa, uint64_t n)
 static void shuffle(paddr_t *v, uint64_t n, uint64_t *rng)
 {
 	for (uint64_t i = n; i > 1; i--) {
-		uint64_t j = pgr_below(rng, i);
+		uint64_t j = test_rand_below(rng, i);
 		paddr_t t = v[i - 1];
 		v[i - 1] = v[j];
 		v[j] = t;
@@ -175,9 +175,9 @@ static double m_random_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint6
 	paddr_t *victim = malloc(S->victims * sizeof(*victim));
 	uint64_t nv = 0;
 	for (uint64_t i = 0; i < pages; i++) {
-		if (pgr_next(&rng) & 1)
+		if (test_rand_next(&rng) & 1)
 			must_free(&in, POOL_BASE + PG(i), 1);
-		else if (nv < S->victims && pgr_below(&rng, pages / S->victims / 2 + 1) == 0)
+		else if (nv < S->victims && test_rand_below(&rng, pages / S->victims / 2 + 1) == 0)
 			victim[nv++] = POOL_BASE + PG(i);
 	}
 	uint64_t per = S->hot_pairs / PAIR_BATCHES;
@@ -187,7 +187,7 @@ static double m_random_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint6
 		for (uint64_t i = 0; i < per; i++) {
 			paddr_t pa;
 			pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, &pa);
-			uint64_t j = pgr_below(&rng, nv);
+			uint64_t j = test_rand_below(&rng, nv);
 			pgalloc_free(in.pg, victim[j], 1);
 			victim[j] = pa;
 		}
@@ -212,15 +212,15 @@ static double m_random_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint6
 static uint64_t make_fragmented(struct pgalloc_inst *in, uint64_t bytes, uint64_t *rng)
 {
 	uint64_t nr2m = bytes / PAGE_SIZE_2M, free2m = 0;
-	uint64_t keep_1g = pgr_below(rng, bytes / PAGE_SIZE_1G);
+	uint64_t keep_1g = test_rand_below(rng, bytes / PAGE_SIZE_1G);
 	for (uint64_t b = 0; b < nr2m; b++) {
-		if (b / (PAGE_SIZE_1G / PAGE_SIZE_2M) == keep_1g || pgr_below(rng, 16) == 0) {
+		if (b / (PAGE_SIZE_1G / PAGE_SIZE_2M) == keep_1g || test_rand_below(rng, 16) == 0) {
 			free2m++;
 			continue;
 		}
-		unsigned k = 1 + (unsigned)pgr_below(rng, 8);
+		unsigned k = 1 + (unsigned)test_rand_below(rng, 8);
 		for (unsigned i = 0; i < k; i++) {
-			uint64_t page = pgr_below(rng, PAGES_PER_2M);
+			uint64_t page = test_rand_below(rng, PAGES_PER_2M);
 			paddr_t pa = POOL_BASE + b * PAGE_SIZE_2M + PG(page);
 			int rc = pgalloc_alloc_at(in->pg, pa, 1);
 			if (rc && rc != -EEXIST)
@@ -649,17 +649,17 @@ static void section_report_patterns(void)
 /* Request size of the long workload: mostly single pages, some runs, a few 2M blocks. */
 static void workload_request(uint64_t *rng, uint64_t *n, uint64_t *align)
 {
-	unsigned r = (unsigned)pgr_below(rng, 100);
+	unsigned r = (unsigned)test_rand_below(rng, 100);
 	*align = PAGE_SIZE_4K;
 	if (r < 60) {
 		*n = 1;
 	} else if (r < 85) {
-		*n = pgr_range(rng, 2, 16);
+		*n = test_rand_range(rng, 2, 16);
 	} else if (r < 97) {
-		*n = pgr_range(rng, 17, 256);
+		*n = test_rand_range(rng, 17, 256);
 	} else {
 		*n = PAGES_PER_2M;
-		*align = pgr_below(rng, 2) ? PAGE_SIZE_2M : PAGE_SIZE_4K;
+		*align = test_rand_below(rng, 2) ? PAGE_SIZE_2M : PAGE_SIZE_4K;
 	}
 }
 
@@ -699,7 +699,7 @@ static void run_workload(const struct pgalloc_ops *ops, unsigned occ_pct, uint64
 	}
 	for (uint64_t step = 0; step < S->workload_ops; step++) {
 		if (used >= target && nlive > 0) {
-			uint64_t j = pgr_below(&rng, nlive);
+			uint64_t j = test_rand_below(&rng, nlive);
 			must_free(&in, live[j].pa, live[j].n);
 			used -= live[j].n;
 			live[j] = live[--nlive];

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include <axalloc-bitmap/bitmap.h>
+#include <axalloc-buddy/buddy.h>
+
 #include "pgalloc_checker.h"
 #include "pgalloc_inst.h"
 
@@ -58,14 +61,7 @@ static void assert_consistent(struct fix *f)
 }
 
 /* Runs `call`, which must return `err` and leave stats unchanged and consistent. */
-#define assert_fails_unchanged(f, call, err)                                                   \
-	do {                                                                                   \
-		struct pgalloc_stats before_ = stats_of(f);                                    \
-		assert_int_equal((call), (err));                                               \
-		struct pgalloc_stats after_ = stats_of(f);                                     \
-		assert_memory_equal(&before_, &after_, sizeof(after_));                        \
-		assert_consistent(f);                                                          \
-	} while (0)
+#define assert_fails_unchanged(f, call, err) assert_pgalloc_fails_unchanged((f)->in.pg, call, err)
 
 static int do_alloc(struct fix *f, uint64_t n, uint64_t align)
 {

@@ -23,9 +23,13 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include <axalloc-bitmap/bitmap.h>
+#include <axalloc-buddy/buddy.h>
+
 #include "pgalloc_checker.h"
 #include "pgalloc_inst.h"
-#include "pgalloc_rand.h"
+#include "test_rand.h"
+#include "test_seed.h"
 
 #define STRESS_SEED 20250601ULL
 #define CHECK_EVERY 16
@@ -84,40 +88,41 @@ struct profile {
 static uint64_t pick_align(uint64_t *rng, uint64_t max_align)
 {
 	unsigned max_shift = pgm_log2(max_align);
-	if (pgr_below(rng, 100) < 70)
+	if (test_rand_below(rng, 100) < 70)
 		return PAGE_SIZE_4K;
-	return 1ULL << pgr_range(rng, PAGE_SHIFT, max_shift);
+	return 1ULL << test_rand_range(rng, PAGE_SHIFT, max_shift);
 }
 
 static uint64_t pick_n(uint64_t *rng, const struct profile *p)
 {
-	unsigned r = (unsigned)pgr_below(rng, 100);
+	unsigned r = (unsigned)test_rand_below(rng, 100);
 	if (r < p->big_pct) {
-		if (pgr_below(rng, 4) == 0)
+		if (test_rand_below(rng, 4) == 0)
 			return 513;
-		return pgr_range(rng, 65, 1100);
+		return test_rand_range(rng, 65, 1100);
 	}
 	if (r < p->big_pct + 15)
-		return 1ULL << pgr_below(rng, 7);
+		return 1ULL << test_rand_below(rng, 7);
 	if (r < p->big_pct + 35)
-		return pgr_range(rng, 9, 64);
-	return pgr_range(rng, 1, 8);
+		return test_rand_range(rng, 9, 64);
+	return test_rand_range(rng, 1, 8);
 }
 
 /* A random page-aligned address of a random managed range, with its range index. */
 static paddr_t pick_page(uint64_t *rng, const struct pgalloc_model *m, int *ri)
 {
-	*ri = (int)pgr_below(rng, m->nr_ranges);
+	*ri = (int)test_rand_below(rng, m->nr_ranges);
 	const struct pgm_range *r = &m->range[*ri];
-	return r->base + PG(pgr_below(rng, r->pages));
+	return r->base + PG(test_rand_below(rng, r->pages));
 }
 
 static void op_alloc(struct pgalloc_checker *c, uint64_t *rng, const struct profile *p)
 {
-	if (pgr_below(rng, 100) < p->huge_pct) {
-		bool g = pgr_below(rng, 4) == 0;
+	if (test_rand_below(rng, 100) < p->huge_pct) {
+		bool g = test_rand_below(rng, 4) == 0;
 		uint64_t align = g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
-		uint64_t n = pgr_below(rng, 2) ? align >> PAGE_SHIFT : pgr_range(rng, 1, 3);
+		uint64_t n =
+		    test_rand_below(rng, 2) ? align >> PAGE_SHIFT : test_rand_range(rng, 1, 3);
 		CHECKED(c, pgc_alloc(c, n, align, NULL));
 		return;
 	}
@@ -128,7 +133,7 @@ static void op_alloc_at(struct pgalloc_checker *c, uint64_t *rng)
 {
 	int ri;
 	paddr_t addr = pick_page(rng, &c->model, &ri);
-	CHECKED(c, pgc_alloc_at(c, addr, pgr_range(rng, 1, 24)));
+	CHECKED(c, pgc_alloc_at(c, addr, test_rand_range(rng, 1, 24)));
 }
 
 /* Frees a whole extent, a piece of one, or a run of allocated pages across extents. */
@@ -137,13 +142,13 @@ static void op_free(struct pgalloc_checker *c, uint64_t *rng)
 	struct pgalloc_model *m = &c->model;
 	if (m->nr_ext == 0)
 		return;
-	struct pgm_extent e = m->ext[pgr_below(rng, m->nr_ext)];
-	unsigned r = (unsigned)pgr_below(rng, 100);
+	struct pgm_extent e = m->ext[test_rand_below(rng, m->nr_ext)];
+	unsigned r = (unsigned)test_rand_below(rng, 100);
 	if (r < 65) {
 		CHECKED(c, pgc_free(c, e.addr, e.n));
 	} else if (r < 90) {
-		uint64_t first = pgr_below(rng, e.n);
-		uint64_t n = pgr_range(rng, 1, e.n - first);
+		uint64_t first = test_rand_below(rng, e.n);
+		uint64_t n = test_rand_range(rng, 1, e.n - first);
 		CHECKED(c, pgc_free(c, e.addr + PG(first), n));
 	} else {
 		/* from inside e to the end of the allocated run it belongs to */
@@ -164,19 +169,20 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 	paddr_t rend = r->base + PG(r->pages);
 	struct pgm_extent e = { page, 1 };
 	if (m->nr_ext)
-		e = m->ext[pgr_below(rng, m->nr_ext)];
+		e = m->ext[test_rand_below(rng, m->nr_ext)];
 
-	switch (pgr_below(rng, 14)) {
+	switch (test_rand_below(rng, 14)) {
 	case 0: /* unaligned free */
-		CHECKED(c, pgc_free(c, e.addr + pgr_range(rng, 1, PAGE_SIZE_4K - 1), 1));
+		CHECKED(c, pgc_free(c, e.addr + test_rand_range(rng, 1, PAGE_SIZE_4K - 1), 1));
 		break;
 	case 1: { /* free outside every range: just below or just past a range */
-		paddr_t at = pgr_below(rng, 2) ? r->base - PG(pgr_range(rng, 1, 4)) : rend;
-		CHECKED(c, pgc_free(c, at, pgr_range(rng, 1, 4)));
+		paddr_t at =
+		    test_rand_below(rng, 2) ? r->base - PG(test_rand_range(rng, 1, 4)) : rend;
+		CHECKED(c, pgc_free(c, at, test_rand_range(rng, 1, 4)));
 		break;
 	}
 	case 2: /* free running past the end of a range */
-		CHECKED(c, pgc_free(c, rend - PG(1), pgr_range(rng, 2, 8)));
+		CHECKED(c, pgc_free(c, rend - PG(1), test_rand_range(rng, 2, 8)));
 		break;
 	case 3: { /* free of never-allocated / already-freed pages */
 		uint64_t idx = pgm_next(r, (page - r->base) >> PAGE_SHIFT, false);
@@ -185,7 +191,7 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 		break;
 	}
 	case 4: /* free straddling an allocated extent and what follows it */
-		CHECKED(c, pgc_free(c, e.addr, e.n + pgr_range(rng, 1, 8)));
+		CHECKED(c, pgc_free(c, e.addr, e.n + test_rand_range(rng, 1, 8)));
 		break;
 	case 5: /* free straddling what precedes an extent and the extent */
 		CHECKED(c, pgc_free(c, e.addr - PG(1), e.n + 1));
@@ -194,14 +200,15 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 		CHECKED(c, pgc_free(c, e.addr, 0));
 		break;
 	case 7: /* alloc_at over a partly used range */
-		CHECKED(c, pgc_alloc_at(c, e.addr - PG(pgr_below(rng, 3)), e.n + 2));
+		CHECKED(c, pgc_alloc_at(c, e.addr - PG(test_rand_below(rng, 3)), e.n + 2));
 		break;
 	case 8: /* alloc_at unaligned or of zero pages */
-		CHECKED(c, pgc_alloc_at(c, page + (pgr_below(rng, 2) ? 0x10 : 0),
-					pgr_below(rng, 2) ? 0 : 1));
+		CHECKED(c, pgc_alloc_at(c, page + (test_rand_below(rng, 2) ? 0x10 : 0),
+					test_rand_below(rng, 2) ? 0 : 1));
 		break;
 	case 9: { /* alloc of zero pages or with n * 4K overflowing */
-		uint64_t n = pgr_below(rng, 2) ? 0 : PGM_MAX_PAGES + 1 + pgr_below(rng, 9);
+		uint64_t n =
+		    test_rand_below(rng, 2) ? 0 : PGM_MAX_PAGES + 1 + test_rand_below(rng, 9);
 		CHECKED(c, pgc_alloc(c, n, PAGE_SIZE_4K, NULL));
 		break;
 	}
@@ -210,16 +217,17 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 			0, 1, 2048, 3 * PAGE_SIZE_4K, PAGE_SIZE_4K + 1, 2 * PAGE_SIZE_1G,
 			1ULL << 63, UINT64_MAX,
 		};
-		CHECKED(c, pgc_alloc(c, 1, bad_align[pgr_below(rng, 8)], NULL));
+		CHECKED(c, pgc_alloc(c, 1, bad_align[test_rand_below(rng, 8)], NULL));
 		break;
 	}
 	case 11: /* add_memory overlapping an existing range */
-		CHECKED(c, pgc_add_memory(c, page - PG(pgr_below(rng, 3)),
-					  PG(pgr_range(rng, 3, 9))));
+		CHECKED(c, pgc_add_memory(c, page - PG(test_rand_below(rng, 3)),
+					  PG(test_rand_range(rng, 3, 9))));
 		break;
 	case 12: /* add_memory with a bad size or base */
-		CHECKED(c, pgc_add_memory(c, 0x7000000000ULL + (pgr_below(rng, 2) ? 0x200 : 0),
-					  pgr_below(rng, 2) ? 0 : PG(3) + 8));
+		CHECKED(c,
+			pgc_add_memory(c, 0x7000000000ULL + (test_rand_below(rng, 2) ? 0x200 : 0),
+				       test_rand_below(rng, 2) ? 0 : PG(3) + 8));
 		break;
 	default: /* more than all memory */
 		CHECKED(c, pgc_alloc(c, m->total_pages + 1, PAGE_SIZE_4K, NULL));
@@ -233,7 +241,7 @@ static void run_random(struct pgalloc_checker *c, uint64_t *rng, unsigned nops,
 {
 	const struct pgalloc_model *m = &c->model;
 	for (unsigned i = 0; i < nops; i++) {
-		unsigned r = (unsigned)pgr_below(rng, 100);
+		unsigned r = (unsigned)test_rand_below(rng, 100);
 		if (m->used_pages * 100 > m->total_pages * HIGH_WATER_PCT && r < 60)
 			r += 40;
 		if (r < 42)
@@ -328,7 +336,7 @@ static void test_aligned_pool_merges_back(void **state)
 
 int main(void)
 {
-	g_seed = pgr_seed_from_env("TEST_SEED", STRESS_SEED);
+	g_seed = host_test_seed(STRESS_SEED);
 	printf("test_stress: TEST_SEED=%llu\n", (unsigned long long)g_seed);
 	const struct CMUnitTest bitmap_tests[] = STRESS_TESTS(bitmap);
 	const struct CMUnitTest buddy_tests[] = STRESS_TESTS(buddy);

@@ -22,47 +22,41 @@
 #include <cmocka.h>
 
 #include <axalloc-bitmap/bitmap.h>
+#include <klib/list.h>
+
+#include "pgalloc_inst.h"
+#include "test_rand.h"
 
 #define GiB	     (1ULL << 30)
 #define MiB	     (1ULL << 20)
 #define KiB	     (1ULL << 10)
 #define PG	     PAGE_SIZE_4K
-#define META_GARBAGE 0xa5
 
 /* ---- Helpers ---- */
 
-/* Metadata buffers handed out by add(), freed by teardown. */
-#define MAX_META 64
-static void *metas[MAX_META];
-static int nr_metas;
-
-static void free_metas(void)
-{
-	for (int i = 0; i < nr_metas; i++)
-		free(metas[i]);
-	nr_metas = 0;
-}
+/* The allocator of the running test, over host metadata buffers. */
+static struct pgalloc_inst in;
 
 static int teardown(void **state)
 {
 	(void)state;
-	free_metas();
+	pgalloc_inst_destroy(&in);
 	return 0;
 }
 
-/* Adds [base, base + size) with a garbage-filled metadata buffer; returns the add_memory result. */
+/* A new empty bitmap allocator (the previous one, if any, is released). */
+static struct bitmap_pgalloc *fresh(void)
+{
+	pgalloc_inst_destroy(&in);
+	pgalloc_inst_create(&in, &bitmap_pgalloc_ops);
+	return container_of(in.pg, struct bitmap_pgalloc, pgalloc);
+}
+
+/* Adds [base, base + size) to the test's allocator a; returns add_memory's result. */
 static int add(struct bitmap_pgalloc *a, paddr_t base, uint64_t size)
 {
-	size_t bytes = pgalloc_meta_bytes(&bitmap_pgalloc_ops, base, size);
-	void *meta;
-
-	assert_true(bytes > 0);
-	assert_true(nr_metas < MAX_META);
-	meta = aligned_alloc(8, ALIGN_UP(bytes, 8));
-	assert_non_null(meta);
-	memset(meta, META_GARBAGE, bytes);
-	metas[nr_metas++] = meta;
-	return pgalloc_add_memory(&a->pgalloc, base, size, meta);
+	assert_ptr_equal(&a->pgalloc, in.pg);
+	return pgalloc_inst_add(&in, base, size);
 }
 
 static struct pgalloc_stats stats_of(const struct bitmap_pgalloc *a)
@@ -73,14 +67,7 @@ static struct pgalloc_stats stats_of(const struct bitmap_pgalloc *a)
 }
 
 /* Asserts `call` returns err and leaves stats and invariants exactly as they were. */
-#define EXPECT_ERR_UNCHANGED(a, call, err)                                                         \
-	do {                                                                                       \
-		struct pgalloc_stats before_ = stats_of(a), after_;                                \
-		assert_int_equal((call), (err));                                                   \
-		after_ = stats_of(a);                                                              \
-		assert_memory_equal(&before_, &after_, sizeof(before_));                           \
-		assert_int_equal(pgalloc_check(&a->pgalloc), 0);                                   \
-	} while (0)
+#define EXPECT_ERR_UNCHANGED(a, call, err) assert_pgalloc_fails_unchanged(&(a)->pgalloc, call, err)
 
 static paddr_t must_alloc(struct bitmap_pgalloc *a, uint64_t n, uint64_t align)
 {
@@ -88,15 +75,6 @@ static paddr_t must_alloc(struct bitmap_pgalloc *a, uint64_t n, uint64_t align)
 	assert_int_equal(pgalloc_alloc(&a->pgalloc, n, align, &p), 0);
 	assert_true(IS_ALIGNED(p, align));
 	return p;
-}
-
-/* The allocator is heap-sized (16 ranges of metadata pointers): keep it static per test. */
-static struct bitmap_pgalloc A;
-
-static struct bitmap_pgalloc *fresh(void)
-{
-	pgalloc_init(&A.pgalloc, &bitmap_pgalloc_ops);
-	return &A;
 }
 
 /* ---- Metadata size ---- */
@@ -140,7 +118,6 @@ static void test_align_single_page(void **state)
 			struct bitmap_pgalloc *a = fresh();
 			paddr_t first = ALIGN_UP(base, align), second = first + align, p;
 
-			free_metas();
 			assert_int_equal(add(a, base, size), 0);
 			p = must_alloc(a, 1, align);
 			assert_int_equal(p, first);
@@ -359,10 +336,10 @@ static void test_large_fragmented_pool(void **state)
 
 /* ---- Exhaustion and refill ---- */
 
-static void shuffle(paddr_t *v, size_t n, unsigned *seed)
+static void shuffle(paddr_t *v, size_t n, uint64_t *seed)
 {
 	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)rand_r(seed) % i;
+		size_t j = (size_t)test_rand_below(seed, i);
 		paddr_t t = v[i - 1];
 		v[i - 1] = v[j];
 		v[j] = t;
@@ -377,7 +354,7 @@ static void test_exhaustion_refill(void **state)
 	uint64_t npages = 1000 + 37;
 	paddr_t *pages = malloc(npages * sizeof(*pages));
 	struct pgalloc_stats empty, st;
-	unsigned seed = 3;
+	uint64_t seed = 3;
 
 	assert_int_equal(add(a, base, npages * PG), 0);
 	empty = stats_of(a);
