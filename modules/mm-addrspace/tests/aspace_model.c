@@ -2,39 +2,6 @@
 #include "aspace_model.h"
 #include "test_rand.h"
 
-struct model_src model_src_seed(uint64_t seed)
-{
-	return (struct model_src){.rng = seed};
-}
-
-struct model_src model_src_bytes(const uint8_t *data, size_t len)
-{
-	return (struct model_src){.data = data, .len = len};
-}
-
-bool model_src_done(const struct model_src *s)
-{
-	return s->data && s->pos >= s->len;
-}
-
-uint64_t model_below(struct model_src *s, uint64_t n)
-{
-	uint64_t v = 0;
-
-	if (n <= 1)
-		return 0;
-	if (!s->data)
-		return test_rand_below(&s->rng, n);
-	for (uint64_t span = 1; span < n && span < (1ULL << 56); span <<= 8)
-		v = (v << 8) | (s->pos < s->len ? s->data[s->pos++] : 0);
-	return v % n;
-}
-
-bool model_chance(struct model_src *s, unsigned pct)
-{
-	return model_below(s, 100) < pct;
-}
-
 static const char *const model_op_names[MOP_NR] = {
     [MOP_MAP_ALLOC] = "map_alloc", [MOP_MAP_LINEAR] = "map_linear",
     [MOP_UNMAP] = "unmap",	   [MOP_PROTECT] = "protect",
@@ -361,47 +328,48 @@ static const unsigned model_good_flags[] = {
 
 static const unsigned model_bad_flags[] = {0, MAPF_WRITE, MAPF_READ | MAPF_GLOBAL};
 
-static unsigned model_gen_flags(struct model_src *s)
+static unsigned model_gen_flags(struct test_src *s)
 {
-	if (model_chance(s, 3))
-		return model_bad_flags[model_below(s, sizeof(model_bad_flags) / sizeof(unsigned))];
-	return model_good_flags[model_below(s, sizeof(model_good_flags) / sizeof(unsigned))];
+	if (test_src_chance(s, 3))
+		return model_bad_flags[test_src_below(s,
+						      sizeof(model_bad_flags) / sizeof(unsigned))];
+	return model_good_flags[test_src_below(s, sizeof(model_good_flags) / sizeof(unsigned))];
 }
 
-static uint64_t model_gen_pgsize(struct model_src *s)
+static uint64_t model_gen_pgsize(struct test_src *s)
 {
-	uint64_t r = model_below(s, 100);
+	uint64_t r = test_src_below(s, 100);
 
 	return r < 2 ? 0x2000 : r < 3 ? PAGE_SIZE_1G : r < 75 ? PAGE_SIZE_4K : PAGE_SIZE_2M;
 }
 
 /* An address near or in the space, usually aligned to pg. */
-static vaddr_t model_gen_va(const struct model *m, struct model_src *s, uint64_t pg)
+static vaddr_t model_gen_va(const struct model *m, struct test_src *s, uint64_t pg)
 {
 	const uint64_t slack = 16;
-	vaddr_t va =
-	    m->base - slack * PAGE_SIZE_4K + model_below(s, m->npages + 2 * slack) * PAGE_SIZE_4K;
+	vaddr_t va = m->base - slack * PAGE_SIZE_4K +
+		     test_src_below(s, m->npages + 2 * slack) * PAGE_SIZE_4K;
 
-	if (pg > PAGE_SIZE_4K && model_pgsize_ok(pg) && !model_chance(s, 10))
+	if (pg > PAGE_SIZE_4K && model_pgsize_ok(pg) && !test_src_chance(s, 10))
 		va = ALIGN_DOWN(va, pg);
-	if (model_chance(s, 2))
-		va += 1 + model_below(s, PAGE_SIZE_4K - 1);
+	if (test_src_chance(s, 2))
+		va += 1 + test_src_below(s, PAGE_SIZE_4K - 1);
 	return va;
 }
 
 /* A size, usually a few pages of pg. */
-static uint64_t model_gen_size(const struct model *m, struct model_src *s, uint64_t pg)
+static uint64_t model_gen_size(const struct model *m, struct test_src *s, uint64_t pg)
 {
 	uint64_t unit = model_pgsize_ok(pg) ? pg : PAGE_SIZE_4K;
 	uint64_t max_units = unit == PAGE_SIZE_4K ? 48 : 4;
-	uint64_t size = (1 + model_below(s, max_units)) * unit;
+	uint64_t size = (1 + test_src_below(s, max_units)) * unit;
 
-	if (m->nr > MODEL_BUSY_AREAS && model_chance(s, 50))
-		size = (1 + model_below(s, m->npages / 4)) * PAGE_SIZE_4K;
-	if (model_chance(s, 3))
-		size = model_chance(s, 50) ? 0 : size + PAGE_SIZE_4K;
-	if (model_chance(s, 1))
-		size = UINT64_MAX - model_below(s, 4) * PAGE_SIZE_4K;
+	if (m->nr > MODEL_BUSY_AREAS && test_src_chance(s, 50))
+		size = (1 + test_src_below(s, m->npages / 4)) * PAGE_SIZE_4K;
+	if (test_src_chance(s, 3))
+		size = test_src_chance(s, 50) ? 0 : size + PAGE_SIZE_4K;
+	if (test_src_chance(s, 1))
+		size = UINT64_MAX - test_src_below(s, 4) * PAGE_SIZE_4K;
 	return size;
 }
 
@@ -410,42 +378,42 @@ static uint64_t model_gen_size(const struct model *m, struct model_src *s, uint6
  * the area, usually on the area's page size, and is a few of its pages long,
  * sometimes running past its end. *a_out is the area (NULL if none).
  */
-static bool model_gen_target(const struct model *m, struct model_src *s, vaddr_t *va,
-			     uint64_t *size, const struct model_area **a_out)
+static bool model_gen_target(const struct model *m, struct test_src *s, vaddr_t *va, uint64_t *size,
+			     const struct model_area **a_out)
 {
 	const struct model_area *a;
 	uint64_t unit;
 
 	*a_out = NULL;
-	if (m->nr == 0 || model_chance(s, 25))
+	if (m->nr == 0 || test_src_chance(s, 25))
 		return false;
-	a = &m->areas[model_below(s, (uint64_t)m->nr)];
-	unit = model_chance(s, 85) ? a->pgsize : PAGE_SIZE_4K;
-	*va = a->start + model_below(s, (a->end - a->start) / unit) * unit;
-	*size = (1 + model_below(s, 3)) * unit;
-	if (model_chance(s, 30))
+	a = &m->areas[test_src_below(s, (uint64_t)m->nr)];
+	unit = test_src_chance(s, 85) ? a->pgsize : PAGE_SIZE_4K;
+	*va = a->start + test_src_below(s, (a->end - a->start) / unit) * unit;
+	*size = (1 + test_src_below(s, 3)) * unit;
+	if (test_src_chance(s, 30))
 		*size = a->end - *va;
-	if (model_chance(s, 10))
-		*size += (1 + model_below(s, 3)) * unit;
+	if (test_src_chance(s, 10))
+		*size += (1 + test_src_below(s, 3)) * unit;
 	*a_out = a;
 	return true;
 }
 
 /* An access kind, usually one the targeted area allows. */
-static unsigned model_gen_access(struct model_src *s, const struct model_area *a)
+static unsigned model_gen_access(struct test_src *s, const struct model_area *a)
 {
-	if (model_chance(s, 2))
+	if (test_src_chance(s, 2))
 		return 1u << 3;
-	if (a && model_chance(s, 75))
-		return a->flags & (unsigned)model_below(s, 8) & ASPACE_ACCESS_MASK;
-	return (unsigned)model_below(s, 8);
+	if (a && test_src_chance(s, 75))
+		return a->flags & (unsigned)test_src_below(s, 8) & ASPACE_ACCESS_MASK;
+	return (unsigned)test_src_below(s, 8);
 }
 
-struct model_op model_gen(const struct model *m, struct model_src *s)
+struct model_op model_gen(const struct model *m, struct test_src *s)
 {
 	struct model_op op = {.fail_after = -1};
 	static const uint8_t weights[MOP_NR] = {14, 6, 14, 10, 6, 14, 12, 10, 6, 6};
-	uint64_t r = model_below(s, 98), acc = 0;
+	uint64_t r = test_src_below(s, 98), acc = 0;
 	const struct model_area *a = NULL;
 
 	op.kind = MOP_NR - 1;
@@ -456,27 +424,29 @@ struct model_op model_gen(const struct model *m, struct model_src *s)
 			break;
 		}
 	}
-	if (m->nr > MODEL_BUSY_AREAS && model_chance(s, 30))
+	if (m->nr > MODEL_BUSY_AREAS && test_src_chance(s, 30))
 		op.kind = MOP_UNMAP;
 	op.pgsize = model_gen_pgsize(s);
 	switch (op.kind) {
 	case MOP_MAP_ALLOC:
 	case MOP_MAP_LINEAR:
 		op.va = model_gen_va(m, s, op.pgsize);
-		if (m->nr > 0 && model_pgsize_ok(op.pgsize) && model_chance(s, 30)) /* adjacent */
-			op.va = ALIGN_UP(m->areas[model_below(s, (uint64_t)m->nr)].end, op.pgsize);
+		if (m->nr > 0 && model_pgsize_ok(op.pgsize) &&
+		    test_src_chance(s, 30)) /* adjacent */
+			op.va =
+			    ALIGN_UP(m->areas[test_src_below(s, (uint64_t)m->nr)].end, op.pgsize);
 		op.size = model_gen_size(m, s, op.pgsize);
 		op.flags = model_gen_flags(s);
-		op.populate = model_chance(s, 40);
+		op.populate = test_src_chance(s, 40);
 		op.pa = model_lin_pa(m, op.va);
-		if (model_chance(s, 3))
+		if (test_src_chance(s, 3))
 			op.pa += MODEL_LIN_SHIFT;
 		break;
 	case MOP_UNMAP:
 	case MOP_PROTECT:
 	case MOP_POPULATE:
 		if (!model_gen_target(m, s, &op.va, &op.size, &a)) {
-			uint64_t unit = model_chance(s, 30) ? PAGE_SIZE_2M : PAGE_SIZE_4K;
+			uint64_t unit = test_src_chance(s, 30) ? PAGE_SIZE_2M : PAGE_SIZE_4K;
 			op.va = model_gen_va(m, s, unit);
 			op.size = model_gen_size(m, s, unit);
 		}
@@ -489,24 +459,24 @@ struct model_op model_gen(const struct model *m, struct model_src *s)
 	case MOP_READ:
 		if (!model_gen_target(m, s, &op.va, &op.size, &a))
 			op.va = model_gen_va(m, s, PAGE_SIZE_4K);
-		op.va += model_below(s, PAGE_SIZE_4K);
+		op.va += test_src_below(s, PAGE_SIZE_4K);
 		op.access = model_gen_access(s, a);
-		op.size = model_below(s, MODEL_MAX_IO + 1);
-		op.pattern = (uint8_t)model_below(s, 256);
+		op.size = test_src_below(s, MODEL_MAX_IO + 1);
+		op.pattern = (uint8_t)test_src_below(s, 256);
 		break;
 	case MOP_FIND_FREE:
 		op.va = model_gen_va(m, s, PAGE_SIZE_4K);
-		op.size = model_chance(s, 5) ? 0 : 1 + model_below(s, 4 * PAGE_SIZE_2M);
-		op.limit = m->base + model_below(s, m->npages + 64) * PAGE_SIZE_4K;
-		op.align = PAGE_SIZE_4K << model_below(s, 11);
-		if (model_chance(s, 3))
-			op.align = model_chance(s, 50) ? 0x800 : 0x3000;
+		op.size = test_src_chance(s, 5) ? 0 : 1 + test_src_below(s, 4 * PAGE_SIZE_2M);
+		op.limit = m->base + test_src_below(s, m->npages + 64) * PAGE_SIZE_4K;
+		op.align = PAGE_SIZE_4K << test_src_below(s, 11);
+		if (test_src_chance(s, 3))
+			op.align = test_src_chance(s, 50) ? 0x800 : 0x3000;
 		break;
 	case MOP_NR:
 		break;
 	}
-	if (op.kind != MOP_QUERY && op.kind != MOP_FIND_FREE && model_chance(s, 12))
-		op.fail_after = model_chance(s, 50) ? 0 : (long)model_below(s, 8);
+	if (op.kind != MOP_QUERY && op.kind != MOP_FIND_FREE && test_src_chance(s, 12))
+		op.fail_after = test_src_chance(s, 50) ? 0 : (long)test_src_below(s, 8);
 	return op;
 }
 

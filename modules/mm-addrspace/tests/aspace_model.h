@@ -26,7 +26,7 @@
  * the real call may then return -ENOMEM where the model predicts success,
  * and the model stays as it was, which the checks compare against.
  *
- * Random decisions come from a model_src: test_rand from a seed (stress) or the
+ * Random decisions come from a test_src: test_rand from a seed (stress) or the
  * fuzzer's input bytes. A mismatch prints the operation and aborts.
  */
 #ifndef ASPACE_MODEL_H
@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "aspace_test_env.h"
+#include "test_src.h"
 
 #define MODEL_MAX_AREAS	 1024
 #define MODEL_BUSY_AREAS 96 /* above this, the generator prefers large unmaps */
@@ -49,24 +50,7 @@
 
 /* ---- randomness ---- */
 
-struct model_src {
-	const uint8_t *data; /* fuzzer input, or NULL for the PRNG */
-	size_t len;
-	size_t pos;
-	uint64_t rng;
-};
-
-struct model_src model_src_seed(uint64_t seed);
-
-struct model_src model_src_bytes(const uint8_t *data, size_t len);
-
-bool model_src_done(const struct model_src *s);
-
-/* A value in [0, n) (0 when n <= 1). Input bytes are taken as few as needed. */
-uint64_t model_below(struct model_src *s, uint64_t n);
-
-/* True with probability pct / 100. */
-bool model_chance(struct model_src *s, unsigned pct);
+/* Decisions come from a struct test_src (tests/host/test_src.h). */
 
 /* ---- the model ---- */
 
@@ -222,7 +206,7 @@ struct model_op {
 };
 
 /* Draws one operation. */
-struct model_op model_gen(const struct model *m, struct model_src *s);
+struct model_op model_gen(const struct model *m, struct test_src *s);
 
 /* Area list and statistics against the model. */
 void model_check_light(struct model *m);

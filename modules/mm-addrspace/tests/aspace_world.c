@@ -154,25 +154,25 @@ static void world_clone(struct world *w, int d, int s, bool copy, long fail_afte
 }
 
 /* A live slot chosen at random (there is one). */
-static int world_pick_live(const struct world *w, struct model_src *rs)
+static int world_pick_live(const struct world *w, struct test_src *rs)
 {
 	int live[WORLD_SPACES], n = 0;
 
 	for (int i = 0; i < WORLD_SPACES; i++)
 		if (w->live[i])
 			live[n++] = i;
-	return live[model_below(rs, (uint64_t)n)];
+	return live[test_src_below(rs, (uint64_t)n)];
 }
 
 /* A dead slot chosen at random, or -1. */
-static int world_pick_dead(const struct world *w, struct model_src *rs)
+static int world_pick_dead(const struct world *w, struct test_src *rs)
 {
 	int dead[WORLD_SPACES], n = 0;
 
 	for (int i = 0; i < WORLD_SPACES; i++)
 		if (!w->live[i])
 			dead[n++] = i;
-	return n ? dead[model_below(rs, (uint64_t)n)] : -1;
+	return n ? dead[test_src_below(rs, (uint64_t)n)] : -1;
 }
 
 static int world_nr_live(const struct world *w)
@@ -185,9 +185,9 @@ static int world_nr_live(const struct world *w)
 }
 
 /* Draws and runs one operation, then checks what it touched and the allocator. */
-static void world_step(struct world *w, struct model_src *rs)
+static void world_step(struct world *w, struct test_src *rs)
 {
-	uint64_t r = model_below(rs, 100);
+	uint64_t r = test_src_below(rs, 100);
 	int s = world_pick_live(w, rs);
 
 	w->op_no++;
@@ -195,10 +195,10 @@ static void world_step(struct world *w, struct model_src *rs)
 		bool copy = r < 3;
 		int d = world_pick_dead(w, rs);
 		long fail_after =
-		    model_chance(rs, 20) ? (long)model_below(rs, WORLD_CLONE_FAIL_MAX) : -1;
+		    test_src_chance(rs, 20) ? (long)test_src_below(rs, WORLD_CLONE_FAIL_MAX) : -1;
 
-		if (d < 0 || model_chance(rs, 20))
-			d = (int)model_below(rs, WORLD_SPACES);
+		if (d < 0 || test_src_chance(rs, 20))
+			d = (int)test_src_below(rs, WORLD_SPACES);
 		snprintf(w->op_text, sizeof(w->op_text), "%s %d -> %d fail_after=%ld",
 			 world_op_names[copy ? WOP_COPY : WOP_CLONE], s, d, fail_after);
 		world_clone(w, d, s, copy, fail_after);
@@ -244,7 +244,7 @@ void world_run(uint64_t seed, int rounds, int ops)
 	static struct world w;
 
 	for (int round = 0; round < rounds; round++) {
-		struct model_src rs = model_src_seed(seed + round);
+		struct test_src rs = test_src_seed(seed + round);
 		uint64_t faults, copies;
 		int most_live = 1;
 

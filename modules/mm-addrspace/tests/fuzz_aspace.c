@@ -20,10 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct model m;
-	struct model_src src = model_src_bytes(data, size);
+	struct test_src src = test_src_bytes(data, size);
 
 	model_init(&m, FUZZ_BASE, FUZZ_SIZE, 0);
-	for (int i = 0; i < FUZZ_MAX_OPS && !model_src_done(&src); i++) {
+	for (int i = 0; i < FUZZ_MAX_OPS && !test_src_done(&src); i++) {
 		struct model_op op = model_gen(&m, &src);
 
 		model_run(&m, &op);

@@ -33,7 +33,7 @@ static void test_stress(void **state)
 
 	/* Each round starts over with a fresh allocator and space. */
 	for (int round = 0; round < STRESS_ROUNDS; round++) {
-		struct model_src src = model_src_seed(seed + round);
+		struct test_src src = test_src_seed(seed + round);
 
 		printf("stress round %d: seed %#llx\n", round, (unsigned long long)(seed + round));
 		model_init(&m, SPACE_BASE, SPACE_SIZE, seed + round);

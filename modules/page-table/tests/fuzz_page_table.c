@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (sh_init(&sh, data[0], 0) != 0)
 		abort();
-	struct sh_rng r = {.data = data + 1, .len = size - 1};
-	for (int i = 0; i < MAX_OPS && !sh_rng_done(&r); i++) {
+	struct test_src r = test_src_bytes(data + 1, size - 1);
+	for (int i = 0; i < MAX_OPS && !test_src_done(&r); i++) {
 		sh_gen_op(&sh, &r, &op);
 		sh_apply(&sh, &op, true);
 	}

@@ -1,8 +1,6 @@
 /* pt_shadow.c - the page-table shadow model, its checks, random operations (pt_shadow.h). */
 #include "pt_shadow.h"
 
-#include "test_rand.h"
-
 void (*sh_fail)(void);
 
 #define SH_EXPECT(sh, op, what, got, want)                                                         \
@@ -25,28 +23,6 @@ struct sh_walk {
 
 static const char *const sh_kind_names[] = {"map",     "map_region", "unmap", "unmap_region",
 					    "protect", "remap",	     "query"};
-
-static uint64_t sh_rand(struct sh_rng *r)
-{
-	if (r->data) {
-		uint64_t v = 0;
-		for (int i = 0; i < 4 && r->pos < r->len; i++)
-			v |= (uint64_t)r->data[r->pos++] << (8 * i);
-		return v * 0x9e3779b97f4a7c15ULL;
-	}
-	return test_rand_next(&r->state);
-}
-
-/* Uniform-ish in [0, bound); bound > 0. */
-static uint64_t sh_draw(struct sh_rng *r, uint64_t bound)
-{
-	return (sh_rand(r) >> 11) % bound;
-}
-
-bool sh_rng_done(const struct sh_rng *r)
-{
-	return r->data && r->pos >= r->len;
-}
 
 static bool sh_flags_ok(unsigned flags)
 {
@@ -435,30 +411,30 @@ static const unsigned sh_good_flags[] = {
     MAPF_READ | MAPF_ACCESSED | MAPF_DIRTY,
 };
 
-static unsigned sh_gen_flags(struct sh_rng *r)
+static unsigned sh_gen_flags(struct test_src *r)
 {
-	if (sh_draw(r, 16) == 0)
-		return (unsigned)sh_draw(r, 1u << 9); /* often invalid */
-	return sh_good_flags[sh_draw(r, sizeof(sh_good_flags) / sizeof(sh_good_flags[0]))];
+	if (test_src_below(r, 16) == 0)
+		return (unsigned)test_src_below(r, 1u << 9); /* often invalid */
+	return sh_good_flags[test_src_below(r, sizeof(sh_good_flags) / sizeof(sh_good_flags[0]))];
 }
 
-static uint64_t sh_gen_pgsize(struct sh_rng *r)
+static uint64_t sh_gen_pgsize(struct test_src *r)
 {
 	static const uint64_t s[] = {PAGE_SIZE_4K, PAGE_SIZE_4K, PAGE_SIZE_2M, PAGE_SIZE_1G};
-	return s[sh_draw(r, 4)];
+	return s[test_src_below(r, 4)];
 }
 
 /* An offset in the window near a 4K, 2M or 1G boundary. */
-static uint64_t sh_gen_offset(struct sh_rng *r)
+static uint64_t sh_gen_offset(struct test_src *r)
 {
 	uint64_t align = sh_gen_pgsize(r);
-	uint64_t off = ALIGN_DOWN(sh_draw(r, SH_WINDOW), align);
-	switch (sh_draw(r, 4)) {
+	uint64_t off = ALIGN_DOWN(test_src_below(r, SH_WINDOW), align);
+	switch (test_src_below(r, 4)) {
 	case 0:
-		off += sh_draw(r, 8) * PAGE_SIZE_4K;
+		off += test_src_below(r, 8) * PAGE_SIZE_4K;
 		break;
 	case 1:
-		off -= sh_draw(r, 8) * PAGE_SIZE_4K;
+		off -= test_src_below(r, 8) * PAGE_SIZE_4K;
 		break;
 	default:
 		break;
@@ -467,37 +443,39 @@ static uint64_t sh_gen_offset(struct sh_rng *r)
 }
 
 /* A region size: a few pages, a few 2M, up to 2 GiB, or to a boundary. */
-static uint64_t sh_gen_size(struct sh_rng *r)
+static uint64_t sh_gen_size(struct test_src *r)
 {
-	switch (sh_draw(r, 4)) {
+	switch (test_src_below(r, 4)) {
 	case 0:
-		return (1 + sh_draw(r, 16)) * PAGE_SIZE_4K;
+		return (1 + test_src_below(r, 16)) * PAGE_SIZE_4K;
 	case 1:
-		return (1 + sh_draw(r, 8)) * PAGE_SIZE_2M + (sh_draw(r, 3) - 1) * PAGE_SIZE_4K;
+		return (1 + test_src_below(r, 8)) * PAGE_SIZE_2M +
+		       (test_src_below(r, 3) - 1) * PAGE_SIZE_4K;
 	case 2:
-		return (1 + sh_draw(r, 512)) * PAGE_SIZE_2M;
+		return (1 + test_src_below(r, 512)) * PAGE_SIZE_2M;
 	default:
-		return (1 + sh_draw(r, 2)) * PAGE_SIZE_1G + sh_draw(r, 3) * PAGE_SIZE_2M;
+		return (1 + test_src_below(r, 2)) * PAGE_SIZE_1G +
+		       test_src_below(r, 3) * PAGE_SIZE_2M;
 	}
 }
 
 /* A frame for va: congruent modulo 1G, 2M or only 4K, or out of range. */
-static paddr_t sh_gen_pa(struct sh_rng *r, const struct pt_shadow *sh, vaddr_t va)
+static paddr_t sh_gen_pa(struct test_src *r, const struct pt_shadow *sh, vaddr_t va)
 {
 	uint64_t off = va - sh->base;
-	switch (sh_draw(r, 8)) {
+	switch (test_src_below(r, 8)) {
 	case 0:
-		return PT_ENV_FRAME_BASE + sh_draw(r, 1u << 18) * PAGE_SIZE_4K;
+		return PT_ENV_FRAME_BASE + test_src_below(r, 1u << 18) * PAGE_SIZE_4K;
 	case 1:
-		return PT_ENV_FRAME_BASE + off + sh_draw(r, 512) * PAGE_SIZE_2M;
+		return PT_ENV_FRAME_BASE + off + test_src_below(r, 512) * PAGE_SIZE_2M;
 	case 2:
-		return (1ULL << SV39_PA_BITS) - sh_draw(r, 4) * PAGE_SIZE_1G - PAGE_SIZE_4K;
+		return (1ULL << SV39_PA_BITS) - test_src_below(r, 4) * PAGE_SIZE_1G - PAGE_SIZE_4K;
 	default:
-		return PT_ENV_FRAME_BASE + off + sh_draw(r, 4) * PAGE_SIZE_1G;
+		return PT_ENV_FRAME_BASE + off + test_src_below(r, 4) * PAGE_SIZE_1G;
 	}
 }
 
-void sh_gen_op(struct pt_shadow *sh, struct sh_rng *r, struct sh_op *op)
+void sh_gen_op(struct pt_shadow *sh, struct test_src *r, struct sh_op *op)
 {
 	static const enum sh_kind kinds[] = {
 	    SH_MAP,	SH_MAP,	  SH_MAP_REGION,   SH_MAP_REGION,   SH_MAP_REGION,   SH_MAP_REGION,
@@ -505,11 +483,11 @@ void sh_gen_op(struct pt_shadow *sh, struct sh_rng *r, struct sh_op *op)
 	    SH_PROTECT, SH_REMAP, SH_QUERY,	   SH_QUERY,
 	};
 	memset(op, 0, sizeof(*op));
-	op->kind = kinds[sh_draw(r, sizeof(kinds) / sizeof(kinds[0]))];
+	op->kind = kinds[test_src_below(r, sizeof(kinds) / sizeof(kinds[0]))];
 	op->fail_after = -1;
 	uint64_t off = sh_gen_offset(r);
 	op->flags = sh_gen_flags(r);
-	op->huge = sh_draw(r, 4) != 0;
+	op->huge = test_src_below(r, 4) != 0;
 	switch (op->kind) {
 	case SH_MAP:
 		op->size = sh_gen_pgsize(r);
@@ -518,17 +496,17 @@ void sh_gen_op(struct pt_shadow *sh, struct sh_rng *r, struct sh_op *op)
 	case SH_UNMAP:
 	case SH_REMAP:
 		/* Mostly aim at the start of an existing leaf. */
-		if (sh_draw(r, 4) && (*sh_word(sh, sh->base + off) & SH_PRESENT))
+		if (test_src_below(r, 4) && (*sh_word(sh, sh->base + off) & SH_PRESENT))
 			off = sh_leaf_start(sh, sh->base + off) - sh->base;
 		break;
 	case SH_PROTECT:
 		/* Mostly a run of whole existing leaves. */
 		op->size = sh_gen_size(r);
-		if (sh_draw(r, 4) && (*sh_word(sh, sh->base + off) & SH_PRESENT)) {
+		if (test_src_below(r, 4) && (*sh_word(sh, sh->base + off) & SH_PRESENT)) {
 			off = sh_leaf_start(sh, sh->base + off) - sh->base;
 			op->size = 0;
-			for (uint64_t n = 1 + sh_draw(r, 4); n > 0 && off + op->size < SH_WINDOW;
-			     n--) {
+			for (uint64_t n = 1 + test_src_below(r, 4);
+			     n > 0 && off + op->size < SH_WINDOW; n--) {
 				uint64_t w = *sh_word(sh, sh->base + off + op->size);
 				if (!(w & SH_PRESENT))
 					break;
@@ -537,7 +515,7 @@ void sh_gen_op(struct pt_shadow *sh, struct sh_rng *r, struct sh_op *op)
 		}
 		break;
 	case SH_QUERY:
-		off += sh_draw(r, PAGE_SIZE_4K);
+		off += test_src_below(r, PAGE_SIZE_4K);
 		break;
 	default:
 		op->size = sh_gen_size(r);
@@ -549,30 +527,30 @@ void sh_gen_op(struct pt_shadow *sh, struct sh_rng *r, struct sh_op *op)
 		op->pa = ALIGN_DOWN(op->pa, sh_gen_pgsize(r));
 	/* Keep valid ranges in the window; past it only where the half ends too. */
 	bool half_end = sh->base + SH_WINDOW == SH_LOW_END || sh->base + SH_WINDOW == 0;
-	if (op->size && off + op->size > SH_WINDOW && !(half_end && sh_draw(r, 4) == 0))
+	if (op->size && off + op->size > SH_WINDOW && !(half_end && test_src_below(r, 4) == 0))
 		op->size = SH_WINDOW - off;
 	/* Now and then a bad argument. */
-	switch (sh_draw(r, 48)) {
+	switch (test_src_below(r, 48)) {
 	case 0:
-		op->va += 1 + sh_draw(r, PAGE_SIZE_4K - 1);
+		op->va += 1 + test_src_below(r, PAGE_SIZE_4K - 1);
 		break;
 	case 1:
-		op->va ^= 1ULL << (39 + sh_draw(r, 24)); /* not canonical */
+		op->va ^= 1ULL << (39 + test_src_below(r, 24)); /* not canonical */
 		break;
 	case 2:
-		op->size = op->kind == SH_MAP ? sh_draw(r, 4) * PAGE_SIZE_2M : 0;
+		op->size = op->kind == SH_MAP ? test_src_below(r, 4) * PAGE_SIZE_2M : 0;
 		break;
 	case 3:
-		op->size += 1 + sh_draw(r, PAGE_SIZE_4K - 1);
+		op->size += 1 + test_src_below(r, PAGE_SIZE_4K - 1);
 		break;
 	case 4:
-		op->pa += 1 + sh_draw(r, PAGE_SIZE_4K - 1);
+		op->pa += 1 + test_src_below(r, PAGE_SIZE_4K - 1);
 		break;
 	default:
 		break;
 	}
-	if ((op->kind == SH_MAP || op->kind == SH_MAP_REGION) && sh_draw(r, 8) == 0)
-		op->fail_after = (long)sh_draw(r, 4);
+	if ((op->kind == SH_MAP || op->kind == SH_MAP_REGION) && test_src_below(r, 8) == 0)
+		op->fail_after = (long)test_src_below(r, 4);
 }
 
 /* Window bases: the ends of both halves. */

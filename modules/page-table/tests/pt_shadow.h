@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "pt_test_env.h"
+#include "test_src.h"
 
 /*
  * What a mismatch does once printed: sh_fail() when set (the stress test
@@ -69,14 +70,7 @@ struct pt_shadow {
 	uint64_t nr_ops;
 };
 
-/* Random source: test_rand seeded with state, or the bytes of a fuzzer input. */
-struct sh_rng {
-	uint64_t state;
-	const uint8_t *data;
-	size_t len, pos;
-};
-
-bool sh_rng_done(const struct sh_rng *r);
+/* Decisions come from a struct test_src (tests/host/test_src.h). */
 
 /* Full comparison of table and model, structure and accounting. */
 void sh_verify(struct pt_shadow *sh, const struct sh_op *op);
@@ -87,7 +81,7 @@ void sh_apply(struct pt_shadow *sh, const struct sh_op *op, bool verify);
 /* ---- random operations ---- */
 
 /* Makes a random operation; ranges stay in the window unless meant to be bad. */
-void sh_gen_op(struct pt_shadow *sh, struct sh_rng *r, struct sh_op *op);
+void sh_gen_op(struct pt_shadow *sh, struct test_src *r, struct sh_op *op);
 
 #define SH_NR_WINDOWS 4
 
