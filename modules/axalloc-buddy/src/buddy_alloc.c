@@ -168,11 +168,9 @@ int buddy_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n)
 {
 	struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t pfn;
-	if (bd_check_span(addr, n, &pfn) != 0)
-		return -EINVAL;
-	int ri = bd_range_of(a, pfn, n);
+	int ri = bd_range_of(a, addr, n, &pfn);
 	if (ri < 0)
-		return -EINVAL;
+		return ri;
 	struct buddy_range *r = &a->range[ri];
 	uint64_t i0 = bd_idx(r, pfn), i1 = i0 + n;
 	if (bd_bits_find(r->used, i0, i1, true) != i1)

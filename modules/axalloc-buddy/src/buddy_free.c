@@ -42,15 +42,13 @@ int buddy_free(struct pgalloc *pg, paddr_t addr, uint64_t n)
 {
 	struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t pfn;
-	if (bd_check_span(addr, n, &pfn) != 0)
-		return -EINVAL;
+	int ri = bd_range_of(a, addr, n, &pfn);
+	if (ri < 0)
+		return ri;
 	if (pfn == a->deferred.pfn && n == a->deferred.n) {
 		bd_undo_split(a);
 		return 0;
 	}
-	int ri = bd_range_of(a, pfn, n);
-	if (ri < 0)
-		return -EINVAL;
 	struct buddy_range *r = &a->range[ri];
 	uint64_t i0 = bd_idx(r, pfn), i1 = i0 + n;
 	if (bd_bits_find(r->used, i0, i1, false) != i1)

@@ -243,30 +243,23 @@ static inline void bd_list_add_span(struct buddy_pgalloc *a, unsigned ri, uint64
 }
 
 /*
- * Index of the range that holds all of [pfn, pfn + n) (no overflow), or -1.
+ * The range that holds all of the pages [addr, addr + n * 4K), with addr
+ * 4K aligned, n >= 1 and no overflow: stores the first pfn and returns the
+ * range's index, or returns -EINVAL.
  */
-static inline int bd_range_of(const struct buddy_pgalloc *a, uint64_t pfn, uint64_t n)
+static inline int bd_range_of(const struct buddy_pgalloc *a, paddr_t addr, uint64_t n,
+			      uint64_t *pfn)
 {
+	*pfn = addr >> PAGE_SHIFT;
+	if (n == 0 || n > BD_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K) ||
+	    *pfn > BD_MAX_PAGES - n)
+		return -EINVAL;
 	for (unsigned i = 0; i < a->nr_ranges; i++) {
 		const struct buddy_range *r = &a->range[i];
-		if (pfn >= r->base_pfn && pfn < r->end_pfn)
-			return n <= r->end_pfn - pfn ? (int)i : -1;
+		if (*pfn >= r->base_pfn && *pfn < r->end_pfn)
+			return n <= r->end_pfn - *pfn ? (int)i : -EINVAL;
 	}
-	return -1;
-}
-
-/*
- * Checks a page-granular request: addr 4K aligned, 1 <= n and the byte range
- * [addr, addr + n * 4K) representable. Returns the first pfn or -EINVAL.
- */
-static inline int bd_check_span(paddr_t addr, uint64_t n, uint64_t *pfn)
-{
-	if (n == 0 || n > BD_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K))
-		return -EINVAL;
-	if ((addr >> PAGE_SHIFT) > BD_MAX_PAGES - n)
-		return -EINVAL;
-	*pfn = addr >> PAGE_SHIFT;
-	return 0;
+	return -EINVAL;
 }
 
 /* Ends the deferred split (there is one): takes the block off its list, lists its tail. */
