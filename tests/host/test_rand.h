@@ -7,6 +7,7 @@
 #ifndef HOST_TEST_RAND_H
 #define HOST_TEST_RAND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define TEST_RAND_GAMMA 0x9e3779b97f4a7c15ULL
@@ -34,5 +35,8 @@ static inline uint64_t test_rand_range(uint64_t *state, uint64_t lo, uint64_t hi
 {
 	return lo + test_rand_below(state, hi - lo + 1);
 }
+
+/* Puts v[0..n) in a random order (Fisher-Yates); advances *state. */
+void test_rand_shuffle(uint64_t *state, uint64_t *v, size_t n);
 
 #endif

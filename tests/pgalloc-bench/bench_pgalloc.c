@@ -111,16 +111,6 @@ static void must_free(struct pgalloc_inst *in, paddr_t pa, uint64_t n)
 		die("free", in->ops, rc);
 }
 
-static void shuffle(paddr_t *v, uint64_t n, uint64_t *rng)
-{
-	for (uint64_t i = n; i > 1; i--) {
-		uint64_t j = test_rand_below(rng, i);
-		paddr_t t = v[i - 1];
-		v[i - 1] = v[j];
-		v[j] = t;
-	}
-}
-
 static const char *pool_name(uint64_t bytes, char *buf, size_t len)
 {
 	snprintf(buf, len, "%" PRIu64 " GiB", bytes / GiB);
@@ -277,7 +267,7 @@ static void m_fill_free(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t 
 	for (uint64_t i = 0; i < pages; i++)
 		pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, &pa[i]);
 	*alloc_ns = (bench_now_ns() - t0) / (double)pages;
-	shuffle(pa, pages, &rng);
+	test_rand_shuffle(&rng, pa, pages);
 	t0 = bench_now_ns();
 	for (uint64_t i = 0; i < pages; i++)
 		pgalloc_free(in.pg, pa[i], 1);
@@ -299,7 +289,7 @@ static double m_free_25k(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t
 	paddr_t *pa = malloc(S->free_pages * sizeof(*pa));
 	for (uint64_t i = 0; i < S->free_pages; i++)
 		pa[i] = must_alloc(&in, 1, PAGE_SIZE_4K);
-	shuffle(pa, S->free_pages, &rng);
+	test_rand_shuffle(&rng, pa, S->free_pages);
 	double t0 = bench_now_ns();
 	for (uint64_t i = 0; i < S->free_pages; i++)
 		pgalloc_free(in.pg, pa[i], 1);

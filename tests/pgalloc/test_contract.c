@@ -147,13 +147,6 @@ static void test_add_memory_bad(void **state)
 	assert_fails_unchanged(f, pgalloc_inst_add(&f->in, BASE + PG(20), PG(4)), -EEXIST);
 	assert_fails_unchanged(f, pgalloc_inst_add(&f->in, BASE, PG(128)), -EEXIST);
 
-	/* no metadata buffer, or one that is not 8-byte aligned */
-	uint64_t buf[64];
-	assert_fails_unchanged(f, pgalloc_add_memory(f->in.pg, BASE + PG(200), PG(4), NULL),
-			       -EINVAL);
-	assert_fails_unchanged(
-	    f, pgalloc_add_memory(f->in.pg, BASE + PG(200), PG(4), (char *)buf + 4), -EINVAL);
-
 	/* Touching ranges do not overlap. */
 	add_ok(f, BASE, 16);
 	add_ok(f, BASE + PG(80), 8);
@@ -302,27 +295,6 @@ static void test_fresh_range_histogram(void **state)
 		assert_int_equal(st.free_blocks[o], o <= 9 ? 1 : 0);
 	assert_int_equal(st.free_blocks[PGALLOC_MAX_ORDER], 3);
 	assert_int_equal(st.largest_free_order, PGALLOC_MAX_ORDER);
-}
-
-/* Two touching ranges stay two: no run, free or block spans the seam. */
-static void test_adjacent_ranges(void **state)
-{
-	struct fix *f = *state;
-	add_ok(f, BASE, 1024);
-	add_ok(f, BASE + PG(1024), 1024);
-	struct pgalloc_stats st = stats_of(f);
-	assert_int_equal(st.free_blocks[10], 2);
-	assert_int_equal(st.free_blocks[11], 0);
-	assert_fails_unchanged(f, do_alloc(f, 1025, PAGE_SIZE_4K), -ENOMEM);
-	assert_fails_unchanged(f, do_alloc_at(f, BASE + PG(1023), 2), -EINVAL);
-	alloc_at_ok(f, BASE + PG(1023), 1);
-	alloc_at_ok(f, BASE + PG(1024), 1);
-	assert_fails_unchanged(f, do_free(f, BASE + PG(1023), 2), -EINVAL);
-	free_ok(f, BASE + PG(1024), 1);
-	free_ok(f, BASE + PG(1023), 1);
-	st = stats_of(f);
-	assert_int_equal(st.free_blocks[10], 2);
-	assert_int_equal(st.free_blocks[11], 0);
 }
 
 /* A range ending one page below 2^64: no arithmetic may overflow. */
@@ -584,6 +556,146 @@ static void test_indexes_unaligned_base(void **state)
 	assert_int_equal(pgalloc_unusable_index(&st, 2), 200);
 }
 
+/* ---- metadata, exhaustion, range edges ---- */
+
+/* meta_bytes is 0 for an invalid range; add_memory refuses a NULL or misaligned buffer. */
+static void test_meta_bytes_and_buffer(void **state)
+{
+	struct fix *f = *state;
+	const struct pgalloc_ops *ops = f->in.ops;
+	assert_int_equal(pgalloc_meta_bytes(ops, BASE, 0), 0);
+	assert_int_equal(pgalloc_meta_bytes(ops, BASE + 1, PG(1)), 0);
+	assert_int_equal(pgalloc_meta_bytes(ops, BASE, PG(1) + 1), 0);
+	assert_int_equal(pgalloc_meta_bytes(ops, 0xfffffffffffff000ULL, PG(2)), 0);
+	/* an odd first frame still needs metadata */
+	assert_true(pgalloc_meta_bytes(ops, BASE + PG(1), PG(1)) > 0);
+
+	size_t bytes = pgalloc_meta_bytes(ops, BASE, PG(64));
+	uint64_t *meta = calloc(bytes / sizeof(uint64_t) + 1, sizeof(uint64_t));
+	assert_non_null(meta);
+	assert_fails_unchanged(f, pgalloc_add_memory(f->in.pg, BASE, PG(64), NULL), -EINVAL);
+	assert_fails_unchanged(f, pgalloc_add_memory(f->in.pg, BASE, PG(64), (char *)meta + 4),
+			       -EINVAL);
+	free(meta);
+
+	/* the stats count the metadata of every range added */
+	add_ok(f, BASE, PAGES_PER_1G);
+	add_ok(f, BASE + 3 * PAGE_SIZE_1G + PG(1), 7);
+	struct pgalloc_stats st = stats_of(f);
+	assert_int_equal(st.meta_bytes,
+			 pgalloc_meta_bytes(ops, BASE, PAGE_SIZE_1G) +
+			     pgalloc_meta_bytes(ops, BASE + 3 * PAGE_SIZE_1G + PG(1), PG(7)));
+	assert_int_equal(st.total_pages, PAGES_PER_1G + 7);
+	assert_int_equal(st.free_pages, PAGES_PER_1G + 7);
+	assert_int_equal(st.largest_free_order, PGALLOC_MAX_ORDER);
+}
+
+/* Allocate until -ENOMEM, free everything, and do it again with other sizes. */
+static void test_exhaustion_and_refill(void **state)
+{
+	struct fix *f = *state;
+	static const uint64_t sizes[] = {1, 3, 16, 64};
+	const uint64_t total = 556;
+	add_ok(f, BASE, 256);
+	add_ok(f, 0x90001000ULL, 300);
+	struct pgalloc_stats pristine = stats_of(f);
+	paddr_t *got = calloc(total, sizeof(*got));
+	assert_non_null(got);
+	for (unsigned s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		uint64_t n = sizes[s], count = 0;
+		while (pgalloc_alloc(f->in.pg, n, PAGE_SIZE_4K, &got[count]) == 0)
+			count++;
+		assert_consistent(f);
+		struct pgalloc_stats st = stats_of(f);
+		assert_int_equal(count * n + st.free_pages, total);
+		assert_fails_unchanged(f, do_alloc(f, n, PAGE_SIZE_4K), -ENOMEM);
+		if (n == 1)
+			assert_int_equal(st.free_pages, 0);
+		while (count > 0) {
+			count--;
+			assert_int_equal(do_free(f, got[count], n), 0);
+		}
+		struct pgalloc_stats now = stats_of(f);
+		assert_memory_equal(&now, &pristine, sizeof(now));
+		assert_consistent(f);
+	}
+	free(got);
+}
+
+/* Adjacent ranges stay apart: no allocation, free or free block spans both. */
+static void test_adjacent_ranges_apart(void **state)
+{
+	struct fix *f = *state;
+	add_ok(f, BASE + PAGE_SIZE_2M, PAGES_PER_2M);
+	add_ok(f, BASE, PAGES_PER_2M);
+	struct pgalloc_stats pristine = stats_of(f);
+	/* the two 2M ranges are order-9 buddies by address, yet two blocks */
+	assert_int_equal(pristine.free_blocks[9], 2);
+	assert_int_equal(pristine.largest_free_order, 9);
+	assert_fails_unchanged(f, do_alloc(f, 2 * PAGES_PER_2M, PAGE_SIZE_4K), -ENOMEM);
+	assert_fails_unchanged(f, do_alloc(f, 600, PAGE_SIZE_4K), -ENOMEM);
+	assert_fails_unchanged(f, do_alloc(f, PAGES_PER_2M + 1, PAGE_SIZE_2M), -ENOMEM);
+	assert_fails_unchanged(f, do_alloc_at(f, BASE + PAGE_SIZE_2M - PG(1), 2), -EINVAL);
+	paddr_t a = alloc_ok(f, PAGES_PER_2M, PAGE_SIZE_2M);
+	paddr_t b = alloc_ok(f, PAGES_PER_2M, PAGE_SIZE_2M);
+	assert_true(a != b);
+	assert_fails_unchanged(f, do_free(f, BASE, 2 * PAGES_PER_2M), -EINVAL);
+	assert_fails_unchanged(f, do_free(f, BASE + PAGE_SIZE_2M - PG(1), 2), -EINVAL);
+	free_ok(f, a, PAGES_PER_2M);
+	free_ok(f, b, PAGES_PER_2M);
+	struct pgalloc_stats now = stats_of(f);
+	assert_memory_equal(&now, &pristine, sizeof(now));
+}
+
+/* A failed alloc does not write *out. */
+static void test_alloc_error_keeps_out(void **state)
+{
+	struct fix *f = *state;
+	paddr_t pa = 0x1234;
+	add_ok(f, BASE + PAGE_SIZE_2M, PAGES_PER_2M); /* 2M- but not 4M-aligned */
+	assert_int_equal(pgalloc_alloc(f->in.pg, 0, PAGE_SIZE_4K, &pa), -EINVAL);
+	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 3 * PAGE_SIZE_4K, &pa), -EINVAL);
+	assert_int_equal(pgalloc_alloc(f->in.pg, PGM_MAX_PAGES, PAGE_SIZE_4K, &pa), -ENOMEM);
+	assert_int_equal(pgalloc_alloc(f->in.pg, PAGES_PER_2M + 1, PAGE_SIZE_4K, &pa), -ENOMEM);
+	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 2 * PAGE_SIZE_2M, &pa), -ENOMEM);
+	assert_int_equal(pa, 0x1234);
+}
+
+/* Frame number 0 is an ordinary frame, aligned to everything. */
+static void test_range_at_zero(void **state)
+{
+	struct fix *f = *state;
+	add_ok(f, 0, PAGES_PER_2M + 1);
+	struct pgalloc_stats pristine = stats_of(f);
+	assert_int_equal(pristine.free_blocks[0], 1);
+	assert_int_equal(pristine.free_blocks[9], 1);
+	assert_int_equal(alloc_ok(f, 1, PAGE_SIZE_1G), 0);
+	alloc_at_ok(f, PAGE_SIZE_2M, 1);
+	assert_fails_unchanged(f, do_alloc_at(f, 0, 2), -EEXIST);
+	free_ok(f, 0, 1);
+	free_ok(f, PAGE_SIZE_2M, 1);
+	struct pgalloc_stats now = stats_of(f);
+	assert_memory_equal(&now, &pristine, sizeof(now));
+}
+
+/* Requests above 1G are runs across several 1G blocks. */
+static void test_larger_than_1g(void **state)
+{
+	struct fix *f = *state;
+	add_ok(f, BASE, 4 * PAGES_PER_1G);
+	struct pgalloc_stats pristine = stats_of(f);
+	paddr_t p = alloc_ok(f, PAGES_PER_1G + 1, PAGE_SIZE_1G);
+	free_ok(f, p, PAGES_PER_1G + 1);
+	assert_int_equal(alloc_ok(f, 4 * PAGES_PER_1G, PAGE_SIZE_1G), BASE);
+	assert_fails_unchanged(f, do_alloc(f, 1, PAGE_SIZE_4K), -ENOMEM);
+	free_ok(f, BASE + PAGE_SIZE_1G, 2 * PAGES_PER_1G);
+	assert_fails_unchanged(f, do_alloc(f, 2 * PAGES_PER_1G + 1, PAGE_SIZE_4K), -ENOMEM);
+	assert_int_equal(alloc_ok(f, 2 * PAGES_PER_1G, PAGE_SIZE_1G), BASE + PAGE_SIZE_1G);
+	free_ok(f, BASE, 4 * PAGES_PER_1G);
+	struct pgalloc_stats now = stats_of(f);
+	assert_memory_equal(&now, &pristine, sizeof(now));
+}
+
 /* Test X_fn: fn run on allocator X (bitmap or buddy). */
 #define T(fn, X)                                                                                   \
 	{                                                                                          \
@@ -595,11 +707,14 @@ static void test_indexes_unaligned_base(void **state)
 		    T(test_add_memory_too_many_ranges, X), T(test_alloc_bad_args, X),              \
 		    T(test_free_bad, X), T(test_free_past_range_end, X), T(test_alloc_at_bad, X),  \
 		    T(test_alloc_too_fragmented, X), T(test_fresh_range_histogram, X),             \
-		    T(test_adjacent_ranges, X), T(test_top_of_address_space, X),                   \
-		    T(test_alignment_every_align, X), T(test_alignment_two_blocks, X),             \
-		    T(test_multiple_ranges_unaligned_bases, X), T(test_alloc_at_exact, X),         \
-		    T(test_partial_free, X), T(test_exact_page_counts, X),                         \
-		    T(test_indexes_known_state, X), T(test_indexes_unaligned_base, X),             \
+		    T(test_top_of_address_space, X), T(test_alignment_every_align, X),             \
+		    T(test_alignment_two_blocks, X), T(test_multiple_ranges_unaligned_bases, X),   \
+		    T(test_alloc_at_exact, X), T(test_partial_free, X),                            \
+		    T(test_exact_page_counts, X), T(test_indexes_known_state, X),                  \
+		    T(test_indexes_unaligned_base, X), T(test_meta_bytes_and_buffer, X),           \
+		    T(test_exhaustion_and_refill, X), T(test_adjacent_ranges_apart, X),            \
+		    T(test_alloc_error_keeps_out, X), T(test_range_at_zero, X),                    \
+		    T(test_larger_than_1g, X),                                                     \
 	}
 
 /* ---- both allocators side by side ---- */

@@ -336,16 +336,6 @@ static void test_large_fragmented_pool(void **state)
 
 /* ---- Exhaustion and refill ---- */
 
-static void shuffle(paddr_t *v, size_t n, uint64_t *seed)
-{
-	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)test_rand_below(seed, i);
-		paddr_t t = v[i - 1];
-		v[i - 1] = v[j];
-		v[j] = t;
-	}
-}
-
 static void test_exhaustion_refill(void **state)
 {
 	(void)state;
@@ -369,7 +359,7 @@ static void test_exhaustion_refill(void **state)
 		EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, PG, &p), -ENOMEM);
 		EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 1, 2 * MiB, &p), -ENOMEM);
 		EXPECT_ERR_UNCHANGED(a, pgalloc_alloc(&a->pgalloc, 3, PG, &p), -ENOMEM);
-		shuffle(pages, npages, &seed);
+		test_rand_shuffle(&seed, pages, npages);
 		for (uint64_t i = 0; i < npages; i++)
 			assert_int_equal(pgalloc_free(&a->pgalloc, pages[i], 1), 0);
 		assert_int_equal(pgalloc_check(&a->pgalloc), 0);

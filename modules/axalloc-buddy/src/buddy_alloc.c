@@ -1,10 +1,24 @@
 /*
  * buddy_alloc.c - allocation: buddy_alloc (choose the placement: a single
- * page or a block split with its tail returned, first fit, or the slow
+ * page or a block split with its tail deferred, first fit, or the slow
  * path bd_search) and buddy_alloc_at (carve an exact range).
  */
 #include "buddy_internal.h"
 #include <errno.h>
+
+/* ceil(log2 x), x > 0. */
+static unsigned bd_log2_ceil(uint64_t x)
+{
+	return x == 1 ? 0 : (unsigned)(BD_WORD_BITS - __builtin_clzll(x - 1));
+}
+
+/* The lowest zone whose list of `order` (BD_ZONE_ANY: any list) is non-empty (there is one). */
+static unsigned bd_zone_lowest(const struct buddy_range *r, unsigned order)
+{
+	const uint64_t *zb = bd_zone_bits(r, order);
+	unsigned w = (unsigned)__builtin_ctzll(zb[0]);
+	return w * BD_WORD_BITS + (unsigned)__builtin_ctzll(zb[1 + w]);
+}
 
 /* The pfn of the free block of range r that contains the free frame pfn. */
 static uint64_t bd_block_containing(const struct buddy_range *r, uint64_t pfn)
@@ -43,7 +57,7 @@ void bd_settle_tail(struct buddy_pgalloc *a)
 {
 	struct buddy_deferred *d = &a->deferred;
 	bd_list_del(a, d->range, d->pfn, d->order);
-	bd_list_add_tail(a, d->range, d->pfn, d->n, d->order);
+	bd_list_add_span(a, d->range, d->pfn + d->n, d->pfn + bd_pages(d->order));
 	d->n = 0;
 }
 
@@ -69,20 +83,23 @@ static inline uint64_t bd_take(struct buddy_pgalloc *a, unsigned ri, unsigned z,
 }
 
 /*
- * Block-aligned placement: a block of the lowest order >= want that has
- * one, from the lowest zone of the lowest range that has one. Uses its
- * first n pages and defers the tail. False if there is no free block of
- * order >= want.
+ * Block-aligned placement: a block of the lowest order >= want in the
+ * lowest range that has one, from the lowest zone that lists such blocks.
+ * Uses its first n pages and defers the tail. False if there is no free
+ * block of order >= want.
  */
 static bool bd_take_block(struct buddy_pgalloc *a, unsigned want, uint64_t n, uint64_t *pfn)
 {
-	uint32_t avail = a->order_mask >> want;
-	if (avail == 0)
-		return false;
-	unsigned o = want + (unsigned)__builtin_ctz(avail);
-	unsigned ri = (unsigned)__builtin_ctz(a->range_mask[o]);
-	*pfn = bd_take(a, ri, bd_zone_lowest(&a->range[ri], o), o, n);
-	return true;
+	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
+		const struct buddy_range *r = &a->range[ri];
+		uint32_t avail = r->orders >> want;
+		if (avail != 0) {
+			unsigned o = want + (unsigned)__builtin_ctz(avail);
+			*pfn = bd_take(a, ri, bd_zone_lowest(r, o), o, n);
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -92,71 +109,68 @@ static bool bd_take_block(struct buddy_pgalloc *a, unsigned want, uint64_t n, ui
  */
 static uint64_t bd_take_page(struct buddy_pgalloc *a)
 {
-	assert(a->range_any != 0);
-	unsigned ri = (unsigned)__builtin_ctz(a->range_any);
+	unsigned ri = 0;
+	while (a->range[ri].orders == 0)
+		ri++;
 	const struct buddy_range *r = &a->range[ri];
 	unsigned z = bd_zone_lowest(r, BD_ZONE_ANY);
 	return bd_take(a, ri, z, (unsigned)__builtin_ctz(r->zone_orders[z]), 1);
 }
 
-int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
+/*
+ * Places n free pages aligned to 2^align_order pages (docs/buddy.md, "Where
+ * an allocation goes") and stores the first pfn. Returns 0 or -ENOMEM (no
+ * aligned run of n free pages in one range; nothing changed).
+ */
+static int bd_place(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn)
 {
-	struct buddy_pgalloc *a = buddy_of(pg);
-
-	if (n == 0 || n > BD_MAX_PAGES || out == NULL)
-		return -EINVAL;
-	if (align < PGALLOC_MIN_ALIGN || align > PGALLOC_MAX_ALIGN)
-		return -EINVAL;
-	unsigned align_shift = bd_log2_floor(align);
-	if (align != (uint64_t)1 << align_shift)
-		return -EINVAL;
-	if (n > a->free_pages)
-		return -ENOMEM;
-	bd_settle(a);
-
-	unsigned align_order = align_shift - PAGE_SHIFT;
 	unsigned size_order = bd_log2_ceil(n);
 	unsigned want = size_order > align_order ? size_order : align_order;
-	uint64_t pfn;
 
 	if (want == 0) {
-		*out = bd_take_page(a) << PAGE_SHIFT;
+		*pfn = bd_take_page(a);
 		return 0;
 	}
 	if (want <= PGALLOC_MAX_ORDER) {
 		if (align_order < size_order) {
-			enum bd_fit fit = bd_first_fit(a, n, align_order, &pfn);
-			if (fit == BD_FIT_NONE)
-				return -ENOMEM;
-			if (fit == BD_FIT_PLACED) {
-				*out = pfn << PAGE_SHIFT;
-				return 0;
-			}
-			/* BD_FIT_GAVE_UP: place it as a block-aligned request */
+			int err = bd_first_fit(a, n, align_order, pfn);
+			if (err != -EAGAIN) /* placed, or no run exists */
+				return err;
 		}
-		if (bd_take_block(a, want, n, &pfn)) {
-			*out = pfn << PAGE_SHIFT;
+		if (bd_take_block(a, want, n, pfn))
 			return 0;
-		}
 		/* An aligned run of exactly 2^want pages would be a listed block. */
 		if (n == bd_pages(want) && align_order == want)
 			return -ENOMEM;
 	}
-	if (!bd_search(a, n, align_order, size_order, &pfn))
+	return bd_search(a, n, align_order, pfn) ? 0 : -ENOMEM;
+}
+
+int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
+{
+	struct buddy_pgalloc *a = buddy_of(pg);
+	uint64_t pfn;
+
+	if (n == 0 || n > BD_MAX_PAGES || out == NULL)
+		return -EINVAL;
+	if (align < PGALLOC_MIN_ALIGN || align > PGALLOC_MAX_ALIGN || (align & (align - 1)) != 0)
+		return -EINVAL;
+	if (n > a->free_pages)
 		return -ENOMEM;
-	*out = pfn << PAGE_SHIFT;
-	return 0;
+	bd_settle(a);
+	int err = bd_place(a, n, bd_log2_floor(align) - PAGE_SHIFT, &pfn);
+	if (err == 0)
+		*out = pfn << PAGE_SHIFT;
+	return err;
 }
 
 int buddy_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n)
 {
 	struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t pfn;
-	if (bd_check_span(addr, n, &pfn) != 0)
-		return -EINVAL;
-	int ri = bd_range_of(a, pfn, n);
+	int ri = bd_range_of(a, addr, n, &pfn);
 	if (ri < 0)
-		return -EINVAL;
+		return ri;
 	struct buddy_range *r = &a->range[ri];
 	uint64_t i0 = bd_idx(r, pfn), i1 = i0 + n;
 	if (bd_bits_find(r->used, i0, i1, true) != i1)

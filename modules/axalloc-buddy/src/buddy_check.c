@@ -77,7 +77,7 @@ static bool bd_zone_marked(const struct buddy_range *r, unsigned set, unsigned z
 /*
  * Checks every zone's list of `order` in range ri, the zone bitmap of the
  * order and the zones' order masks (set exactly for the non-empty lists),
- * and the range's bit in range_mask. Counts the blocks.
+ * and the range's order mask. Counts the blocks.
  */
 static int bd_check_order(const struct buddy_pgalloc *a, unsigned ri, unsigned order,
 			  uint64_t *blocks)
@@ -98,23 +98,22 @@ static int bd_check_order(const struct buddy_pgalloc *a, unsigned ri, unsigned o
 	}
 	if (bd_check_zone_set(r, ri, order) != 0)
 		return -1;
-	bool listed = ((a->range_mask[order] >> ri) & 1) != 0;
+	bool listed = ((r->orders >> order) & 1) != 0;
 	if (listed != (*blocks != 0))
-		BD_FAIL("range %u order %u: range_mask bit %d, %lu blocks", ri, order, listed,
+		BD_FAIL("range %u order %u: mask bit %d, %lu blocks", ri, order, listed,
 			(unsigned long)*blocks);
 	return 0;
 }
 
 /*
  * Checks, after the orders (so the zones' order masks are right), the
- * BD_ZONE_ANY bitmap of range ri (set exactly for the zones with a
- * non-empty mask) and the range's bit in range_any.
+ * BD_ZONE_ANY bitmap of range r (set exactly for the zones with a non-empty
+ * mask) and that no mask has bits above the largest order.
  */
-static int bd_check_any(const struct buddy_pgalloc *a, unsigned ri)
+static int bd_check_any(const struct buddy_range *r, unsigned ri)
 {
-	const struct buddy_range *r = &a->range[ri];
-	bool any = false;
-
+	if (r->orders >> PGALLOC_NR_ORDERS != 0)
+		BD_FAIL("range %u: order mask %#x has bits above the largest order", ri, r->orders);
 	for (unsigned z = 0; z < r->nr_zones; z++) {
 		if (r->zone_orders[z] >> PGALLOC_NR_ORDERS != 0)
 			BD_FAIL("range %u zone %u: order mask %#x has bits above the largest order",
@@ -122,14 +121,8 @@ static int bd_check_any(const struct buddy_pgalloc *a, unsigned ri)
 		if (bd_zone_marked(r, BD_ZONE_ANY, z) != (r->zone_orders[z] != 0))
 			BD_FAIL("range %u zone %u: any-order bit disagrees with mask %#x", ri, z,
 				r->zone_orders[z]);
-		any |= r->zone_orders[z] != 0;
 	}
-	if (bd_check_zone_set(r, ri, BD_ZONE_ANY) != 0)
-		return -1;
-	if (((a->range_any >> ri) & 1) != any)
-		BD_FAIL("range %u: range_any bit %u, lists a block: %d", ri,
-			(a->range_any >> ri) & 1, any);
-	return 0;
+	return bd_check_zone_set(r, ri, BD_ZONE_ANY);
 }
 
 /* Checks the deferred split: a listed block, its first n pages used, the rest free. */
@@ -240,7 +233,7 @@ int buddy_check(const struct pgalloc *pg)
 			per_order[o] += blocks;
 			listed += blocks;
 		}
-		if (bd_check_any(a, ri) != 0)
+		if (bd_check_any(r, ri) != 0)
 			return -1;
 		if (bd_check_cover(a, ri, &walked, &range_free) != 0)
 			return -1;
@@ -255,16 +248,7 @@ int buddy_check(const struct pgalloc *pg)
 		if (per_order[o] != a->nr_free[o])
 			BD_FAIL("order %u: counter %lu, %lu listed", o,
 				(unsigned long)a->nr_free[o], (unsigned long)per_order[o]);
-		if (((a->order_mask >> o) & 1) != (a->range_mask[o] != 0))
-			BD_FAIL("order %u: order_mask disagrees with range_mask", o);
-		if (a->range_mask[o] >> a->nr_ranges != 0)
-			BD_FAIL("order %u: range_mask %#x names absent ranges", o,
-				a->range_mask[o]);
 	}
-	if (a->order_mask >> PGALLOC_NR_ORDERS != 0)
-		BD_FAIL("order_mask %#x has bits above the largest order", a->order_mask);
-	if (a->range_any >> a->nr_ranges != 0)
-		BD_FAIL("range_any %#x names absent ranges", a->range_any);
 	if (total != a->total_pages || free_pages != a->free_pages || meta != a->meta_bytes)
 		BD_FAIL("counters total %lu free %lu meta %lu, found %lu %lu %lu",
 			(unsigned long)a->total_pages, (unsigned long)a->free_pages,

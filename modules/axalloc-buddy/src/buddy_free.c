@@ -42,15 +42,15 @@ int buddy_free(struct pgalloc *pg, paddr_t addr, uint64_t n)
 {
 	struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t pfn;
-	if (bd_check_span(addr, n, &pfn) != 0)
-		return -EINVAL;
-	if (pfn == a->deferred.pfn && n == a->deferred.n) {
+	/* A deferred allocation (n != 0) lies in a range: only the alignment needs checking. */
+	if (n == a->deferred.n && n != 0 && addr >> PAGE_SHIFT == a->deferred.pfn &&
+	    IS_ALIGNED(addr, PAGE_SIZE_4K)) {
 		bd_undo_split(a);
 		return 0;
 	}
-	int ri = bd_range_of(a, pfn, n);
+	int ri = bd_range_of(a, addr, n, &pfn);
 	if (ri < 0)
-		return -EINVAL;
+		return ri;
 	struct buddy_range *r = &a->range[ri];
 	uint64_t i0 = bd_idx(r, pfn), i1 = i0 + n;
 	if (bd_bits_find(r->used, i0, i1, false) != i1)

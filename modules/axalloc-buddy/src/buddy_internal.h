@@ -13,6 +13,7 @@
 #include <klib/list.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The buddy allocator whose interface head is pg. */
 #define buddy_of(pg) container_of(pg, struct buddy_pgalloc, pgalloc)
@@ -47,12 +48,6 @@ static inline unsigned bd_log2_floor(uint64_t x)
 	return (unsigned)(BD_WORD_BITS - 1 - __builtin_clzll(x));
 }
 
-/* ceil(log2 x), x > 0. */
-static inline unsigned bd_log2_ceil(uint64_t x)
-{
-	return x == 1 ? 0 : (unsigned)(BD_WORD_BITS - __builtin_clzll(x - 1));
-}
-
 /* Order of the largest aligned block that starts at pfn and fits in len (> 0) pages. */
 static inline unsigned bd_fit_order(uint64_t pfn, uint64_t len)
 {
@@ -70,35 +65,21 @@ static inline uint64_t bd_idx(const struct buddy_range *r, uint64_t pfn)
 
 /* ---- allocated-frame bitmap (bit set = allocated), indices relative to origin ---- */
 
-/* Sets (set) or clears the bits of mask m in word w. */
-static inline void bd_word_apply(uint64_t *bm, uint64_t w, uint64_t m, bool set)
-{
-	if (set)
-		bm[w] |= m;
-	else
-		bm[w] &= ~m;
-}
-
-/* Sets (set) or clears the bits [i, end): partial first and last words, whole words between. */
+/* Sets (set) or clears the bits [i, end), i < end: partial first and last words, whole between. */
 static inline void bd_bits_fill(uint64_t *bm, uint64_t i, uint64_t end, bool set)
 {
-	if (end - i == 1) { /* the common single page */
-		bd_word_apply(bm, i / BD_WORD_BITS, (uint64_t)1 << (i % BD_WORD_BITS), set);
-		return;
-	}
-	if (i >= end)
-		return;
 	uint64_t w = i / BD_WORD_BITS, last = (end - 1) / BD_WORD_BITS;
-	uint64_t first_mask = BD_ALL_ONES << (i % BD_WORD_BITS);
+	uint64_t m = BD_ALL_ONES << (i % BD_WORD_BITS);
 	uint64_t last_mask = BD_ALL_ONES >> (BD_WORD_BITS - 1 - (end - 1) % BD_WORD_BITS);
-	if (w == last) {
-		bd_word_apply(bm, w, first_mask & last_mask, set);
-		return;
+
+	assert(i < end);
+	if (w < last) {
+		memset(&bm[w + 1], set ? 0xff : 0, (last - w - 1) * sizeof(*bm));
+		bm[last] = set ? bm[last] | last_mask : bm[last] & ~last_mask;
+	} else {
+		m &= last_mask;
 	}
-	bd_word_apply(bm, w, first_mask, set);
-	for (uint64_t k = w + 1; k < last; k++)
-		bm[k] = set ? BD_ALL_ONES : 0;
-	bd_word_apply(bm, last, last_mask, set);
+	bm[w] = set ? bm[w] | m : bm[w] & ~m;
 }
 
 /* First index in [i, end) whose bit equals `set`, or end if none. */
@@ -114,26 +95,6 @@ static inline uint64_t bd_bits_find(const uint64_t *bm, uint64_t i, uint64_t end
 		i = (i | (BD_WORD_BITS - 1)) + 1;
 	}
 	return end;
-}
-
-/* Highest set index in [lo, hi) into *hit; false if there is none. */
-static inline bool bd_bits_last_set(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *hit)
-{
-	while (hi > lo) {
-		uint64_t top = hi - 1;
-		uint64_t w = bm[top / BD_WORD_BITS] &
-			     (BD_ALL_ONES >> (BD_WORD_BITS - 1 - top % BD_WORD_BITS));
-		if (w != 0) {
-			uint64_t b = top - top % BD_WORD_BITS + (BD_WORD_BITS - 1) -
-				     (uint64_t)__builtin_clzll(w);
-			if (b < lo)
-				return false;
-			*hit = b;
-			return true;
-		}
-		hi = top - top % BD_WORD_BITS;
-	}
-	return false;
 }
 
 /* ---- head codes: which frame of a pair heads a free block, and its order ---- */
@@ -201,32 +162,6 @@ static inline bool bd_zone_unmark(const struct buddy_range *r, unsigned order, u
 	return zb[0] == 0;
 }
 
-/* The lowest zone whose list of `order` (BD_ZONE_ANY: any list) is non-empty (there is one). */
-static inline unsigned bd_zone_lowest(const struct buddy_range *r, unsigned order)
-{
-	const uint64_t *zb = bd_zone_bits(r, order);
-	unsigned w = (unsigned)__builtin_ctzll(zb[0]);
-	return w * BD_WORD_BITS + (unsigned)__builtin_ctzll(zb[1 + w]);
-}
-
-/* The first zone >= z whose list of `order` is non-empty, or nr_zones. */
-static inline unsigned bd_zone_next(const struct buddy_range *r, unsigned order, unsigned z)
-{
-	const uint64_t *zb = bd_zone_bits(r, order);
-	if (z >= r->nr_zones)
-		return r->nr_zones;
-	unsigned w = z / BD_WORD_BITS;
-	uint64_t bits = zb[1 + w] & (BD_ALL_ONES << (z % BD_WORD_BITS));
-	if (bits == 0) {
-		uint64_t later = w + 1 < BD_WORD_BITS ? zb[0] & (BD_ALL_ONES << (w + 1)) : 0;
-		if (later == 0)
-			return r->nr_zones;
-		w = (unsigned)__builtin_ctzll(later);
-		bits = zb[1 + w];
-	}
-	return w * BD_WORD_BITS + (unsigned)__builtin_ctzll(bits);
-}
-
 /* ---- free lists: circular, doubly linked through the pair records ---- */
 
 /* Link index of the sentinel record that heads the list of `order` in zone z. */
@@ -261,13 +196,10 @@ static inline void bd_list_add(struct buddy_pgalloc *a, unsigned ri, uint64_t pf
 	a->nr_free[order]++;
 	if (first == s) { /* the list was empty */
 		bd_zone_mark(r, order, z);
-		if (r->zone_orders[z] == 0) { /* and so was the zone */
+		if (r->zone_orders[z] == 0) /* and so was the zone */
 			bd_zone_mark(r, BD_ZONE_ANY, z);
-			a->range_any |= 1u << ri;
-		}
 		r->zone_orders[z] |= 1u << order;
-		a->range_mask[order] |= 1u << ri;
-		a->order_mask |= 1u << order;
+		r->orders |= 1u << order;
 	}
 }
 
@@ -289,13 +221,10 @@ static inline void bd_list_del(struct buddy_pgalloc *a, unsigned ri, uint64_t pf
 		return;
 	unsigned z = bd_zone(r, pfn);
 	r->zone_orders[z] &= ~(1u << order);
-	if (r->zone_orders[z] == 0 && bd_zone_unmark(r, BD_ZONE_ANY, z))
-		a->range_any &= ~(1u << ri);
-	if (bd_zone_unmark(r, order, z)) { /* no other zone has such a block */
-		a->range_mask[order] &= ~(1u << ri);
-		if (a->range_mask[order] == 0)
-			a->order_mask &= ~(1u << order);
-	}
+	if (r->zone_orders[z] == 0)
+		bd_zone_unmark(r, BD_ZONE_ANY, z);
+	if (bd_zone_unmark(r, order, z)) /* no other zone has such a block */
+		r->orders &= ~(1u << order);
 }
 
 /*
@@ -314,39 +243,23 @@ static inline void bd_list_add_span(struct buddy_pgalloc *a, unsigned ri, uint64
 }
 
 /*
- * Index of the range that holds all of [pfn, pfn + n) (no overflow), or -1.
+ * The range that holds all of the pages [addr, addr + n * 4K), with addr
+ * 4K aligned, n >= 1 and no overflow: stores the first pfn and returns the
+ * range's index, or returns -EINVAL.
  */
-static inline int bd_range_of(const struct buddy_pgalloc *a, uint64_t pfn, uint64_t n)
+static inline int bd_range_of(const struct buddy_pgalloc *a, paddr_t addr, uint64_t n,
+			      uint64_t *pfn)
 {
+	*pfn = addr >> PAGE_SHIFT;
+	if (n == 0 || n > BD_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K) ||
+	    *pfn > BD_MAX_PAGES - n)
+		return -EINVAL;
 	for (unsigned i = 0; i < a->nr_ranges; i++) {
 		const struct buddy_range *r = &a->range[i];
-		if (pfn >= r->base_pfn && pfn < r->end_pfn)
-			return n <= r->end_pfn - pfn ? (int)i : -1;
+		if (*pfn >= r->base_pfn && *pfn < r->end_pfn)
+			return n <= r->end_pfn - *pfn ? (int)i : -EINVAL;
 	}
-	return -1;
-}
-
-/*
- * Checks a page-granular request: addr 4K aligned, 1 <= n and the byte range
- * [addr, addr + n * 4K) representable. Returns the first pfn or -EINVAL.
- */
-static inline int bd_check_span(paddr_t addr, uint64_t n, uint64_t *pfn)
-{
-	if (n == 0 || n > BD_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K))
-		return -EINVAL;
-	if ((addr >> PAGE_SHIFT) > BD_MAX_PAGES - n)
-		return -EINVAL;
-	*pfn = addr >> PAGE_SHIFT;
-	return 0;
-}
-
-/* Lists the blocks of the tail [n, 2^order) of the block at pfn (its first n pages used). */
-static inline void bd_list_add_tail(struct buddy_pgalloc *a, unsigned ri, uint64_t pfn, uint64_t n,
-				    unsigned order)
-{
-	/* One block at each set bit of 2^order - n, in address order. */
-	for (uint64_t off = n; off < bd_pages(order); off += off & -off)
-		bd_list_add(a, ri, pfn + off, (unsigned)__builtin_ctzll(off));
+	return -EINVAL;
 }
 
 /* Ends the deferred split (there is one): takes the block off its list, lists its tail. */
@@ -362,27 +275,21 @@ static inline void bd_settle(struct buddy_pgalloc *a)
 /* Allocates [t0, t1) of range ri, all free, out of the blocks that cover it. */
 void bd_carve(struct buddy_pgalloc *a, unsigned ri, uint64_t t0, uint64_t t1);
 
-/* Outcome of a first-fit search. */
-enum bd_fit {
-	BD_FIT_PLACED,	/* the run is carved and its pfn stored */
-	BD_FIT_NONE,	/* no aligned run of n free pages exists */
-	BD_FIT_GAVE_UP, /* BUDDY_FIT_BUDGET blocks looked at, no run found yet */
-};
-
 /*
  * First-fit placement of n pages (2 <= n <= 2^PGALLOC_MAX_ORDER) aligned to
- * 2^align_order pages: the lowest-address such run of free pages, carved
- * out of the blocks covering it. Nothing changes unless it is placed.
+ * 2^align_order pages: the lowest-address such run of free pages, found
+ * zone by zone through the lists of the orders such a run must overlap and
+ * carved out of the blocks covering it. Returns 0 (placed), -ENOMEM (no
+ * such run exists) or -EAGAIN (gave up after BUDDY_FIT_BUDGET blocks);
+ * nothing changes unless it is placed.
  */
-enum bd_fit bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn);
+int bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn);
 
 /*
- * Slow path of buddy_alloc, called when every list of order >= max(size
- * order, align order) is empty or n exceeds the largest order: finds an
- * aligned run of n free pages that spans several blocks, carves it and
- * stores its pfn. False if none exists anywhere.
+ * Slow path of buddy_alloc, for when no listed block can hold the request:
+ * the lowest aligned run of n free pages of each range in turn, found by
+ * scanning the used bits, carved out. False if none exists anywhere.
  */
-bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, unsigned size_order,
-	       uint64_t *pfn);
+bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn);
 
 #endif

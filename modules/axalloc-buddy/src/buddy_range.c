@@ -6,8 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-_Static_assert(PGALLOC_MAX_RANGES <= 32, "range_mask holds one bit per range");
-_Static_assert(PGALLOC_NR_ORDERS <= 32, "order_mask and zone_orders hold one bit per order");
+_Static_assert(PGALLOC_NR_ORDERS <= 32, "orders and zone_orders hold one bit per order");
 _Static_assert(((PGALLOC_MAX_ORDER << 1) | 1) < BUDDY_NO_HEAD, "head codes fit a byte");
 
 #define BD_META_ALIGN 8
@@ -75,24 +74,6 @@ static size_t buddy_meta_bytes(paddr_t base, uint64_t size)
 	return (size_t)l.bytes;
 }
 
-/* Range mask m with a zero bit opened at pos (the bits of ranges from pos on move up). */
-static uint32_t bd_mask_open(uint32_t m, unsigned pos)
-{
-	uint32_t low = (1u << pos) - 1;
-	return (m & low) | ((m & ~low) << 1);
-}
-
-/* Makes room for a range at index pos, keeping range mask bits with their ranges. */
-static void bd_open_slot(struct buddy_pgalloc *a, unsigned pos)
-{
-	memmove(&a->range[pos + 1], &a->range[pos],
-		(a->nr_ranges - pos) * sizeof(struct buddy_range));
-	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++)
-		a->range_mask[o] = bd_mask_open(a->range_mask[o], pos);
-	a->range_any = bd_mask_open(a->range_any, pos);
-	a->nr_ranges++;
-}
-
 static int buddy_add_memory(struct pgalloc *pg, paddr_t base, uint64_t size, void *meta)
 {
 	struct buddy_pgalloc *a = buddy_of(pg);
@@ -114,7 +95,9 @@ static int buddy_add_memory(struct pgalloc *pg, paddr_t base, uint64_t size, voi
 		return -ENOMEM;
 
 	bd_settle(a);
-	bd_open_slot(a, pos);
+	memmove(&a->range[pos + 1], &a->range[pos],
+		(a->nr_ranges - pos) * sizeof(struct buddy_range));
+	a->nr_ranges++;
 	struct buddy_range *r = &a->range[pos];
 	uint8_t *m = meta;
 	r->base_pfn = l.base_pfn;
@@ -126,6 +109,7 @@ static int buddy_add_memory(struct pgalloc *pg, paddr_t base, uint64_t size, voi
 	r->zone_orders = (uint32_t *)(void *)(m + l.orders_off);
 	r->head = m + l.head_off;
 	r->meta_bytes = l.bytes;
+	r->orders = 0;
 	r->zone_shift = l.zone_shift;
 	r->zone_first = l.base_pfn >> l.zone_shift;
 	r->nr_zones = l.nr_zones;
@@ -158,7 +142,9 @@ static void buddy_stats(const struct pgalloc *pg, struct pgalloc_stats *st)
 	st->used_pages = a->total_pages - a->free_pages;
 	for (unsigned o = 0; o < PGALLOC_NR_ORDERS; o++)
 		st->free_blocks[o] = a->nr_free[o];
-	uint64_t orders = a->order_mask;
+	uint64_t orders = 0;
+	for (unsigned ri = 0; ri < a->nr_ranges; ri++)
+		orders |= a->range[ri].orders;
 	const struct buddy_deferred *d = &a->deferred;
 	if (d->n != 0) {
 		/* The split block is listed but not free; its tail will be listed

@@ -43,12 +43,13 @@ struct buddy_range {
 	uint8_t *head;		 /* per pair head code: (order << 1) | (pfn & 1) */
 	uint64_t *zone_bits;	 /* per order, then any order: summary word, zone_words words */
 	uint32_t *zone_orders;	 /* per zone: bit o set when its list of order o is not empty */
-	uint64_t meta_bytes;
-	uint64_t zone_first; /* base_pfn >> zone_shift: zone 0 */
-	unsigned zone_shift;
+	uint32_t orders;	 /* bit o set when some zone lists a block of order o */
 	uint32_t nr_zones;
 	uint32_t zone_words;
 	uint32_t sentinel; /* link index of the list head of zone 0, order 0 */
+	unsigned zone_shift;
+	uint64_t zone_first; /* base_pfn >> zone_shift: zone 0 */
+	uint64_t meta_bytes;
 };
 
 /* The deferred split: block [pfn, pfn + 2^order) of range `range` is still
@@ -69,10 +70,7 @@ struct buddy_pgalloc {
 	struct pgalloc pgalloc;
 	struct buddy_range range[PGALLOC_MAX_RANGES]; /* sorted by address */
 	unsigned nr_ranges;
-	uint32_t order_mask;			/* bit o: some list of order o non-empty */
-	uint32_t range_mask[PGALLOC_NR_ORDERS]; /* bit r: range r has order-o blocks */
-	uint32_t range_any;			/* bit r: range r lists some block */
-	uint64_t nr_free[PGALLOC_NR_ORDERS];	/* blocks on the lists of each order */
+	uint64_t nr_free[PGALLOC_NR_ORDERS]; /* blocks on the lists of each order */
 	uint64_t total_pages;
 	uint64_t free_pages; /* including the deferred tail */
 	uint64_t meta_bytes;
