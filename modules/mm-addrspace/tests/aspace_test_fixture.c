@@ -64,3 +64,45 @@ void unhog_heap(void **hog, int n)
 	while (n > 0)
 		kfree(hog[--n]);
 }
+
+/* A call still failing after this many attempts fails the test. */
+#define OOM_MAX_ATTEMPTS 5000
+
+/* Asserts that space as is as *before recorded (as NULL: nothing to compare); frees *before. */
+static void expect_as_before(struct aspace *as, struct space_snap *before)
+{
+	struct space_snap now;
+
+	if (!as)
+		return;
+	snap_take(as, &now, snap_content);
+	assert_true(snap_equal(before, &now));
+	snap_free(&now);
+	snap_free(before);
+}
+
+int fail_each_allocation(oom_op_t op, struct aspace *a, struct aspace *b, const void *arg)
+{
+	for (int k = 0; k < OOM_MAX_ATTEMPTS; k++) {
+		struct space_snap before_a, before_b;
+		int err;
+
+		snap_take(a, &before_a, snap_content);
+		if (b)
+			snap_take(b, &before_b, snap_content);
+		axalloc_fail_after(k);
+		err = op(a, b, arg);
+		axalloc_fail_after(-1);
+		if (err == 0) {
+			snap_free(&before_a);
+			if (b)
+				snap_free(&before_b);
+			return k;
+		}
+		assert_int_equal(err, -ENOMEM);
+		expect_as_before(a, &before_a);
+		expect_as_before(b, &before_b);
+	}
+	fail_msg("operation never succeeded");
+	return -1;
+}

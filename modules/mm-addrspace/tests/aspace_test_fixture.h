@@ -49,6 +49,17 @@ int teardown(void **state);
 		snap_free(&after_);                                                                \
 	} while (0)
 
+/* An operation run under allocation failures: on space a (and b, when it takes two). */
+typedef int (*oom_op_t)(struct aspace *a, struct aspace *b, const void *arg);
+
+/*
+ * Runs op(a, b, arg) with the k-th page allocation failing, k = 0, 1, ...,
+ * until it succeeds; each failure must be -ENOMEM with a and b (b may be
+ * NULL) exactly as before. Returns the number of failures; fails the test
+ * when the operation never succeeds.
+ */
+int fail_each_allocation(oom_op_t op, struct aspace *a, struct aspace *b, const void *arg);
+
 /* Frames and tables the space holds match what the allocator has lent out. */
 void check_accounting(const struct aspace *as, struct mem_snap base);
 

@@ -9,8 +9,7 @@
 #include "aspace_test_fixture.h"
 #include "clone_cases.h"
 
-#define MANY_SHARERS	 300  /* spaces sharing one frame in test_clone_many_sharers */
-#define OOM_MAX_ATTEMPTS 5000 /* a call still failing after this many attempts fails the test */
+#define MANY_SHARERS 300 /* spaces sharing one frame in test_clone_many_sharers */
 /* Fill patterns: the parent's, a clone's, the parent's second. */
 #define SEED_PARENT  0x11
 #define SEED_KID     0x5a
@@ -689,42 +688,6 @@ static void test_clone_fault_handler(void **state)
 	check_accounting(&f->as, f->base);
 }
 
-/*
- * Runs op(a, b) with the k-th page allocation failing, k = 0, 1, ..., until
- * it succeeds; each failure must be -ENOMEM with both spaces (and the
- * allocator) exactly as before. Returns the number of failures.
- */
-static int fail_each(int (*op)(struct aspace *, struct aspace *, const void *), struct aspace *a,
-		     struct aspace *b, const void *arg)
-{
-	for (int k = 0; k < OOM_MAX_ATTEMPTS; k++) {
-		struct space_snap ba, bb, aa, ab;
-		int err;
-
-		snap_take(a, &ba, snap_content);
-		snap_take(b, &bb, snap_content);
-		axalloc_fail_after(k);
-		err = op(a, b, arg);
-		axalloc_fail_after(-1);
-		if (err == 0) {
-			snap_free(&ba);
-			snap_free(&bb);
-			return k;
-		}
-		assert_int_equal(err, -ENOMEM);
-		snap_take(a, &aa, snap_content);
-		snap_take(b, &ab, snap_content);
-		assert_true(snap_equal(&ba, &aa));
-		assert_true(snap_equal(&bb, &ab));
-		snap_free(&ba);
-		snap_free(&bb);
-		snap_free(&aa);
-		snap_free(&ab);
-	}
-	fail_msg("operation never succeeded");
-	return -1;
-}
-
 static int op_clone(struct aspace *dst, struct aspace *src, const void *arg)
 {
 	(void)arg;
@@ -744,7 +707,7 @@ static void test_clone_oom(void **state)
 	fill(&f->as, 2 * PG1G + 599 * PG4K, 64, SEED_PARENT);
 	space_new(&kid);
 	n = hog_heap(hog);
-	fails = fail_each(op_clone, &kid, &f->as, NULL);
+	fails = fail_each_allocation(op_clone, &kid, &f->as, NULL);
 	unhog_heap(hog, n);
 	/*
 	 * The clone's tables (2 x L1, 4 x L0; the area nodes come from a heap
@@ -829,11 +792,11 @@ static void test_cow_oom(void **state)
 	space_new(&kid);
 	assert_int_equal(do_clone(&kid, &f->as), 0);
 
-	assert_int_equal(fail_each(op_fault, &kid, &f->as, &fault4k), sharing() ? 1 : 0);
-	assert_int_equal(fail_each(op_fault, &kid, &f->as, &fault2m), sharing() ? 1 : 0);
+	assert_int_equal(fail_each_allocation(op_fault, &kid, &f->as, &fault4k), sharing() ? 1 : 0);
+	assert_int_equal(fail_each_allocation(op_fault, &kid, &f->as, &fault2m), sharing() ? 1 : 0);
 	n = hog_heap(hog);
 	axalloc_stats(&st0);
-	fails = fail_each(op_write, &kid, &f->as, &wr);
+	fails = fail_each_allocation(op_write, &kid, &f->as, &wr);
 	axalloc_stats(&st1);
 	unhog_heap(hog, n);
 	/* 41 copies, with log chunks from the (full) heap beyond the one on the stack. */
@@ -841,9 +804,10 @@ static void test_cow_oom(void **state)
 	if (sharing())
 		assert_true(st1.heap_allocs > st0.heap_allocs);
 	/* Pages 40-44 were copied by the write; 45-55 are shared, 56-63 lazy. */
-	assert_int_equal(fail_each(op_populate, &kid, &f->as, &pop), (sharing() ? 11 : 0) + 8);
+	assert_int_equal(fail_each_allocation(op_populate, &kid, &f->as, &pop),
+			 (sharing() ? 11 : 0) + 8);
 	assert_int_equal(aspace_protect(&kid, VA2, 2 * PG2M, RO), 0);
-	assert_int_equal(fail_each(op_protect, &kid, &f->as, &prot), sharing() ? 1 : 0);
+	assert_int_equal(fail_each_allocation(op_protect, &kid, &f->as, &prot), sharing() ? 1 : 0);
 	assert_int_equal(perm_of(&kid, VA2), RW);
 	/* Everything the kid wrote is its own; the parent is untouched. */
 	expect_fill(&f->as, VA, 56 * PG4K, SEED_PARENT);

@@ -19,40 +19,6 @@
 
 #include "aspace_test_fixture.h"
 
-/* Upper bound on attempts, so a call that never succeeds fails the test. */
-#define MAX_ATTEMPTS 5000
-
-/* An operation under test, run against the fixture's space. */
-typedef int (*oom_op_t)(struct aspace *as, const void *arg);
-
-/*
- * Runs op with the k-th allocation failing for k = 0, 1, ... until it
- * succeeds; returns the number of failed attempts.
- */
-static int fail_each_allocation(struct aspace *as, oom_op_t op, const void *arg)
-{
-	for (int k = 0; k < MAX_ATTEMPTS; k++) {
-		struct space_snap before, after;
-		int err;
-
-		snap_take(as, &before, snap_content);
-		axalloc_fail_after(k);
-		err = op(as, arg);
-		axalloc_fail_after(-1);
-		if (err == 0) {
-			snap_free(&before);
-			return k;
-		}
-		assert_int_equal(err, -ENOMEM);
-		snap_take(as, &after, snap_content);
-		assert_true(snap_equal(&before, &after));
-		snap_free(&before);
-		snap_free(&after);
-	}
-	fail_msg("operation never succeeded");
-	return -1;
-}
-
 struct map_args {
 	vaddr_t va;
 	uint64_t size;
@@ -60,32 +26,37 @@ struct map_args {
 	unsigned access;
 };
 
-static int op_map_populate(struct aspace *as, const void *arg)
+static int op_map_populate(struct aspace *as, struct aspace *unused, const void *arg)
 {
+	(void)unused;
 	const struct map_args *m = arg;
 	return aspace_map_alloc(as, m->va, m->size, RW, true, m->pgsize);
 }
 
-static int op_map_linear(struct aspace *as, const void *arg)
+static int op_map_linear(struct aspace *as, struct aspace *unused, const void *arg)
 {
+	(void)unused;
 	const struct map_args *m = arg;
 	return aspace_map_linear(as, m->va, ENV_LIN_BASE, m->size, RW, m->pgsize);
 }
 
-static int op_populate(struct aspace *as, const void *arg)
+static int op_populate(struct aspace *as, struct aspace *unused, const void *arg)
 {
+	(void)unused;
 	const struct map_args *m = arg;
 	return aspace_populate(as, m->va, m->size, m->access);
 }
 
-static int op_fault(struct aspace *as, const void *arg)
+static int op_fault(struct aspace *as, struct aspace *unused, const void *arg)
 {
+	(void)unused;
 	const struct map_args *m = arg;
 	return aspace_handle_page_fault(as, m->va, m->access);
 }
 
-static int op_write(struct aspace *as, const void *arg)
+static int op_write(struct aspace *as, struct aspace *unused, const void *arg)
 {
+	(void)unused;
 	const struct map_args *m = arg;
 	static unsigned char buf[64 * PG4K];
 
@@ -113,10 +84,10 @@ static void test_oom_map_populate(void **state)
 
 	add_bystander(&f->as);
 	/* 600 frames and 3 leaf tables (one L1 table too): at least 603 failures. */
-	assert_true(fail_each_allocation(&f->as, op_map_populate, &small) >= 603);
+	assert_true(fail_each_allocation(op_map_populate, &f->as, NULL, &small) >= 603);
 	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_4K], 604);
 	/* 6 frames and the L1 table of the second gigabyte. */
-	assert_true(fail_each_allocation(&f->as, op_map_populate, &huge) >= 7);
+	assert_true(fail_each_allocation(op_map_populate, &f->as, NULL, &huge) >= 7);
 	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_2M], 6);
 	check_accounting(&f->as, f->base);
 }
@@ -136,7 +107,7 @@ static void test_oom_map_populate_1g(void **state)
 	snap_take(&f->as, &before, false);
 	flushes = hal_host_tlb_page_flushes + hal_host_tlb_all_flushes;
 	axalloc_fail_after(1);
-	assert_int_equal(op_map_populate(&f->as, &two), -ENOMEM);
+	assert_int_equal(op_map_populate(&f->as, NULL, &two), -ENOMEM);
 	axalloc_fail_after(-1);
 	/* The first page was mapped: its rollback flushed the TLB. */
 	assert_true(hal_host_tlb_page_flushes + hal_host_tlb_all_flushes > flushes);
@@ -147,7 +118,7 @@ static void test_oom_map_populate_1g(void **state)
 	/* A lazy 1G fault with no frame to give. */
 	assert_int_equal(aspace_map_alloc(&f->as, VA1G, 2 * PG1G, RW, false, PG1G), 0);
 	axalloc_fail_after(0);
-	EXPECT_UNCHANGED(&f->as, -ENOMEM, op_fault(&f->as, &fault));
+	EXPECT_UNCHANGED(&f->as, -ENOMEM, op_fault(&f->as, NULL, &fault));
 	axalloc_fail_after(-1);
 	check_accounting(&f->as, f->base);
 }
@@ -158,7 +129,7 @@ static void test_oom_map_linear(void **state)
 	const struct map_args small = {VA + 500 * PG4K, 600 * PG4K, PG4K, 0};
 
 	add_bystander(&f->as);
-	assert_int_equal(fail_each_allocation(&f->as, op_map_linear, &small), 3);
+	assert_int_equal(fail_each_allocation(op_map_linear, &f->as, NULL, &small), 3);
 	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_4K], 604);
 	check_accounting(&f->as, f->base);
 }
@@ -179,7 +150,7 @@ static void test_oom_populate_mixed(void **state)
 	for (int i = 0; i < 600; i += 3)
 		assert_int_equal(aspace_write(&f->as, all.va + i * PG4K + i, &b, 1), 0);
 	/* 400 frames; the leaf tables exist. */
-	assert_true(fail_each_allocation(&f->as, op_populate, &all) >= 400);
+	assert_true(fail_each_allocation(op_populate, &f->as, NULL, &all) >= 400);
 	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_4K], 604);
 	for (int i = 0; i < 600; i += 3) {
 		unsigned char got = 0;
@@ -200,8 +171,8 @@ static void test_oom_lazy_fault(void **state)
 	assert_int_equal(aspace_map_alloc(&f->as, 5 * PG1G, PG2M, RW, false, PG4K), 0);
 	assert_int_equal(aspace_map_alloc(&f->as, 6 * PG1G, 4 * PG2M, RW, false, PG2M), 0);
 	/* 4K: frame, L1 table, L0 table. 2M: frame, L1 table. */
-	assert_int_equal(fail_each_allocation(&f->as, op_fault, &f4k), 3);
-	assert_int_equal(fail_each_allocation(&f->as, op_fault, &f2m), 2);
+	assert_int_equal(fail_each_allocation(op_fault, &f->as, NULL, &f4k), 3);
+	assert_int_equal(fail_each_allocation(op_fault, &f->as, NULL, &f2m), 2);
 	assert_int_equal(stats(&f->as).faults, 2);
 	/* Through the handler axhal calls. */
 	aspace_activate(&f->as);
@@ -221,7 +192,7 @@ static void test_oom_write(void **state)
 	add_bystander(&f->as);
 	assert_int_equal(aspace_map_alloc(&f->as, VA, 2 * PG2M, RW, false, PG4K), 0);
 	/* 7 frames and 2 leaf tables; the area node exists already. */
-	assert_int_equal(fail_each_allocation(&f->as, op_write, &w), 9);
+	assert_int_equal(fail_each_allocation(op_write, &f->as, NULL, &w), 9);
 	assert_int_equal(stats(&f->as).faults, 7);
 	check_accounting(&f->as, f->base);
 }
@@ -274,7 +245,7 @@ static void test_oom_heap_map_log(void **state)
 		assert_int_equal(aspace_write(&f->as, all.va + i * PG4K, &b, 1), 0);
 	n = hog_heap(hog);
 	axalloc_stats(&st0);
-	assert_true(fail_each_allocation(&f->as, op_populate, &all) >= 150);
+	assert_true(fail_each_allocation(op_populate, &f->as, NULL, &all) >= 150);
 	axalloc_stats(&st1);
 	/* The log took heap blocks beyond its chunk on the stack. */
 	assert_true(st1.heap_allocs > st0.heap_allocs);
