@@ -30,7 +30,9 @@
 # tests/host, the directory and its HOST_SHARED directories, the include
 # directories of the linked modules, and those of klib, axhal and axlog (which
 # every unit may use, as scripts/check-includes says). A test includes another
-# directory's header only through HOST_SHARED, never by a relative path.
+# test directory's header only through HOST_SHARED, never by a relative path;
+# a white-box test of a module may include that module's private headers
+# (../src/, ../libc/).
 
 # The programs are defined only for the goals that build or run them (the
 # configuration costs a scripts/host-test-config run per directory).

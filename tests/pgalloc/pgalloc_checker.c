@@ -15,8 +15,9 @@ void pgc_destroy(struct pgalloc_checker *c)
 	pgalloc_inst_destroy(&c->inst);
 	pgm_destroy(&c->model);
 }
-
-bool __attribute__((format(printf, 2, 3))) pgc_fail(struct pgalloc_checker *c, const char *fmt, ...)
+/* Records a mismatch (prefixed with the allocator name and op number); returns false. */
+static bool __attribute__((format(printf, 2, 3)))
+pgc_fail(struct pgalloc_checker *c, const char *fmt, ...)
 {
 	int pos =
 	    snprintf(c->err, sizeof(c->err), "%s op #%" PRIu64 ": ", c->inst.ops->name, c->nr_ops);
@@ -26,8 +27,8 @@ bool __attribute__((format(printf, 2, 3))) pgc_fail(struct pgalloc_checker *c, c
 	va_end(ap);
 	return false;
 }
-
-bool pgc_verify_stats(struct pgalloc_checker *c)
+/* Compares the allocator's stats with the model's. */
+static bool pgc_verify_stats(struct pgalloc_checker *c)
 {
 	struct pgalloc_stats got, want;
 	pgalloc_inst_stats(&c->inst, &got);
@@ -59,9 +60,12 @@ bool pgc_verify_check(struct pgalloc_checker *c)
 		return pgc_fail(c, "%s_check() returned %d", c->inst.ops->name, rc);
 	return true;
 }
-
-bool pgc_result(struct pgalloc_checker *c, const char *what, int rc, unsigned mask,
-		const struct pgalloc_stats *before)
+/*
+ * Checks rc against `mask`; a failed call must not change the stats
+ * (compared with `before`). `what` describes the call.
+ */
+static bool pgc_result(struct pgalloc_checker *c, const char *what, int rc, unsigned mask,
+		       const struct pgalloc_stats *before)
 {
 	char buf[64];
 	c->last_rc = rc;
@@ -79,8 +83,8 @@ bool pgc_result(struct pgalloc_checker *c, const char *what, int rc, unsigned ma
 	}
 	return true;
 }
-
-bool pgc_after(struct pgalloc_checker *c)
+/* The checks that follow every operation. */
+static bool pgc_after(struct pgalloc_checker *c)
 {
 	if (!pgc_verify_stats(c))
 		return false;
@@ -133,8 +137,8 @@ bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t align, paddr_t *o
 	}
 	return pgc_after(c);
 }
-
-bool pgc_range_op(struct pgalloc_checker *c, paddr_t addr, uint64_t n, bool alloc)
+/* alloc_at(addr, n) (alloc = true) or free(addr, n), checked against the model. */
+static bool pgc_range_op(struct pgalloc_checker *c, paddr_t addr, uint64_t n, bool alloc)
 {
 	char what[96];
 	struct pgalloc_stats before;

@@ -42,34 +42,14 @@ void pgc_create(struct pgalloc_checker *c, const struct pgalloc_ops *ops, unsign
 
 void pgc_destroy(struct pgalloc_checker *c);
 
-/* Records a mismatch (prefixed with the allocator name and op number); returns false. */
-bool __attribute__((format(printf, 2, 3)))
-pgc_fail(struct pgalloc_checker *c, const char *fmt, ...);
-
-/* Compares the allocator's stats with the model's. */
-bool pgc_verify_stats(struct pgalloc_checker *c);
-
 /* Runs the allocator's own consistency checker. */
 bool pgc_verify_check(struct pgalloc_checker *c);
-
-/*
- * Checks rc against `mask`; a failed call must not change the stats
- * (compared with `before`). `what` describes the call.
- */
-bool pgc_result(struct pgalloc_checker *c, const char *what, int rc, unsigned mask,
-		const struct pgalloc_stats *before);
-
-/* The checks that follow every operation. */
-bool pgc_after(struct pgalloc_checker *c);
 
 /* add_memory(base, size) with a fresh metadata buffer. */
 bool pgc_add_memory(struct pgalloc_checker *c, paddr_t base, uint64_t size);
 
 /* alloc(n, align); *out (may be NULL) gets the address, or 0 when the call failed. */
 bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t align, paddr_t *out);
-
-/* alloc_at(addr, n) (alloc = true) or free(addr, n), checked against the model. */
-bool pgc_range_op(struct pgalloc_checker *c, paddr_t addr, uint64_t n, bool alloc);
 
 /* alloc_at(addr, n). */
 bool pgc_alloc_at(struct pgalloc_checker *c, paddr_t addr, uint64_t n);

@@ -44,8 +44,8 @@ int pgalloc_inst_add(struct pgalloc_inst *in, paddr_t base, uint64_t size)
 	memset(meta, PGALLOC_META_JUNK, bytes);
 	int rc = pgalloc_add_memory(in->pg, base, size, meta);
 	if (rc == 0) {
-		/* More than PGALLOC_MAX_RANGES + 1 accepted ranges: the contract is broken. */
-		if (in->nr_meta > PGALLOC_MAX_RANGES)
+		/* More than PGALLOC_MAX_RANGES accepted ranges: the contract is broken. */
+		if (in->nr_meta == PGALLOC_MAX_RANGES)
 			abort();
 		in->meta[in->nr_meta] = meta;
 		in->meta_size[in->nr_meta] = bytes;
@@ -54,14 +54,6 @@ int pgalloc_inst_add(struct pgalloc_inst *in, paddr_t base, uint64_t size)
 		free(meta);
 	}
 	return rc;
-}
-
-size_t pgalloc_inst_meta_total(const struct pgalloc_inst *in)
-{
-	size_t sum = 0;
-	for (unsigned i = 0; i < in->nr_meta; i++)
-		sum += in->meta_size[i];
-	return sum;
 }
 
 void pgalloc_inst_stats(const struct pgalloc_inst *in, struct pgalloc_stats *st)

@@ -32,8 +32,8 @@ bool pgalloc_places_lowest(const struct pgalloc_ops *ops);
 struct pgalloc_inst {
 	const struct pgalloc_ops *ops;
 	struct pgalloc *pg; /* ops->state_size bytes of host memory */
-	void *meta[PGALLOC_MAX_RANGES + 1];
-	size_t meta_size[PGALLOC_MAX_RANGES + 1];
+	void *meta[PGALLOC_MAX_RANGES];
+	size_t meta_size[PGALLOC_MAX_RANGES];
 	unsigned nr_meta;
 };
 
@@ -45,16 +45,13 @@ void pgalloc_inst_destroy(struct pgalloc_inst *in);
 
 /*
  * add_memory with a freshly malloc'ed metadata buffer of exactly
- * pgalloc_meta_bytes(base, size) bytes (so ASan catches any write past it),
+ * pgalloc_meta_bytes(ops, base, size) bytes (so ASan catches any write past it),
  * filled with a junk pattern first: the contract allows any initial
  * contents, and every page of it is then touched before the allocator runs
  * (benchmarks do not time first-touch page faults). The buffer is kept on
  * success and released on failure. Returns the allocator's result.
  */
 int pgalloc_inst_add(struct pgalloc_inst *in, paddr_t base, uint64_t size);
-
-/* Sum of the metadata buffers handed to successful add_memory calls. */
-size_t pgalloc_inst_meta_total(const struct pgalloc_inst *in);
 
 void pgalloc_inst_stats(const struct pgalloc_inst *in, struct pgalloc_stats *st);
 

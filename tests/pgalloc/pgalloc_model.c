@@ -1,6 +1,8 @@
 /* pgalloc_model.c - the shadow model of a page allocator (see pgalloc_model.h). */
 #include "pgalloc_model.h"
 
+#include <klib/bitops.h>
+
 unsigned pgm_rc_bit(int rc)
 {
 	switch (rc) {
@@ -47,18 +49,16 @@ void pgm_destroy(struct pgalloc_model *m)
 	free(m->ext);
 	memset(m, 0, sizeof(*m));
 }
-
-bool pgm_is_pow2(uint64_t x)
-{
-	return x != 0 && (x & (x - 1)) == 0;
-}
-
 unsigned pgm_log2(uint64_t x)
 {
 	return 63u - (unsigned)__builtin_clzll(x);
 }
-
-bool pgm_range_args_ok(paddr_t addr, uint64_t n)
+/*
+ * True when the n-page range at addr is page aligned, non-empty and its end
+ * addr + n * 4K does not overflow (an end of exactly 2^64 counts as overflow,
+ * as for add_memory, so no managed range reaches it).
+ */
+static bool pgm_range_args_ok(paddr_t addr, uint64_t n)
 {
 	if (n == 0 || n > PGM_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K))
 		return false;
@@ -75,8 +75,8 @@ int pgm_find_range(const struct pgalloc_model *m, paddr_t addr, uint64_t n)
 	}
 	return -1;
 }
-
-bool pgm_overlaps_any(const struct pgalloc_model *m, paddr_t lo, paddr_t hi)
+/* True when [lo, hi] (inclusive byte addresses) meets some managed range. */
+static bool pgm_overlaps_any(const struct pgalloc_model *m, paddr_t lo, paddr_t hi)
 {
 	for (unsigned i = 0; i < m->nr_ranges; i++) {
 		const struct pgm_range *r = &m->range[i];
@@ -86,8 +86,7 @@ bool pgm_overlaps_any(const struct pgalloc_model *m, paddr_t lo, paddr_t hi)
 	}
 	return false;
 }
-
-bool pgm_test(const struct pgm_range *r, uint64_t i)
+static bool pgm_test(const struct pgm_range *r, uint64_t i)
 {
 	return (r->used[i / PGM_BITS_PER_WORD] >> (i % PGM_BITS_PER_WORD)) & 1;
 }
@@ -107,8 +106,8 @@ uint64_t pgm_next(const struct pgm_range *r, uint64_t from, bool used)
 	}
 	return r->pages;
 }
-
-uint64_t pgm_count_used(const struct pgm_range *r, uint64_t first, uint64_t n)
+/* Number of allocated pages among n pages from index first of range r. */
+static uint64_t pgm_count_used(const struct pgm_range *r, uint64_t first, uint64_t n)
 {
 	uint64_t c = 0;
 	for (uint64_t i = first; i < first + n;) {
@@ -122,8 +121,7 @@ uint64_t pgm_count_used(const struct pgm_range *r, uint64_t first, uint64_t n)
 	}
 	return c;
 }
-
-void pgm_set(struct pgm_range *r, uint64_t first, uint64_t n, bool used)
+static void pgm_set(struct pgm_range *r, uint64_t first, uint64_t n, bool used)
 {
 	for (uint64_t i = first; i < first + n; i++) {
 		uint64_t bit = 1ULL << (i % PGM_BITS_PER_WORD);
@@ -133,8 +131,8 @@ void pgm_set(struct pgm_range *r, uint64_t first, uint64_t n, bool used)
 			r->used[i / PGM_BITS_PER_WORD] &= ~bit;
 	}
 }
-
-void pgm_ext_push(struct pgalloc_model *m, paddr_t addr, uint64_t n)
+/* ---- extents (what is allocated, for choosing frees) ---- */
+static void pgm_ext_push(struct pgalloc_model *m, paddr_t addr, uint64_t n)
 {
 	if (m->nr_ext == m->cap_ext) {
 		m->cap_ext = m->cap_ext ? 2 * m->cap_ext : 64;
@@ -146,8 +144,8 @@ void pgm_ext_push(struct pgalloc_model *m, paddr_t addr, uint64_t n)
 	m->ext[m->nr_ext].n = n;
 	m->nr_ext++;
 }
-
-void pgm_ext_cut(struct pgalloc_model *m, paddr_t addr, uint64_t n)
+/* Removes the pages [addr, addr + n pages) from every extent (splitting as needed). */
+static void pgm_ext_cut(struct pgalloc_model *m, paddr_t addr, uint64_t n)
 {
 	paddr_t end = addr + (n << PAGE_SHIFT);
 	size_t count = m->nr_ext;
@@ -192,10 +190,10 @@ void pgm_add(struct pgalloc_model *m, paddr_t base, uint64_t size)
 		abort();
 	m->total_pages += r->pages;
 }
-
-bool pgm_align_ok(uint64_t align)
+/* True when alloc's `align` is acceptable: a power of two from 4K to 1G. */
+static bool pgm_align_ok(uint64_t align)
 {
-	return pgm_is_pow2(align) && align >= PGALLOC_MIN_ALIGN && align <= PGALLOC_MAX_ALIGN;
+	return is_pow2(align) && align >= PGALLOC_MIN_ALIGN && align <= PGALLOC_MAX_ALIGN;
 }
 
 bool pgm_lowest_fit(const struct pgalloc_model *m, uint64_t n, uint64_t align, paddr_t *addr)

@@ -3,7 +3,7 @@
  *
  * The model keeps one bit per managed 4K page (1 = allocated) and a list of
  * allocated extents, and derives from them what the contract in
- * <pgalloc/pgalloc.h> and DESIGN.md ("Semantics") says an allocator must
+ * <pgalloc/pgalloc.h> says an allocator must
  * answer: the error code of every call, and the statistics (free/used pages
  * and the histogram of maximal naturally aligned free blocks, per managed
  * range) after it. The stress test and the fuzzer both check the real
@@ -66,45 +66,16 @@ const char *pgm_mask_str(unsigned mask, char *buf, size_t len);
 void pgm_init(struct pgalloc_model *m);
 
 void pgm_destroy(struct pgalloc_model *m);
-
-bool pgm_is_pow2(uint64_t x);
-
 /* Floor of log2(x), x > 0. */
 unsigned pgm_log2(uint64_t x);
 
-/*
- * True when the n-page range at addr is page aligned, non-empty and its end
- * addr + n * 4K does not overflow (an end of exactly 2^64 counts as overflow,
- * as for add_memory, so no managed range reaches it).
- */
-bool pgm_range_args_ok(paddr_t addr, uint64_t n);
-
 /* Index of the range holding all n pages at addr, or -1 (args must be ok). */
 int pgm_find_range(const struct pgalloc_model *m, paddr_t addr, uint64_t n);
-
-/* True when [lo, hi] (inclusive byte addresses) meets some managed range. */
-bool pgm_overlaps_any(const struct pgalloc_model *m, paddr_t lo, paddr_t hi);
-
-bool pgm_test(const struct pgm_range *r, uint64_t i);
-
 /*
  * First page index >= from (and < r->pages) whose bit equals `used`, or
  * r->pages when there is none.
  */
 uint64_t pgm_next(const struct pgm_range *r, uint64_t from, bool used);
-
-/* Number of allocated pages among n pages from index first of range r. */
-uint64_t pgm_count_used(const struct pgm_range *r, uint64_t first, uint64_t n);
-
-void pgm_set(struct pgm_range *r, uint64_t first, uint64_t n, bool used);
-
-/* ---- extents (what is allocated, for choosing frees) ---- */
-
-void pgm_ext_push(struct pgalloc_model *m, paddr_t addr, uint64_t n);
-
-/* Removes the pages [addr, addr + n pages) from every extent (splitting as needed). */
-void pgm_ext_cut(struct pgalloc_model *m, paddr_t addr, uint64_t n);
-
 /* ---- expected results ---- */
 
 /* Outcomes allowed for add_memory(base, size). */
@@ -112,9 +83,6 @@ unsigned pgm_add_expect(const struct pgalloc_model *m, paddr_t base, uint64_t si
 
 /* Records a successful add_memory(base, size). */
 void pgm_add(struct pgalloc_model *m, paddr_t base, uint64_t size);
-
-/* True when alloc's `align` is acceptable: a power of two from 4K to 1G. */
-bool pgm_align_ok(uint64_t align);
 
 /*
  * The lowest address at which a free run of one range holds n pages starting

@@ -57,7 +57,6 @@ static void bitmap_init(struct pgalloc *pg)
 	struct bitmap_pgalloc *a = bitmap_of(pg);
 
 	memset(a, 0, sizeof(*a));
-	a->pgalloc.ops = &bitmap_pgalloc_ops;
 }
 
 size_t bitmap_meta_bytes(paddr_t base, uint64_t size)

@@ -63,7 +63,6 @@ static void buddy_init(struct pgalloc *pg)
 	struct buddy_pgalloc *a = buddy_of(pg);
 
 	memset(a, 0, sizeof(*a));
-	a->pgalloc.ops = &buddy_pgalloc_ops;
 }
 
 static size_t buddy_meta_bytes(paddr_t base, uint64_t size)

@@ -83,7 +83,7 @@ static void assert_stats_equal(const struct pgalloc_stats *x, const struct pgall
 /* A copy of the allocator and all its metadata, to prove a failed call changed nothing. */
 struct snapshot {
 	struct buddy_pgalloc a;
-	void *meta[PGALLOC_MAX_RANGES + 1];
+	void *meta[PGALLOC_MAX_RANGES];
 	unsigned nr_meta;
 };
 

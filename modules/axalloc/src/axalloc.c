@@ -26,16 +26,16 @@
 #include <klib/kconfig.h>
 
 /* The page allocator the Kconfig choice picked: its state and its operations. */
-#if defined(CONFIG_AXALLOC_BITMAP)
+#if defined(CONFIG_AXALLOC_PAGE_BITMAP)
 #include <axalloc-bitmap/bitmap.h>
 static struct bitmap_pgalloc page_alloc_state;
 #define PAGE_ALLOC_OPS bitmap_pgalloc_ops
-#elif defined(CONFIG_AXALLOC_BUDDY)
+#elif defined(CONFIG_AXALLOC_PAGE_BUDDY)
 #include <axalloc-buddy/buddy.h>
 static struct buddy_pgalloc page_alloc_state;
 #define PAGE_ALLOC_OPS buddy_pgalloc_ops
 #else
-#error "axalloc: no page allocator chosen (CONFIG_AXALLOC_BITMAP or CONFIG_AXALLOC_BUDDY)"
+#error "axalloc: no page allocator chosen (CONFIG_AXALLOC_PAGE_BITMAP or _BUDDY)"
 #endif
 
 static struct pgalloc *const page_alloc = &page_alloc_state.pgalloc;
@@ -56,10 +56,16 @@ static uint64_t refused_pages;
 static uint64_t failed_allocs;
 static long fail_countdown = FAIL_NEVER;
 
+/* The page allocator's metadata bytes for the n pages from base, 0 for a range it refuses. */
+static uint64_t alloc_meta_bytes(paddr_t base, uint64_t n)
+{
+	return pgalloc_meta_bytes(&PAGE_ALLOC_OPS, base, n * PAGE_SIZE);
+}
+
 /* Metadata bytes (allocator, then counts) for the n pages managed from base (axalloc_meta_fn). */
 static uint64_t meta_bytes_for(paddr_t base, uint64_t n)
 {
-	uint64_t bytes = pgalloc_meta_bytes(&PAGE_ALLOC_OPS, base, n * PAGE_SIZE);
+	uint64_t bytes = alloc_meta_bytes(base, n);
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS) && bytes != 0)
 		bytes = ALIGN_UP(bytes, META_ALIGN) + axalloc_frame_ref_bytes(n);
 	return bytes;
@@ -84,10 +90,8 @@ int axalloc_add_piece_locked(const struct axalloc_layout *l)
 		return ret;
 	}
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS)) {
-		uint64_t alloc_bytes = ALIGN_UP(
-		    (uint64_t)pgalloc_meta_bytes(&PAGE_ALLOC_OPS, l->base, l->pages * PAGE_SIZE),
-		    META_ALIGN);
-		uint32_t *counts = (uint32_t *)((char *)meta + alloc_bytes);
+		uint64_t counts_off = ALIGN_UP(alloc_meta_bytes(l->base, l->pages), META_ALIGN);
+		uint32_t *counts = (uint32_t *)((char *)meta + counts_off);
 		memset(counts, 0, axalloc_frame_ref_bytes(l->pages));
 		axalloc_frame_ref_add_range_locked(l->base, l->pages, counts);
 	}

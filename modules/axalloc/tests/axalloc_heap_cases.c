@@ -488,7 +488,7 @@ static void test_heap_random_stress(void **state)
 	(void)state;
 	enum { SLOTS = 300, OPS = 100000, CHECK_EVERY = 1000 };
 	struct shadow_block *s = calloc(SLOTS, sizeof(*s));
-	uint64_t seed = host_test_seed(AXALLOC_DEFAULT_SEED), rng = seed ^ 0x9e3779b97f4a7c15ULL;
+	uint64_t seed = host_test_seed(AXALLOC_DEFAULT_SEED), rng = seed ^ TEST_RAND_GAMMA;
 	int live = 0;
 	assert_non_null(s);
 	print_message("test_heap_random_stress: seed %#llx\n", (unsigned long long)seed);

@@ -25,11 +25,6 @@ static struct page_table kpt;
 /* The kernel table's pages come from axalloc, one 4K page at a time. */
 static const struct pt_frame_ops pt_frames = {axalloc_frame_alloc, axalloc_frame_free, NULL};
 
-const struct page_table *kernel_page_table(void)
-{
-	return &kpt;
-}
-
 static void map(paddr_t pa, uint64_t size, unsigned flags, const char *what)
 {
 	int err = pt_map_region(&kpt, (vaddr_t)phys_to_virt(pa), pa, size, flags | MAPF_GLOBAL, true);

@@ -1,14 +1,11 @@
 /*
  * kernel_space.h - the kernel's own page table (built with
- * CONFIG_PAGE_TABLE). A caller that looks into the table includes
- * page-table/page_table.h itself.
+ * CONFIG_PAGE_TABLE).
  */
 #ifndef AXRUNTIME_KERNEL_SPACE_H
 #define AXRUNTIME_KERNEL_SPACE_H
 
 #include <axhal/boot_info.h>
-
-struct page_table;
 
 /*
  * Builds the kernel page table and switches to it: the image with
@@ -17,8 +14,5 @@ struct page_table;
  * MMIO as device memory, all global. Panics if memory runs out.
  */
 void kernel_space_init(const struct boot_info *bi);
-
-/* The kernel page table (valid after kernel_space_init). */
-const struct page_table *kernel_page_table(void);
 
 #endif

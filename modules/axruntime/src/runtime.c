@@ -3,15 +3,15 @@
  * ready when axhal calls in; then allocators, paging), prints the banner,
  * runs the app's main() and exits with its value.
  */
-#include <klib/kconfig.h>
+#include "app.h"
+#include "init.h"
 #include <axhal/boot_info.h>
 #include <axhal/console.h>
 #include <axhal/panic.h>
 #include <axhal/platform.h>
 #include <axhal/time.h>
-#include <axruntime/app.h>
-#include "init.h"
 #include <axlog/log.h>
+#include <klib/kconfig.h>
 #include <stdio.h>
 #ifdef CONFIG_AXALLOC
 #include <axalloc/axalloc.h>

@@ -2,9 +2,8 @@
  * pt_args.c - caller arguments to PTE bits and 39-bit ranges: flag
  * translation and the checks every operation starts with.
  */
-#include <klib/kconfig.h>
-#include <assert.h>
 #include <errno.h>
+#include <klib/kconfig.h>
 
 #include "pt_internal.h"
 
@@ -91,13 +90,4 @@ int pt_check_pa(paddr_t pa, uint64_t size)
 bool pt_pgsize_valid(uint64_t pgsize)
 {
 	return pgsize == PAGE_SIZE_4K || pgsize == PAGE_SIZE_2M || pgsize == PAGE_SIZE_1G;
-}
-
-int pt_pgsize_level(uint64_t pgsize)
-{
-	int level = 0;
-	while (sv39_level_size(level) < pgsize)
-		level++;
-	assert(sv39_level_size(level) == pgsize);
-	return level;
 }

@@ -51,9 +51,6 @@ int pt_check_pa(paddr_t pa, uint64_t size);
 /* True for 4K, 2M and 1G. */
 bool pt_pgsize_valid(uint64_t pgsize);
 
-/* The level whose leaves have size pgsize (a valid page size). */
-int pt_pgsize_level(uint64_t pgsize);
-
 /* A zeroed table page from f: stores its physical address. 0 or -ENOMEM. */
 static inline int pt_alloc_table(const struct pt_frame_ops *f, paddr_t *pa)
 {

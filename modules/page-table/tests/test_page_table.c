@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <klib/kconfig.h>
 
 #include "pt_test_env.h"
 
@@ -314,11 +315,9 @@ static void test_flags(void **state)
 		assert_true(e & SV39_PTE_A);
 		assert_int_equal(!!(e & SV39_PTE_D), !!(in & W));
 		uint64_t pbmt = (e & SV39_PTE_PBMT_MASK) >> SV39_PTE_PBMT_SHIFT;
-#ifdef CONFIG_RISCV_SVPBMT
-		assert_int_equal(pbmt, (in & MAPF_DEVICE) ? SV39_PBMT_IO : SV39_PBMT_PMA);
-#else
-		assert_int_equal(pbmt, SV39_PBMT_PMA);
-#endif
+		assert_int_equal(pbmt, IS_ENABLED(CONFIG_RISCV_SVPBMT) && (in & MAPF_DEVICE)
+					   ? SV39_PBMT_IO
+					   : SV39_PBMT_PMA);
 		/* Flags read back can be handed to protect unchanged. */
 		assert_int_equal(pt_protect(&f->pt, va, K4, qflags), 0);
 		assert_int_equal(pt_env_leaf(&f->pt, va, &level), e);

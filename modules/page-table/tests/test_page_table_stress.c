@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "pt_shadow.h"
+#include "test_rand.h"
 #include "test_seed.h"
 
 #define DEFAULT_SEED 20240611ULL
@@ -25,7 +26,7 @@ static void run_window(unsigned window)
 	struct pt_shadow sh;
 	uint64_t seed = host_test_seed(DEFAULT_SEED);
 	assert_int_equal(sh_init(&sh, window, seed), 0);
-	struct test_src r = test_src_seed(seed ^ (0x9e3779b97f4a7c15ULL * (window + 1)));
+	struct test_src r = test_src_seed(seed ^ (TEST_RAND_GAMMA * (window + 1)));
 	struct sh_op op;
 
 	for (int i = 0; i < NR_OPS; i++) {

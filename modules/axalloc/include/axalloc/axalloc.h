@@ -1,8 +1,8 @@
 /*
  * axalloc/axalloc.h - the kernel's global allocator.
  *
- * One physical page allocator (bitmap or buddy, chosen at configure time:
- * exactly one of CONFIG_AXALLOC_BITMAP / CONFIG_AXALLOC_BUDDY is defined)
+ * One physical page allocator (bitmap or buddy, the Kconfig choice
+ * CONFIG_AXALLOC_PAGE_BITMAP / CONFIG_AXALLOC_PAGE_BUDDY)
  * plus a byte heap built on its pages, both behind one spinlock. Out of
  * memory is reported to the caller (NULL / -ENOMEM), never a panic. Frame
  * reference counts for copy-on-write live in axalloc/frame_ref.h.

@@ -5,9 +5,10 @@
  * member is a struct pgalloc, plus one constant struct pgalloc_ops table of
  * its operations (bitmap_pgalloc_ops, buddy_pgalloc_ops). Callers (axalloc,
  * the contract tests, the benchmarks) hold a struct pgalloc * and call the
- * pgalloc_*() functions below, which dispatch through the table; nothing
- * else of an allocator is public. The semantics are in DESIGN.md
- * ("Semantics") and above each function below.
+ * pgalloc_*() functions below, which dispatch through the table. An
+ * allocator's header shows its state struct only so that callers can size
+ * its storage; they never look inside. What each operation promises is in
+ * the comment above its function below.
  *
  * Metadata lives out of band in the caller-provided `meta` buffer, so the
  * allocator never writes to the memory it manages.
@@ -78,6 +79,7 @@ struct pgalloc {
 static inline void pgalloc_init(struct pgalloc *pg, const struct pgalloc_ops *ops)
 {
 	ops->init(pg);
+	pg->ops = ops;
 }
 
 /*
