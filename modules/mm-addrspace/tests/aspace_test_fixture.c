@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -105,4 +106,39 @@ int fail_each_allocation(oom_op_t op, struct aspace *a, struct aspace *b, const 
 	}
 	fail_msg("operation never succeeded");
 	return -1;
+}
+
+int oom_populate(struct aspace *a, struct aspace *b, const void *arg)
+{
+	const struct oom_args *o = arg;
+
+	(void)b;
+	return aspace_populate(a, o->va, o->size, o->access);
+}
+
+int oom_fault(struct aspace *a, struct aspace *b, const void *arg)
+{
+	const struct oom_args *o = arg;
+
+	(void)b;
+	return aspace_handle_page_fault(a, o->va, o->access);
+}
+
+int oom_write(struct aspace *a, struct aspace *b, const void *arg)
+{
+	const struct oom_args *o = arg;
+	static uint8_t buf[64 * PAGE_SIZE_4K];
+
+	(void)b;
+	assert_true(o->size <= sizeof(buf));
+	memset(buf, OOM_WRITE_BYTE, o->size);
+	return aspace_write(a, o->va, buf, o->size);
+}
+
+int oom_protect(struct aspace *a, struct aspace *b, const void *arg)
+{
+	const struct oom_args *o = arg;
+
+	(void)b;
+	return aspace_protect(a, o->va, o->size, o->flags);
 }

@@ -60,6 +60,25 @@ typedef int (*oom_op_t)(struct aspace *a, struct aspace *b, const void *arg);
  */
 int fail_each_allocation(oom_op_t op, struct aspace *a, struct aspace *b, const void *arg);
 
+/* What an operation under allocation failures works on (each uses its fields). */
+struct oom_args {
+	vaddr_t va;
+	uint64_t size;	 /* bytes: populate, write, protect, map */
+	uint64_t pgsize; /* map */
+	unsigned access; /* populate, fault */
+	unsigned flags;	 /* protect */
+};
+
+/* The byte oom_write writes. */
+#define OOM_WRITE_BYTE 0x5a
+
+/* fail_each_allocation operations on space a (b unused): aspace_populate,
+ * aspace_handle_page_fault, aspace_write of OOM_WRITE_BYTE, aspace_protect. */
+int oom_populate(struct aspace *a, struct aspace *b, const void *arg);
+int oom_fault(struct aspace *a, struct aspace *b, const void *arg);
+int oom_write(struct aspace *a, struct aspace *b, const void *arg);
+int oom_protect(struct aspace *a, struct aspace *b, const void *arg);
+
 /* Frames and tables the space holds match what the allocator has lent out. */
 void check_accounting(const struct aspace *as, struct mem_snap base);
 

@@ -12,7 +12,7 @@
 #define MANY_SHARERS 300 /* spaces sharing one frame in test_clone_many_sharers */
 /* Fill patterns: the parent's, a clone's, the parent's second. */
 #define SEED_PARENT  0x11
-#define SEED_KID     0x5a
+#define SEED_KID     OOM_WRITE_BYTE /* what the kid writes, also under OOM */
 #define SEED_PARENT2 0xc3
 
 /* aspace_copy instead of aspace_clone. */
@@ -724,48 +724,6 @@ static void test_clone_oom(void **state)
 	check_accounting(&f->as, f->base);
 }
 
-struct write_arg {
-	vaddr_t va;
-	uint64_t len;
-	unsigned access;
-	unsigned flags;
-};
-
-static int op_write(struct aspace *kid, struct aspace *parent, const void *arg)
-{
-	const struct write_arg *w = arg;
-	static uint8_t buf[64 * PG4K];
-
-	(void)parent;
-	assert_true(w->len <= sizeof(buf));
-	memset(buf, SEED_KID, w->len);
-	return aspace_write(kid, w->va, buf, w->len);
-}
-
-static int op_populate(struct aspace *kid, struct aspace *parent, const void *arg)
-{
-	const struct write_arg *w = arg;
-
-	(void)parent;
-	return aspace_populate(kid, w->va, w->len, w->access);
-}
-
-static int op_fault(struct aspace *kid, struct aspace *parent, const void *arg)
-{
-	const struct write_arg *w = arg;
-
-	(void)parent;
-	return aspace_handle_page_fault(kid, w->va, w->access);
-}
-
-static int op_protect(struct aspace *kid, struct aspace *parent, const void *arg)
-{
-	const struct write_arg *w = arg;
-
-	(void)parent;
-	return aspace_protect(kid, w->va, w->len, w->flags);
-}
-
 /*
  * Out of memory in every COW break: write faults (4K, 2M), aspace_write
  * over 40 shared pages (its log needs heap chunks: the heap is full),
@@ -776,11 +734,13 @@ static void test_cow_oom(void **state)
 	struct fixture *f = *state;
 	static void *hog[HOG_BLOCKS_MAX];
 	struct aspace kid;
-	const struct write_arg fault4k = {VA + 3 * PG4K + 9, 0, ACCESS_WRITE, 0};
-	const struct write_arg fault2m = {VA2 + PG2M + 9, 0, ACCESS_READ | ACCESS_WRITE, 0};
-	const struct write_arg wr = {VA + 4 * PG4K + 100, 40 * PG4K, 0, 0};
-	const struct write_arg pop = {VA + 40 * PG4K, 24 * PG4K, ACCESS_WRITE, 0};
-	const struct write_arg prot = {VA2, 2 * PG2M, 0, RW};
+	const struct oom_args fault4k = {.va = VA + 3 * PG4K + 9, .access = ACCESS_WRITE};
+	const struct oom_args fault2m = {.va = VA2 + PG2M + 9,
+					 .access = ACCESS_READ | ACCESS_WRITE};
+	const struct oom_args wr = {.va = VA + 4 * PG4K + 100, .size = 40 * PG4K};
+	const struct oom_args pop = {
+	    .va = VA + 40 * PG4K, .size = 24 * PG4K, .access = ACCESS_WRITE};
+	const struct oom_args prot = {.va = VA2, .size = 2 * PG2M, .flags = RW};
 	struct axalloc_stats st0, st1;
 	int n, fails;
 
@@ -792,11 +752,13 @@ static void test_cow_oom(void **state)
 	space_new(&kid);
 	assert_int_equal(do_clone(&kid, &f->as), 0);
 
-	assert_int_equal(fail_each_allocation(op_fault, &kid, &f->as, &fault4k), sharing() ? 1 : 0);
-	assert_int_equal(fail_each_allocation(op_fault, &kid, &f->as, &fault2m), sharing() ? 1 : 0);
+	assert_int_equal(fail_each_allocation(oom_fault, &kid, &f->as, &fault4k),
+			 sharing() ? 1 : 0);
+	assert_int_equal(fail_each_allocation(oom_fault, &kid, &f->as, &fault2m),
+			 sharing() ? 1 : 0);
 	n = hog_heap(hog);
 	axalloc_stats(&st0);
-	fails = fail_each_allocation(op_write, &kid, &f->as, &wr);
+	fails = fail_each_allocation(oom_write, &kid, &f->as, &wr);
 	axalloc_stats(&st1);
 	unhog_heap(hog, n);
 	/* 41 copies, with log chunks from the (full) heap beyond the one on the stack. */
@@ -804,10 +766,10 @@ static void test_cow_oom(void **state)
 	if (sharing())
 		assert_true(st1.heap_allocs > st0.heap_allocs);
 	/* Pages 40-44 were copied by the write; 45-55 are shared, 56-63 lazy. */
-	assert_int_equal(fail_each_allocation(op_populate, &kid, &f->as, &pop),
+	assert_int_equal(fail_each_allocation(oom_populate, &kid, &f->as, &pop),
 			 (sharing() ? 11 : 0) + 8);
 	assert_int_equal(aspace_protect(&kid, VA2, 2 * PG2M, RO), 0);
-	assert_int_equal(fail_each_allocation(op_protect, &kid, &f->as, &prot), sharing() ? 1 : 0);
+	assert_int_equal(fail_each_allocation(oom_protect, &kid, &f->as, &prot), sharing() ? 1 : 0);
 	assert_int_equal(perm_of(&kid, VA2), RW);
 	/* Everything the kid wrote is its own; the parent is untouched. */
 	expect_fill(&f->as, VA, 56 * PG4K, SEED_PARENT);

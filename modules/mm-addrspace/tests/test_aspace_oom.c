@@ -19,50 +19,18 @@
 
 #include "aspace_test_fixture.h"
 
-struct map_args {
-	vaddr_t va;
-	uint64_t size;
-	uint64_t pgsize;
-	unsigned access;
-};
-
 static int op_map_populate(struct aspace *as, struct aspace *unused, const void *arg)
 {
 	(void)unused;
-	const struct map_args *m = arg;
+	const struct oom_args *m = arg;
 	return aspace_map_alloc(as, m->va, m->size, RW, true, m->pgsize);
 }
 
 static int op_map_linear(struct aspace *as, struct aspace *unused, const void *arg)
 {
 	(void)unused;
-	const struct map_args *m = arg;
+	const struct oom_args *m = arg;
 	return aspace_map_linear(as, m->va, ENV_LIN_BASE, m->size, RW, m->pgsize);
-}
-
-static int op_populate(struct aspace *as, struct aspace *unused, const void *arg)
-{
-	(void)unused;
-	const struct map_args *m = arg;
-	return aspace_populate(as, m->va, m->size, m->access);
-}
-
-static int op_fault(struct aspace *as, struct aspace *unused, const void *arg)
-{
-	(void)unused;
-	const struct map_args *m = arg;
-	return aspace_handle_page_fault(as, m->va, m->access);
-}
-
-static int op_write(struct aspace *as, struct aspace *unused, const void *arg)
-{
-	(void)unused;
-	const struct map_args *m = arg;
-	static unsigned char buf[64 * PG4K];
-
-	memset(buf, 0x5a, sizeof(buf));
-	assert_true(m->size <= sizeof(buf));
-	return aspace_write(as, m->va, buf, m->size);
 }
 
 /* Some populated pages elsewhere whose contents must survive every rollback. */
@@ -79,8 +47,8 @@ static void add_bystander(struct aspace *as)
 static void test_oom_map_populate(void **state)
 {
 	struct fixture *f = *state;
-	const struct map_args small = {VA + 500 * PG4K, 600 * PG4K, PG4K, 0};
-	const struct map_args huge = {2 * PG1G - 3 * PG2M, 6 * PG2M, PG2M, 0};
+	const struct oom_args small = {.va = VA + 500 * PG4K, .size = 600 * PG4K, .pgsize = PG4K};
+	const struct oom_args huge = {.va = 2 * PG1G - 3 * PG2M, .size = 6 * PG2M, .pgsize = PG2M};
 
 	add_bystander(&f->as);
 	/* 600 frames and 3 leaf tables (one L1 table too): at least 603 failures. */
@@ -96,8 +64,8 @@ static void test_oom_map_populate(void **state)
 static void test_oom_map_populate_1g(void **state)
 {
 	struct fixture *f = *state;
-	const struct map_args two = {VA1G, 2 * PG1G, PG1G, 0};
-	const struct map_args fault = {VA1G + 5, 0, 0, ACCESS_WRITE};
+	const struct oom_args two = {.va = VA1G, .size = 2 * PG1G, .pgsize = PG1G};
+	const struct oom_args fault = {.va = VA1G + 5, .access = ACCESS_WRITE};
 	struct space_snap before, after;
 
 	unsigned long flushes;
@@ -118,7 +86,7 @@ static void test_oom_map_populate_1g(void **state)
 	/* A lazy 1G fault with no frame to give. */
 	assert_int_equal(aspace_map_alloc(&f->as, VA1G, 2 * PG1G, RW, false, PG1G), 0);
 	axalloc_fail_after(0);
-	EXPECT_UNCHANGED(&f->as, -ENOMEM, op_fault(&f->as, NULL, &fault));
+	EXPECT_UNCHANGED(&f->as, -ENOMEM, oom_fault(&f->as, NULL, &fault));
 	axalloc_fail_after(-1);
 	check_accounting(&f->as, f->base);
 }
@@ -126,7 +94,7 @@ static void test_oom_map_populate_1g(void **state)
 static void test_oom_map_linear(void **state)
 {
 	struct fixture *f = *state;
-	const struct map_args small = {VA + 500 * PG4K, 600 * PG4K, PG4K, 0};
+	const struct oom_args small = {.va = VA + 500 * PG4K, .size = 600 * PG4K, .pgsize = PG4K};
 
 	add_bystander(&f->as);
 	assert_int_equal(fail_each_allocation(op_map_linear, &f->as, NULL, &small), 3);
@@ -142,7 +110,8 @@ static void test_oom_map_linear(void **state)
 static void test_oom_populate_mixed(void **state)
 {
 	struct fixture *f = *state;
-	const struct map_args all = {VA + 300 * PG4K, 600 * PG4K, 0, ACCESS_WRITE};
+	const struct oom_args all = {
+	    .va = VA + 300 * PG4K, .size = 600 * PG4K, .access = ACCESS_WRITE};
 	unsigned char b = 0x77;
 
 	add_bystander(&f->as);
@@ -150,7 +119,7 @@ static void test_oom_populate_mixed(void **state)
 	for (int i = 0; i < 600; i += 3)
 		assert_int_equal(aspace_write(&f->as, all.va + i * PG4K + i, &b, 1), 0);
 	/* 400 frames; the leaf tables exist. */
-	assert_true(fail_each_allocation(op_populate, &f->as, NULL, &all) >= 400);
+	assert_true(fail_each_allocation(oom_populate, &f->as, NULL, &all) >= 400);
 	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_4K], 604);
 	for (int i = 0; i < 600; i += 3) {
 		unsigned char got = 0;
@@ -164,15 +133,15 @@ static void test_oom_populate_mixed(void **state)
 static void test_oom_lazy_fault(void **state)
 {
 	struct fixture *f = *state;
-	const struct map_args f4k = {5 * PG1G + 77, 0, 0, ACCESS_READ};
-	const struct map_args f2m = {6 * PG1G + PG2M + 5, 0, 0, ACCESS_WRITE};
+	const struct oom_args f4k = {.va = 5 * PG1G + 77, .access = ACCESS_READ};
+	const struct oom_args f2m = {.va = 6 * PG1G + PG2M + 5, .access = ACCESS_WRITE};
 
 	add_bystander(&f->as);
 	assert_int_equal(aspace_map_alloc(&f->as, 5 * PG1G, PG2M, RW, false, PG4K), 0);
 	assert_int_equal(aspace_map_alloc(&f->as, 6 * PG1G, 4 * PG2M, RW, false, PG2M), 0);
 	/* 4K: frame, L1 table, L0 table. 2M: frame, L1 table. */
-	assert_int_equal(fail_each_allocation(op_fault, &f->as, NULL, &f4k), 3);
-	assert_int_equal(fail_each_allocation(op_fault, &f->as, NULL, &f2m), 2);
+	assert_int_equal(fail_each_allocation(oom_fault, &f->as, NULL, &f4k), 3);
+	assert_int_equal(fail_each_allocation(oom_fault, &f->as, NULL, &f2m), 2);
 	assert_int_equal(stats(&f->as).faults, 2);
 	/* Through the handler axhal calls. */
 	aspace_activate(&f->as);
@@ -187,12 +156,12 @@ static void test_oom_lazy_fault(void **state)
 static void test_oom_write(void **state)
 {
 	struct fixture *f = *state;
-	const struct map_args w = {VA + 510 * PG4K + 100, 6 * PG4K, 0, 0};
+	const struct oom_args w = {.va = VA + 510 * PG4K + 100, .size = 6 * PG4K};
 
 	add_bystander(&f->as);
 	assert_int_equal(aspace_map_alloc(&f->as, VA, 2 * PG2M, RW, false, PG4K), 0);
 	/* 7 frames and 2 leaf tables; the area node exists already. */
-	assert_int_equal(fail_each_allocation(op_write, &f->as, NULL, &w), 9);
+	assert_int_equal(fail_each_allocation(oom_write, &f->as, NULL, &w), 9);
 	assert_int_equal(stats(&f->as).faults, 7);
 	check_accounting(&f->as, f->base);
 }
@@ -235,7 +204,7 @@ static void test_oom_heap_map_log(void **state)
 {
 	struct fixture *f = *state;
 	static void *hog[HOG_BLOCKS_MAX];
-	const struct map_args all = {VA, 300 * PG4K, 0, ACCESS_READ};
+	const struct oom_args all = {.va = VA, .size = 300 * PG4K, .access = ACCESS_READ};
 	struct axalloc_stats st0, st1;
 	unsigned char b = 1;
 	int n;
@@ -245,7 +214,7 @@ static void test_oom_heap_map_log(void **state)
 		assert_int_equal(aspace_write(&f->as, all.va + i * PG4K, &b, 1), 0);
 	n = hog_heap(hog);
 	axalloc_stats(&st0);
-	assert_true(fail_each_allocation(op_populate, &f->as, NULL, &all) >= 150);
+	assert_true(fail_each_allocation(oom_populate, &f->as, NULL, &all) >= 150);
 	axalloc_stats(&st1);
 	/* The log took heap blocks beyond its chunk on the stack. */
 	assert_true(st1.heap_allocs > st0.heap_allocs);
