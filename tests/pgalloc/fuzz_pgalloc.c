@@ -64,8 +64,17 @@ static uint16_t rd16(struct reader *r)
 static uint64_t rd_count(struct reader *r)
 {
 	static const uint64_t special[] = {
-		0, 1, 511, 512, 513, 1024, PAGES_PER_1G, PAGES_PER_1G + 1,
-		PGM_MAX_PAGES, PGM_MAX_PAGES + 1, UINT64_MAX,
+	    0,
+	    1,
+	    511,
+	    512,
+	    513,
+	    1024,
+	    PAGES_PER_1G,
+	    PAGES_PER_1G + 1,
+	    PGALLOC_MAX_PAGES,
+	    PGALLOC_MAX_PAGES + 1,
+	    UINT64_MAX,
 	};
 	uint8_t b = rd8(r);
 	if (b < 192)

@@ -60,7 +60,7 @@ unsigned pgm_log2(uint64_t x)
  */
 static bool pgm_range_args_ok(paddr_t addr, uint64_t n)
 {
-	if (n == 0 || n > PGM_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K))
+	if (n == 0 || n > PGALLOC_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K))
 		return false;
 	return addr + (n << PAGE_SHIFT) > addr;
 }
@@ -190,12 +190,6 @@ void pgm_add(struct pgalloc_model *m, paddr_t base, uint64_t size)
 		abort();
 	m->total_pages += r->pages;
 }
-/* True when alloc's `align` is acceptable: a power of two from 4K to 1G. */
-static bool pgm_align_ok(uint64_t align)
-{
-	return is_pow2(align) && align >= PGALLOC_MIN_ALIGN && align <= PGALLOC_MAX_ALIGN;
-}
-
 bool pgm_lowest_fit(const struct pgalloc_model *m, uint64_t n, uint64_t align, paddr_t *addr)
 {
 	uint64_t apages = align >> PAGE_SHIFT;
@@ -248,7 +242,7 @@ void pgm_stats(const struct pgalloc_model *m, struct pgalloc_stats *st)
 
 unsigned pgm_alloc_expect(const struct pgalloc_model *m, uint64_t n, uint64_t align)
 {
-	if (n == 0 || n > PGM_MAX_PAGES || !pgm_align_ok(align))
+	if (!pgalloc_request_valid(n, align))
 		return PGM_EINVAL;
 	paddr_t lowest;
 	return pgm_lowest_fit(m, n, align, &lowest) ? PGM_OK : PGM_ENOMEM;

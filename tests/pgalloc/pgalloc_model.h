@@ -31,8 +31,6 @@
 #define PGM_EEXIST (1u << 3)
 #define PGM_ENOENT (1u << 4)
 
-/* Largest n whose n * 4K does not overflow 64 bits. */
-#define PGM_MAX_PAGES (UINT64_MAX >> PAGE_SHIFT)
 #define PGM_BITS_PER_WORD 64
 
 struct pgm_range {

@@ -182,7 +182,7 @@ static void test_alloc_bad_args(void **state)
 	assert_fails_unchanged(f, do_alloc(f, 1, 2 * PAGE_SIZE_1G), -EINVAL);
 	assert_fails_unchanged(f, do_alloc(f, 1, 1ULL << 63), -EINVAL);
 	/* n * 4K overflows */
-	assert_fails_unchanged(f, do_alloc(f, PGM_MAX_PAGES + 1, PAGE_SIZE_4K), -EINVAL);
+	assert_fails_unchanged(f, do_alloc(f, PGALLOC_MAX_PAGES + 1, PAGE_SIZE_4K), -EINVAL);
 	assert_fails_unchanged(f, do_alloc(f, UINT64_MAX, PAGE_SIZE_4K), -EINVAL);
 	/* valid but too big */
 	assert_fails_unchanged(f, do_alloc(f, 63, PAGE_SIZE_4K), -ENOMEM);
@@ -199,8 +199,8 @@ static void test_free_bad(void **state)
 	assert_fails_unchanged(f, do_free(f, BASE + PG(8) + 1, 1), -EINVAL);
 	assert_fails_unchanged(f, do_free(f, BASE + PG(8) + 0x800, 1), -EINVAL);
 	assert_fails_unchanged(f, do_free(f, BASE + PG(8), 0), -EINVAL);
-	assert_fails_unchanged(f, do_free(f, BASE + PG(8), PGM_MAX_PAGES + 1), -EINVAL);
-	assert_fails_unchanged(f, do_free(f, BASE + PG(8), PGM_MAX_PAGES), -EINVAL);
+	assert_fails_unchanged(f, do_free(f, BASE + PG(8), PGALLOC_MAX_PAGES + 1), -EINVAL);
+	assert_fails_unchanged(f, do_free(f, BASE + PG(8), PGALLOC_MAX_PAGES), -EINVAL);
 	/* outside every managed range */
 	assert_fails_unchanged(f, do_free(f, BASE - PG(4), 1), -EINVAL);
 	assert_fails_unchanged(f, do_free(f, BASE + PG(64), 1), -EINVAL);
@@ -240,7 +240,7 @@ static void test_alloc_at_bad(void **state)
 	alloc_at_ok(f, BASE + PG(10), 4);
 	assert_fails_unchanged(f, do_alloc_at(f, BASE + PG(3) + 8, 1), -EINVAL);
 	assert_fails_unchanged(f, do_alloc_at(f, BASE + PG(3), 0), -EINVAL);
-	assert_fails_unchanged(f, do_alloc_at(f, BASE, PGM_MAX_PAGES + 1), -EINVAL);
+	assert_fails_unchanged(f, do_alloc_at(f, BASE, PGALLOC_MAX_PAGES + 1), -EINVAL);
 	assert_fails_unchanged(f, do_alloc_at(f, BASE - PG(1), 1), -EINVAL);
 	assert_fails_unchanged(f, do_alloc_at(f, BASE + PG(100), 4), -EINVAL);
 	/* past a range's end, and across the gap between two ranges */
@@ -655,7 +655,7 @@ static void test_alloc_error_keeps_out(void **state)
 	add_ok(f, BASE + PAGE_SIZE_2M, PAGES_PER_2M); /* 2M- but not 4M-aligned */
 	assert_int_equal(pgalloc_alloc(f->in.pg, 0, PAGE_SIZE_4K, &pa), -EINVAL);
 	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 3 * PAGE_SIZE_4K, &pa), -EINVAL);
-	assert_int_equal(pgalloc_alloc(f->in.pg, PGM_MAX_PAGES, PAGE_SIZE_4K, &pa), -ENOMEM);
+	assert_int_equal(pgalloc_alloc(f->in.pg, PGALLOC_MAX_PAGES, PAGE_SIZE_4K, &pa), -ENOMEM);
 	assert_int_equal(pgalloc_alloc(f->in.pg, PAGES_PER_2M + 1, PAGE_SIZE_4K, &pa), -ENOMEM);
 	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 2 * PAGE_SIZE_2M, &pa), -ENOMEM);
 	assert_int_equal(pa, 0x1234);

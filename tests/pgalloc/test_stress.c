@@ -208,7 +208,7 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 		break;
 	case 9: { /* alloc of zero pages or with n * 4K overflowing */
 		uint64_t n =
-		    test_rand_below(rng, 2) ? 0 : PGM_MAX_PAGES + 1 + test_rand_below(rng, 9);
+		    test_rand_below(rng, 2) ? 0 : PGALLOC_MAX_PAGES + 1 + test_rand_below(rng, 9);
 		CHECKED(c, pgc_alloc(c, n, PAGE_SIZE_4K, NULL));
 		break;
 	}

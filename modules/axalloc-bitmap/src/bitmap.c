@@ -8,8 +8,6 @@
 
 #include "bitmap_internal.h"
 
-/* Largest page count whose byte size fits in 64 bits. */
-#define MAX_PAGES  (UINT64_MAX >> PAGE_SHIFT)
 #define META_ALIGN 8
 
 /* Where each piece of a range's metadata goes, computed from its pages alone. */
@@ -421,8 +419,7 @@ static int bitmap_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t 
 		return -EINVAL;
 	if (n == 1 && align == PAGE_SIZE_4K)
 		return alloc_one(a, out);
-	if (n == 0 || n > MAX_PAGES || align < PGALLOC_MIN_ALIGN || align > PGALLOC_MAX_ALIGN ||
-	    (align & (align - 1)) != 0)
+	if (!pgalloc_request_valid(n, align))
 		return -EINVAL;
 	return alloc_general(a, n, align >> PAGE_SHIFT, out);
 }

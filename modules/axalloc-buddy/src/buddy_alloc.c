@@ -151,9 +151,7 @@ int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
 	struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t pfn;
 
-	if (n == 0 || n > BD_MAX_PAGES || out == NULL)
-		return -EINVAL;
-	if (align < PGALLOC_MIN_ALIGN || align > PGALLOC_MAX_ALIGN || (align & (align - 1)) != 0)
+	if (out == NULL || !pgalloc_request_valid(n, align))
 		return -EINVAL;
 	if (n > a->free_pages)
 		return -ENOMEM;

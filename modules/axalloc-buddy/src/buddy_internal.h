@@ -33,8 +33,6 @@ int buddy_check(const struct pgalloc *pg);
 
 #define BD_WORD_BITS 64
 #define BD_ALL_ONES  (~(uint64_t)0)
-/* Largest n (pages) whose byte size n * 4K fits in 64 bits. */
-#define BD_MAX_PAGES (UINT64_MAX >> PAGE_SHIFT)
 
 /* Pages in a block of `order`. */
 static inline uint64_t bd_pages(unsigned order)
@@ -251,8 +249,8 @@ static inline int bd_range_of(const struct buddy_pgalloc *a, paddr_t addr, uint6
 			      uint64_t *pfn)
 {
 	*pfn = addr >> PAGE_SHIFT;
-	if (n == 0 || n > BD_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K) ||
-	    *pfn > BD_MAX_PAGES - n)
+	if (n == 0 || n > PGALLOC_MAX_PAGES || !IS_ALIGNED(addr, PAGE_SIZE_4K) ||
+	    *pfn > PGALLOC_MAX_PAGES - n)
 		return -EINVAL;
 	for (unsigned i = 0; i < a->nr_ranges; i++) {
 		const struct buddy_range *r = &a->range[i];

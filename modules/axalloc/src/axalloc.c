@@ -155,16 +155,9 @@ void axalloc_count_failure_locked(void)
 	failed_allocs++;
 }
 
-/* Whether n pages aligned to align is a well-formed request. */
-static bool valid_request(uint64_t n, uint64_t align)
-{
-	return n > 0 && n <= UINT64_MAX / PAGE_SIZE && is_pow2(align) &&
-	       align >= PGALLOC_MIN_ALIGN && align <= PGALLOC_MAX_ALIGN;
-}
-
 int axalloc_alloc_pages(uint64_t n, uint64_t align, paddr_t *pa)
 {
-	if (!pa || !valid_request(n, align))
+	if (!pa || !pgalloc_request_valid(n, align))
 		return -EINVAL;
 	spin_lock(&axalloc_lock);
 	int ret = axalloc_pages_alloc_locked(n, align, pa);

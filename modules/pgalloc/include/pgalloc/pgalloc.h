@@ -25,6 +25,7 @@
 #define PGALLOC_PGALLOC_H
 
 #include <axhal/mem.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,19 @@
 #define PGALLOC_MAX_RANGES 16
 #define PGALLOC_MIN_ALIGN  PAGE_SIZE_4K
 #define PGALLOC_MAX_ALIGN  PAGE_SIZE_1G
+/* The most pages one call may name: n * 4K must fit in 64 bits. */
+#define PGALLOC_MAX_PAGES (UINT64_MAX >> PAGE_SHIFT)
+
+/*
+ * Whether alloc(n, align) is well formed: 1 <= n <= PGALLOC_MAX_PAGES and
+ * align a power of two from PGALLOC_MIN_ALIGN to PGALLOC_MAX_ALIGN. Every
+ * allocator answers -EINVAL otherwise.
+ */
+static inline bool pgalloc_request_valid(uint64_t n, uint64_t align)
+{
+	return n != 0 && n <= PGALLOC_MAX_PAGES && align >= PGALLOC_MIN_ALIGN &&
+	       align <= PGALLOC_MAX_ALIGN && (align & (align - 1)) == 0;
+}
 
 /*
  * A snapshot of an allocator. free_blocks[o] counts the free memory split
