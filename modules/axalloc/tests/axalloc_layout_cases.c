@@ -84,6 +84,21 @@ static void mark_pages(const uint8_t *map, uint8_t *use, paddr_t win, uint64_t n
  * stats agree and the metadata is big enough for the page allocator and
  * (CONFIG_AXALLOC_FRAME_REFS) one count per managed page. Returns the number of runs.
  */
+bool init_and_check_layout(const struct mem_range *ram, int nr_ram, const struct mem_range *res,
+			   int nr_res, paddr_t win, uint64_t npages, uint8_t *map)
+{
+	oracle_usable(ram, nr_ram, res, nr_res, win, npages, map);
+	int ret = axalloc_init(ram, nr_ram, res, nr_res);
+	if (ret == -ENOMEM) {
+		for (uint64_t i = 0; i + 1 < npages; i++)
+			assert_false(map[i] && map[i + 1]);
+		return false;
+	}
+	assert_int_equal(ret, 0);
+	check_layout(map, win, npages);
+	return true;
+}
+
 int check_layout(const uint8_t *map, paddr_t win, uint64_t npages)
 {
 	struct axalloc_range r[MAX_TEST_RANGES];
@@ -387,15 +402,8 @@ static void test_layout_random_gib_maps(void **state)
 			at = at > off ? at - off : at + off;
 			res[i] = (struct mem_range){win + at, test_rand_range(&rng, 1, 4 * MIB)};
 		}
-		oracle_usable(ram, nr_ram, res, nr_res, win, npages, map);
-		int ret = axalloc_init(ram, nr_ram, res, nr_res);
-		if (ret == -ENOMEM) {
-			for (uint64_t i = 0; i + 1 < npages; i++)
-				assert_false(map[i] && map[i + 1]);
+		if (!init_and_check_layout(ram, nr_ram, res, nr_res, win, npages, map))
 			continue;
-		}
-		assert_int_equal(ret, 0);
-		check_layout(map, win, npages);
 		count_free_1g();
 	}
 	free(map);

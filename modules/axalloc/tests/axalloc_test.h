@@ -72,6 +72,15 @@ void oracle_usable(const struct mem_range *ram, int nr_ram, const struct mem_ran
 int check_layout(const uint8_t *map, paddr_t win, uint64_t npages);
 
 /*
+ * axalloc_init(ram, res) checked against the oracle over the window: returns
+ * false when init refused with -ENOMEM, which is right only when no two
+ * usable pages are adjacent (no piece could hold its own metadata); true
+ * once the layout it made passed check_layout. map: npages bytes of room.
+ */
+bool init_and_check_layout(const struct mem_range *ram, int nr_ram, const struct mem_range *res,
+			   int nr_res, paddr_t win, uint64_t npages, uint8_t *map);
+
+/*
  * The case lists, each run as one cmocka group named after `allocator`, the
  * page allocator the program is built with ("buddy" or "bitmap"; a heap or
  * page run fails at once when axalloc's is another). They return the number
