@@ -43,24 +43,35 @@ void axalloc_frame_ref_add_range_locked(paddr_t base, uint64_t npages, uint32_t 
 	ref_ranges[nr_ref_ranges++] = (struct ref_range){base, npages, counts};
 }
 
-/* The count of the frame at pa, or NULL when pa is unaligned or not managed. */
-static uint32_t *ref_slot(paddr_t pa)
+/*
+ * The counts of the n frames from pa, or NULL when pa is unaligned, n is 0
+ * or the frames are not all managed by one range.
+ */
+static uint32_t *ref_slots(paddr_t pa, uint64_t n)
 {
 	int lo = 0, hi = nr_ref_ranges;
 
-	if (!IS_ALIGNED(pa, PAGE_SIZE))
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || n == 0)
 		return NULL;
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
 		const struct ref_range *r = &ref_ranges[mid];
+		uint64_t index = (pa - r->base) / PAGE_SIZE;
+
 		if (pa < r->base)
 			hi = mid;
-		else if ((pa - r->base) / PAGE_SIZE >= r->npages)
+		else if (index >= r->npages)
 			lo = mid + 1;
 		else
-			return &r->counts[(pa - r->base) / PAGE_SIZE];
+			return n <= r->npages - index ? &r->counts[index] : NULL;
 	}
 	return NULL;
+}
+
+/* The count of the frame at pa, or NULL when pa is unaligned or not managed. */
+static uint32_t *ref_slot(paddr_t pa)
+{
+	return ref_slots(pa, 1);
 }
 
 uint32_t axalloc_frame_ref_get_locked(paddr_t pa)
@@ -104,6 +115,67 @@ int frame_ref_dec(paddr_t pa)
 	} else {
 		uint32_t count = --(*slot);
 		ret = count > INT32_MAX ? INT32_MAX : (int)count;
+	}
+	spin_unlock(&axalloc_lock);
+	return ret;
+}
+
+int frame_ref_inc_range(paddr_t pa, uint64_t n)
+{
+	int ret = 0;
+
+	spin_lock(&axalloc_lock);
+	uint32_t *slots = ref_slots(pa, n);
+	if (!slots) {
+		ret = -EINVAL;
+	} else {
+		for (uint64_t i = 0; i < n && ret == 0; i++)
+			if (slots[i] == UINT32_MAX)
+				ret = -ENOMEM;
+		for (uint64_t i = 0; i < n && ret == 0; i++)
+			slots[i]++;
+	}
+	spin_unlock(&axalloc_lock);
+	return ret;
+}
+
+uint32_t frame_ref_max(paddr_t pa, uint64_t n)
+{
+	uint32_t max = 0;
+
+	spin_lock(&axalloc_lock);
+	const uint32_t *slots = ref_slots(pa, n);
+	for (uint64_t i = 0; slots && i < n; i++)
+		if (slots[i] > max)
+			max = slots[i];
+	spin_unlock(&axalloc_lock);
+	return max;
+}
+
+int frame_ref_put_range(paddr_t pa, uint64_t n)
+{
+	int ret = 0;
+
+	spin_lock(&axalloc_lock);
+	uint32_t *slots = ref_slots(pa, n);
+	for (uint64_t i = 0; slots && i < n; i++)
+		if (slots[i] == 0)
+			slots = NULL;
+	if (!slots) {
+		ret = -EINVAL;
+	} else {
+		/* Free each maximal run of frames whose count drops to 0. */
+		uint64_t run = 0;
+
+		for (uint64_t i = 0; i < n; i++) {
+			if (--slots[i] == 0)
+				continue;
+			if (run < i)
+				axalloc_pages_free_locked(pa + run * PAGE_SIZE, i - run);
+			run = i + 1;
+		}
+		if (run < n)
+			axalloc_pages_free_locked(pa + run * PAGE_SIZE, n - run);
 	}
 	spin_unlock(&axalloc_lock);
 	return ret;

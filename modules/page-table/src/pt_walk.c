@@ -61,3 +61,26 @@ int pt_query(const struct page_table *pt, vaddr_t va, paddr_t *pa, unsigned *fla
 		*pgsize = size;
 	return 0;
 }
+
+/* True if no leaf of `table` (at `level`) overlaps [start, end). */
+static bool range_empty(const pte_t *table, int level, uint64_t start, uint64_t end)
+{
+	uint64_t size = sv39_level_size(level);
+	for (uint64_t va = start, next; va < end; va = next) {
+		next = pt_entry_end(va, size, end);
+		pte_t e = table[sv39_index(va, level)];
+		if (!sv39_pte_valid(e))
+			continue;
+		if (sv39_pte_leaf(e) || !range_empty(pt_table_at(sv39_pte_pa(e)), level - 1, va, next))
+			return false;
+	}
+	return true;
+}
+
+bool pt_range_empty(const struct page_table *pt, vaddr_t va, uint64_t size)
+{
+	struct pt_range r;
+	if (pt_check_range(pt, va, size, false, &r))
+		return false;
+	return range_empty(pt_table_at(pt->root), SV39_ROOT_LEVEL, r.start, r.end);
+}

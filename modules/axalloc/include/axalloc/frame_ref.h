@@ -3,8 +3,9 @@
  *
  * Every 4K frame the page allocator manages has a 32-bit count, kept out of
  * band in an array carved with its range's metadata (see axalloc_init; one
- * array per managed range, found by address). A 2M or 1G page counts on its
- * head frame only.
+ * array per managed range, found by address). A 2M or 1G page counts on
+ * each of its 4K frames, so it can be split into 4K pages that are shared
+ * and freed one by one (transparent huge pages) without moving a count.
  *
  * Built with CONFIG_AXALLOC_FRAME_REFS, which MM_COW selects. The functions
  * are declared in every configuration but defined only with it: call them
@@ -14,10 +15,12 @@
  * Contract (who counts what):
  * - axalloc_init sets every count to 0; axalloc_alloc_pages leaves the count
  *   of the frames it hands out at 0 and never changes a count.
- * - A user that may share a frame (mm-addrspace) calls frame_ref_inc right
- *   after allocating it (0 -> 1) and once more for every further mapping.
- * - Dropping a mapping calls frame_ref_dec; the caller that sees it return 0
- *   frees the page (the whole 4K/2M/1G block) with axalloc_free_pages.
+ * - A user that may share a frame (mm-addrspace) raises the count of every
+ *   4K frame of a page right after allocating it (0 -> 1, frame_ref_inc or
+ *   frame_ref_inc_range) and once more for every further mapping.
+ * - Dropping a mapping drops one reference of each of its frames and frees
+ *   the frames that reach 0: frame_ref_put_range does both; with
+ *   frame_ref_dec the caller that sees 0 frees with axalloc_free_pages.
  * - axalloc_free_pages refuses (-EBUSY) a block whose head frame still has
  *   a non-zero count, so a frame is never freed while referenced.
  * Frames nobody shares (page tables, heap pages) simply stay at 0.
@@ -47,6 +50,24 @@ int frame_ref_inc(paddr_t pa);
  * count is already 0 (unchanged).
  */
 int frame_ref_dec(paddr_t pa);
+
+/*
+ * Adds one reference to each of the n frames from pa (4K aligned, managed,
+ * in one managed range). Returns 0; -EINVAL for a bad range or n == 0;
+ * -ENOMEM when some count is already UINT32_MAX. Nothing changes on error.
+ */
+int frame_ref_inc_range(paddr_t pa, uint64_t n);
+
+/* The largest count among the n frames from pa; 0 for a bad range. */
+uint32_t frame_ref_max(paddr_t pa, uint64_t n);
+
+/*
+ * Drops one reference of each of the n frames from pa and frees (as
+ * axalloc_free_pages) every frame whose count reaches 0, a run of them at a
+ * time: a page nobody else maps goes back whole. Returns 0; -EINVAL for a
+ * bad range, n == 0 or a frame whose count is already 0 (nothing changes).
+ */
+int frame_ref_put_range(paddr_t pa, uint64_t n);
 
 #if defined(HOST_TEST)
 /*

@@ -47,6 +47,23 @@
  * have no counts, every PTE carries its area's flags, and aspace_clone
  * copies eagerly (aspace_copy).
  *
+ * Transparent huge pages (CONFIG_MM_THP): in an Alloc area of 4K pages the
+ * space may map a whole 2M-aligned block with one 2M page (with
+ * CONFIG_MM_THP_1G, a 1G-aligned block with one 1G page) on its own. A fault
+ * or populate maps one when the space's policy (aspace_set_thp_policy) and
+ * the area's advice (aspace_advise) allow it, the block lies wholly inside
+ * the area, nothing in the block is mapped yet, and a frame of that size is
+ * free; when only the frame is missing it maps the 4K page and counts a
+ * fallback. So an area may hold a mix of page sizes; aspace_query reports
+ * the real one. A transparent huge page behaves as its 4K pages would: an
+ * unmap, protect or advise whose range ends inside one first splits it into
+ * 512 pages of the next smaller size mapping the same frames (nothing is
+ * copied), and a write to a COW-pending one that is shared splits it and
+ * breaks COW on the 4K page written only. aspace_collapse and
+ * aspace_khugepaged_scan go the other way. Frame reference counts are kept
+ * per 4K frame (axalloc/frame_ref.h), so split pages need no bookkeeping.
+ * Statistics are named as in Linux's /proc/vmstat (struct aspace_stats).
+ *
  * Address spaces are not locked: callers serialise operations on one space;
  * spaces that share frames (clones) must not be changed concurrently either.
  */
@@ -91,10 +108,28 @@ struct aspace_backend {
 	};
 };
 
+/*
+ * Transparent huge page policy of a space, as Linux's
+ * /sys/kernel/mm/transparent_hugepage/enabled.
+ */
+enum aspace_thp_policy {
+	ASPACE_THP_NEVER,   /* 4K pages only */
+	ASPACE_THP_MADVISE, /* huge pages only where advised ASPACE_ADV_HUGEPAGE */
+	ASPACE_THP_ALWAYS,  /* huge pages wherever eligible, but where ASPACE_ADV_NOHUGEPAGE */
+};
+
+/* Huge-page advice of a range (aspace_advise), as madvise's. */
+enum aspace_advice {
+	ASPACE_ADV_NONE,	/* no advice given (the state of a new area) */
+	ASPACE_ADV_HUGEPAGE,	/* MADV_HUGEPAGE */
+	ASPACE_ADV_NOHUGEPAGE,	/* MADV_NOHUGEPAGE */
+};
+
 /* One memory area. Read-only for users of the module; the tree node is first. */
 struct aspace_area {
 	struct interval_node node; /* node.start, node.end: the area's range */
 	unsigned flags;		   /* MAPF_* permissions of the area */
+	enum aspace_advice advice; /* huge-page advice of the whole area */
 	struct aspace_backend backend;
 };
 
@@ -109,6 +144,14 @@ struct aspace_stats {
 	uint64_t cow_faults;		    /* COW breaks: COW-pending pages written (fault,
 					       write, populate) or made writable (protect) */
 	uint64_t cow_copies;		    /* of those, pages copied into a new frame */
+	/* Transparent huge pages, named as in Linux's /proc/vmstat. */
+	uint64_t thp_mapped[ASPACE_NR_PGSIZES]; /* of mapped[], the transparent huge pages
+						   (bytes: like AnonHugePages in /proc/meminfo) */
+	uint64_t thp_fault_alloc;		/* faults (or populates) that mapped one */
+	uint64_t thp_fault_fallback;		/* eligible blocks mapped 4K: no free frame */
+	uint64_t thp_split_pmd;			/* transparent huge pages split */
+	uint64_t thp_collapse_alloc;		/* blocks collapsed into one */
+	uint64_t thp_collapse_alloc_failed;	/* collapses given up: no free frame */
 };
 
 struct aspace {
@@ -122,6 +165,14 @@ struct aspace {
 	uint64_t spurious_faults;
 	uint64_t cow_faults;
 	uint64_t cow_copies;
+	enum aspace_thp_policy thp_policy;
+	vaddr_t khugepaged_next; /* where the next aspace_khugepaged_scan starts */
+	uint64_t thp_mapped[ASPACE_NR_PGSIZES];
+	uint64_t thp_fault_alloc;
+	uint64_t thp_fault_fallback;
+	uint64_t thp_split_pmd;
+	uint64_t thp_collapse_alloc;
+	uint64_t thp_collapse_alloc_failed;
 };
 
 /*
@@ -296,6 +347,55 @@ int aspace_clone(struct aspace *dst, struct aspace *src);
  * measured against. Errors as for aspace_clone (no overflow case).
  */
 int aspace_copy(struct aspace *dst, const struct aspace *src);
+
+/*
+ * Sets the space's transparent huge page policy (a new space starts with
+ * the Kconfig default, a clone with its source's). Pages already mapped
+ * stay as they are. -EINVAL: not a policy, or any policy but
+ * ASPACE_THP_NEVER without CONFIG_MM_THP (nothing changed).
+ */
+int aspace_set_thp_policy(struct aspace *as, enum aspace_thp_policy policy);
+
+/* The space's transparent huge page policy. */
+enum aspace_thp_policy aspace_thp_policy(const struct aspace *as);
+
+/*
+ * Gives [va, va + size) the huge-page advice ASPACE_ADV_HUGEPAGE or
+ * ASPACE_ADV_NOHUGEPAGE, like madvise: areas are split at the range's ends
+ * (and transparent huge pages that an end cuts are split). Pages already
+ * mapped stay as they are. -EINVAL: bad range or advice, or an area boundary
+ * not on the area's page size. -ENOENT: part of the range is in no area.
+ * -ENOMEM: no memory for a split. Nothing changes on error.
+ */
+int aspace_advise(struct aspace *as, vaddr_t va, uint64_t size, enum aspace_advice advice);
+
+/*
+ * Like MADV_COLLAPSE: replaces the 4K pages of every 2M-aligned block that
+ * lies wholly inside [va, va + size) and inside one Alloc area of 4K pages
+ * not advised ASPACE_ADV_NOHUGEPAGE (the policy does not matter) by one
+ * transparent 2M page: a new frame gets a copy of the present pages and
+ * zeroes for the rest, one leaf maps it, the 4K frames are freed after the
+ * TLB flush. A block is skipped (left as it is) when it is mapped by one
+ * page already, when more than CONFIG_MM_THP_MAX_PTES_NONE of its pages
+ * (all 512 at most) are unmapped, or when one of its pages is shared (COW).
+ * Returns the number of blocks collapsed (counted in thp_collapse_alloc).
+ * -EINVAL: bad range or no CONFIG_MM_THP. -ENOENT: part of the range is in
+ * no area (nothing changed). -ENOMEM: no 2M frame (counted in
+ * thp_collapse_alloc_failed) or no memory for the list of old frames; the
+ * block that failed is unchanged, blocks before it stay collapsed.
+ */
+int aspace_collapse(struct aspace *as, vaddr_t va, uint64_t size);
+
+/*
+ * One step of a khugepaged-style background scan: examines up to
+ * max_blocks 2M-aligned blocks of the areas where the policy and advice
+ * allow transparent huge pages, from where the last step stopped (wrapping
+ * to the start of the space after the last area), and collapses each one
+ * aspace_collapse would. Returns the number of blocks collapsed; a block
+ * without a free 2M frame is counted in thp_collapse_alloc_failed and ends
+ * the step. Without CONFIG_MM_THP: 0.
+ */
+uint64_t aspace_khugepaged_scan(struct aspace *as, uint64_t max_blocks);
 
 /* A snapshot of the space's statistics. */
 void aspace_stats(const struct aspace *as, struct aspace_stats *st);

@@ -161,6 +161,40 @@ int pt_protect(struct page_table *pt, vaddr_t va, uint64_t size, unsigned flags)
 int pt_remap(struct page_table *pt, vaddr_t va, paddr_t pa, unsigned flags);
 
 /*
+ * Splits the huge page (2M or 1G) that starts at va into 512 pages of the
+ * next smaller size (2M: 4K pages, 1G: 2M pages) mapping the same physical
+ * range with the same PTE bits (flags, A/D, device type): no frame is moved
+ * or copied, and every address translates as before. Takes one table page
+ * (nr_table_pages + 1) and flushes the huge page's TLB entry. -EINVAL va
+ * not 4K-aligned or not canonical, in a borrowed kernel half, or the page
+ * at va is a 4K page; -ENOENT nothing mapped at va; -EBUSY va inside a
+ * huge page but not at its start; -ENOMEM no table page. Nothing changes on
+ * error.
+ */
+int pt_split(struct page_table *pt, vaddr_t va);
+
+/*
+ * Replaces whatever the table below the pgsize-aligned block at va maps
+ * (pgsize 2M or 1G; smaller pages, possibly with holes) by one leaf of
+ * pgsize mapping pa with flags. The leaves removed keep their frames (they
+ * are the caller's); the table pages below the block are freed after one
+ * full TLB flush. Cannot run out of memory. -EINVAL bad pgsize, flags, va
+ * or pa (misaligned, not canonical, past 56 bits, a borrowed kernel half);
+ * -ENOENT the block holds no table (nothing is mapped there, or it is a
+ * single leaf already); -EBUSY a 1G block of a lent kernel half (other
+ * tables hold copies of its root entry). Nothing changes on error.
+ */
+int pt_collapse(struct page_table *pt, vaddr_t va, uint64_t pgsize, paddr_t pa, unsigned flags);
+
+/*
+ * True if no page overlaps [va, va + size) (va and size 4K-aligned, size
+ * > 0, va canonical, the range inside one half); false when one does or
+ * the range is bad. Visits only the entries the range touches: one per
+ * level for an empty aligned 2M block.
+ */
+bool pt_range_empty(const struct page_table *pt, vaddr_t va, uint64_t size);
+
+/*
  * Translates va (any byte address): physical address of va itself, the
  * mapping's flags (MAPF_*, including DEVICE, ACCESSED, DIRTY) and its page
  * size (each pointer may be NULL). -EINVAL if va is not canonical, -ENOENT
