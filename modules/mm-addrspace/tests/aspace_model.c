@@ -3,12 +3,24 @@
 #include "test_rand.h"
 
 static const char *const model_op_names[MOP_NR] = {
-    [MOP_MAP_ALLOC] = "map_alloc", [MOP_MAP_LINEAR] = "map_linear",
-    [MOP_UNMAP] = "unmap",	   [MOP_PROTECT] = "protect",
-    [MOP_POPULATE] = "populate",   [MOP_FAULT] = "fault",
-    [MOP_WRITE] = "write",	   [MOP_READ] = "read",
-    [MOP_QUERY] = "query",	   [MOP_FIND_FREE] = "find_free",
+    [MOP_MAP_ALLOC] = "map_alloc",   [MOP_MAP_LINEAR] = "map_linear",
+    [MOP_UNMAP] = "unmap",	     [MOP_PROTECT] = "protect",
+    [MOP_POPULATE] = "populate",     [MOP_FAULT] = "fault",
+    [MOP_WRITE] = "write",	     [MOP_READ] = "read",
+    [MOP_QUERY] = "query",	     [MOP_FIND_FREE] = "find_free",
+    [MOP_SET_POLICY] = "set_policy", [MOP_ADVISE] = "advise",
+    [MOP_COLLAPSE] = "collapse",     [MOP_KHUGEPAGED] = "khugepaged",
 };
+
+#define MODEL_2M_PAGES	 MODEL_PAGES(PAGE_SIZE_2M)
+#define MODEL_MAX_BLOCKS ((int)(ENV_LIN_SIZE / PAGE_SIZE_2M)) /* 2M blocks of the largest model */
+
+/* max_ptes_none of aspace_collapse (no collapse at all without CONFIG_MM_THP). */
+#ifdef CONFIG_MM_THP_MAX_PTES_NONE
+#define MODEL_MAX_PTES_NONE CONFIG_MM_THP_MAX_PTES_NONE
+#else
+#define MODEL_MAX_PTES_NONE 0
+#endif
 
 /* Where generated Linear areas map va (the generator may shift it by 4K). */
 static paddr_t model_lin_pa(const struct model *m, vaddr_t va)
@@ -38,6 +50,23 @@ void model_frame_get(struct model_frames *fr, uint32_t id)
 {
 	ENV_CHECK(id > 0 && id < fr->nr && fr->refs[id] > 0);
 	fr->refs[id]++;
+}
+
+/* n new 4K frame ids in a row, one reference each: the frames of a transparent page. */
+static uint32_t model_frame_run(struct model_frames *fr, uint64_t n)
+{
+	uint32_t first = model_frame_new(fr, PAGE_SIZE_4K);
+
+	for (uint64_t i = 1; i < n; i++)
+		ENV_CHECK(model_frame_new(fr, PAGE_SIZE_4K) == first + i);
+	return first;
+}
+
+enum aspace_thp_policy model_default_policy(void)
+{
+	if (!IS_ENABLED(CONFIG_MM_THP) || IS_ENABLED(CONFIG_MM_THP_NEVER))
+		return ASPACE_THP_NEVER;
+	return IS_ENABLED(CONFIG_MM_THP_ALWAYS) ? ASPACE_THP_ALWAYS : ASPACE_THP_MADVISE;
 }
 
 /* Drops one reference of frame id. */
@@ -72,8 +101,10 @@ void model_alloc(struct model *m, vaddr_t base, uint64_t size, uint64_t seed,
 	m->occ = calloc(m->npages + 1, sizeof(*m->occ));
 	m->frame = calloc(m->npages, sizeof(*m->frame));
 	m->pending = calloc(m->npages, 1);
+	m->thp = calloc(size / PAGE_SIZE_2M, 1);
+	m->policy = model_default_policy();
 	m->frames = fr ? fr : &m->own_frames;
-	ENV_CHECK(m->mapped && m->bytes && m->lin && m->occ && m->frame && m->pending);
+	ENV_CHECK(m->mapped && m->bytes && m->lin && m->occ && m->frame && m->pending && m->thp);
 }
 
 void model_free(struct model *m)
@@ -85,8 +116,9 @@ void model_free(struct model *m)
 	free(m->occ);
 	free(m->frame);
 	free(m->pending);
+	free(m->thp);
 	model_frames_free(&m->own_frames);
-	m->mapped = m->bytes = m->lin = m->pending = NULL;
+	m->mapped = m->bytes = m->lin = m->pending = m->thp = NULL;
 	m->occ = m->frame = NULL;
 }
 
@@ -110,6 +142,7 @@ void model_init(struct model *m, vaddr_t base, uint64_t size, uint64_t seed)
 	m->heap_per_area = model_heap_per_area();
 	m->base_mem = mem_snap();
 	ENV_CHECK(aspace_create(&m->as, base, size) == 0);
+	MODEL_CHECK(m, aspace_thp_policy(&m->as) == m->policy);
 }
 
 void model_fini(struct model *m)
@@ -184,16 +217,100 @@ void model_page_set(struct model *m, vaddr_t page, uint64_t pg, uint32_t id, boo
 	}
 }
 
+/* The pending state of the page [page, page + pg); its frames stay. */
+static void model_set_pending(struct model *m, vaddr_t page, uint64_t pg, bool pending)
+{
+	memset(m->pending + model_pg(m, page), pending, MODEL_PAGES(pg));
+}
+
+/* Index of the 2M block holding va. */
+static uint64_t model_blk(const struct model *m, vaddr_t va)
+{
+	return (va - m->base) / PAGE_SIZE_2M;
+}
+
+/* True if va is in a transparent 2M page. */
+static bool model_in_thp(const struct model *m, vaddr_t va)
+{
+	return m->thp[model_blk(m, va)];
+}
+
+/* The size of the page that maps va (mapped) of area a. */
+static uint64_t model_page_size(const struct model *m, const struct model_area *a, vaddr_t va)
+{
+	return a->pgsize == PAGE_SIZE_4K && model_in_thp(m, va) ? PAGE_SIZE_2M : a->pgsize;
+}
+
+/* Maps the block at b with one transparent 2M page whose 4K frames are ids first, first + 1, ... */
+static void model_thp_map(struct model *m, vaddr_t b, uint32_t first, bool pending)
+{
+	uint64_t pg = model_pg(m, b);
+
+	for (uint64_t i = 0; i < MODEL_2M_PAGES; i++) {
+		m->frame[pg + i] = first + (uint32_t)i;
+		m->pending[pg + i] = pending;
+	}
+	memset(m->mapped + pg, 1, MODEL_2M_PAGES);
+	m->thp[model_blk(m, b)] = 1;
+}
+
+/* Splits the transparent page at block b into 4K pages (same frames). */
+static void model_thp_split(struct model *m, vaddr_t b)
+{
+	MODEL_CHECK(m, m->thp[model_blk(m, b)]);
+	m->thp[model_blk(m, b)] = 0;
+	m->thp_split++;
+}
+
+/* A boundary at `at`: splits the transparent page it falls strictly inside. */
+static void model_cut(struct model *m, vaddr_t at)
+{
+	if (at > m->base && at < m->end && !IS_ALIGNED(at, PAGE_SIZE_2M) && model_in_thp(m, at))
+		model_thp_split(m, ALIGN_DOWN(at, PAGE_SIZE_2M));
+}
+
+/* True if the policy and area a's advice let a fault map a transparent page in a. */
+static bool model_thp_allowed(const struct model *m, const struct model_area *a)
+{
+	if (a->kind != ASPACE_BACKEND_ALLOC || a->pgsize != PAGE_SIZE_4K)
+		return false;
+	if (m->policy == ASPACE_THP_ALWAYS)
+		return a->advice != ASPACE_ADV_NOHUGEPAGE;
+	return m->policy == ASPACE_THP_MADVISE && a->advice == ASPACE_ADV_HUGEPAGE;
+}
+
+/* True if the 2M block at b lies inside area a. */
+static bool model_block_inside(const struct model_area *a, vaddr_t b)
+{
+	return b >= a->start && a->end >= b + PAGE_SIZE_2M;
+}
+
+/* Mapped 4K pages of the 2M block at b. */
+static uint64_t model_block_present(const struct model *m, vaddr_t b)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < MODEL_2M_PAGES; i++)
+		n += m->mapped[model_pg(m, b) + i];
+	return n;
+}
+
 /*
  * Marks the whole page of area a that contains va as mapped, with a new
- * frame for an Alloc page; returns false if it was mapped.
+ * frame for an Alloc page (a transparent 2M page where one is due);
+ * returns false if it was mapped.
  */
 static bool model_map_page(struct model *m, const struct model_area *a, vaddr_t va)
 {
-	vaddr_t page = ALIGN_DOWN(va, a->pgsize);
+	vaddr_t page = ALIGN_DOWN(va, a->pgsize), b = ALIGN_DOWN(va, PAGE_SIZE_2M);
 
 	if (m->mapped[model_pg(m, page)])
 		return false;
+	if (model_thp_allowed(m, a) && model_block_inside(a, b) && model_block_present(m, b) == 0) {
+		model_thp_map(m, b, model_frame_run(m->frames, MODEL_2M_PAGES), false);
+		m->thp_fault_alloc++;
+		return true;
+	}
 	memset(m->mapped + model_pg(m, page), 1, MODEL_PAGES(a->pgsize));
 	if (a->kind == ASPACE_BACKEND_ALLOC)
 		model_page_set(m, page, a->pgsize, model_frame_new(m->frames, a->pgsize), false);
@@ -209,6 +326,12 @@ void model_drop_pages(struct model *m, const struct model_area *a, vaddr_t s, va
 		memset(m->bytes + (s - m->base), 0, e - s);
 		memset(m->frame + model_pg(m, s), 0, MODEL_PAGES(e - s) * sizeof(*m->frame));
 		memset(m->pending + model_pg(m, s), 0, MODEL_PAGES(e - s));
+		for (vaddr_t b = ALIGN_DOWN(s, PAGE_SIZE_2M); b < e; b += PAGE_SIZE_2M) {
+			if (a->pgsize != PAGE_SIZE_4K || !m->thp[model_blk(m, b)])
+				continue;
+			MODEL_CHECK(m, b >= s && b + PAGE_SIZE_2M <= e);
+			m->thp[model_blk(m, b)] = 0;
+		}
 	}
 	memset(m->mapped + model_pg(m, s), 0, MODEL_PAGES(e - s));
 }
@@ -217,6 +340,25 @@ void model_drop_pages(struct model *m, const struct model_area *a, vaddr_t s, va
 static uint32_t model_refs(const struct model *m, vaddr_t va)
 {
 	return m->frames->refs[m->frame[model_pg(m, va)]];
+}
+
+/* The most references among the mapped 4K frames of the 2M block at b. */
+static uint32_t model_block_refs(const struct model *m, vaddr_t b)
+{
+	uint32_t most = 0;
+
+	for (vaddr_t va = b; va < b + PAGE_SIZE_2M; va += PAGE_SIZE_4K)
+		if (m->mapped[model_pg(m, va)] && model_refs(m, va) > most)
+			most = model_refs(m, va);
+	return most;
+}
+
+/* True if the page of area a at va is shared: for a transparent page, any part of it. */
+static bool model_page_shared(const struct model *m, const struct model_area *a, vaddr_t va)
+{
+	if (model_page_size(m, a, va) != a->pgsize)
+		return model_block_refs(m, ALIGN_DOWN(va, PAGE_SIZE_2M)) > 1;
+	return model_refs(m, va) > 1;
 }
 
 /*
@@ -230,18 +372,29 @@ static void model_copy_page(struct model *m, const struct model_area *a, vaddr_t
 	m->cow_copies++;
 }
 
-/* A write to the page containing va of area a: breaks COW if it is pending. */
+/*
+ * A write to the page containing va of area a: breaks COW if it is pending.
+ * A transparent page nobody else maps any part of gets write back whole;
+ * one that is shared is split, and the 4K page written breaks COW alone.
+ */
 static void model_write_page(struct model *m, const struct model_area *a, vaddr_t va)
 {
-	vaddr_t page = ALIGN_DOWN(va, a->pgsize);
+	vaddr_t page = ALIGN_DOWN(va, a->pgsize), b = ALIGN_DOWN(va, PAGE_SIZE_2M);
 
 	if (a->kind != ASPACE_BACKEND_ALLOC || !m->pending[model_pg(m, page)])
 		return;
 	m->cow_faults++;
+	if (model_page_size(m, a, va) != a->pgsize) {
+		if (model_block_refs(m, b) == 1) {
+			model_set_pending(m, b, PAGE_SIZE_2M, false);
+			return;
+		}
+		model_thp_split(m, b);
+	}
 	if (model_refs(m, page) > 1)
 		model_copy_page(m, a, page, false);
 	else
-		model_page_set(m, page, a->pgsize, m->frame[model_pg(m, page)], false);
+		model_set_pending(m, page, a->pgsize, false);
 }
 
 /* A write to every page overlapping [s, e) (all mapped, in areas that allow it). */
@@ -412,8 +565,8 @@ static unsigned model_gen_access(struct test_src *s, const struct model_area *a)
 struct model_op model_gen(const struct model *m, struct test_src *s)
 {
 	struct model_op op = {.fail_after = -1};
-	static const uint8_t weights[MOP_NR] = {14, 6, 14, 10, 6, 14, 12, 10, 6, 6};
-	uint64_t r = test_src_below(s, 98), acc = 0;
+	static const uint8_t weights[MOP_NR] = {14, 6, 14, 10, 6, 14, 12, 10, 6, 6, 2, 4, 4, 3};
+	uint64_t r = test_src_below(s, 111), acc = 0;
 	const struct model_area *a = NULL;
 
 	op.kind = MOP_NR - 1;
@@ -441,6 +594,16 @@ struct model_op model_gen(const struct model *m, struct test_src *s)
 		op.pa = model_lin_pa(m, op.va);
 		if (test_src_chance(s, 3))
 			op.pa += MODEL_LIN_SHIFT;
+		/* 4K areas of whole 2M blocks (give or take a page), for transparent pages. */
+		if (op.kind == MOP_MAP_ALLOC && op.pgsize == PAGE_SIZE_4K &&
+		    test_src_chance(s, 40)) {
+			op.va = ALIGN_DOWN(model_gen_va(m, s, PAGE_SIZE_2M), PAGE_SIZE_2M);
+			op.size = (1 + test_src_below(s, 2)) * PAGE_SIZE_2M;
+			if (test_src_chance(s, 15))
+				op.va -= PAGE_SIZE_4K;
+			if (test_src_chance(s, 15))
+				op.size += PAGE_SIZE_4K;
+		}
 		break;
 	case MOP_UNMAP:
 	case MOP_PROTECT:
@@ -472,10 +635,35 @@ struct model_op model_gen(const struct model *m, struct test_src *s)
 		if (test_src_chance(s, 3))
 			op.align = test_src_chance(s, 50) ? 0x800 : 0x3000;
 		break;
+	case MOP_SET_POLICY:
+		/* Mostly always; sometimes a value that is no policy. */
+		op.policy = test_src_chance(s, 55) ? ASPACE_THP_ALWAYS : (int)test_src_below(s, 4);
+		if (test_src_chance(s, 3))
+			op.policy = -1;
+		break;
+	case MOP_ADVISE:
+	case MOP_COLLAPSE:
+		if (!model_gen_target(m, s, &op.va, &op.size, &a)) {
+			uint64_t unit = test_src_chance(s, 50) ? PAGE_SIZE_2M : PAGE_SIZE_4K;
+			op.va = model_gen_va(m, s, unit);
+			op.size = model_gen_size(m, s, unit);
+		} else if (test_src_chance(s, 40)) {
+			op.va = a->start; /* the whole area */
+			op.size = a->end - a->start;
+		}
+		op.advice = test_src_chance(s, 50) ? ASPACE_ADV_HUGEPAGE : ASPACE_ADV_NOHUGEPAGE;
+		if (test_src_chance(s, 4))
+			op.advice =
+			    test_src_chance(s, 50) ? ASPACE_ADV_NONE : (enum aspace_advice)7;
+		break;
+	case MOP_KHUGEPAGED:
+		op.max_blocks = test_src_below(s, 7);
+		break;
 	case MOP_NR:
 		break;
 	}
-	if (op.kind != MOP_QUERY && op.kind != MOP_FIND_FREE && test_src_chance(s, 12))
+	if (op.kind != MOP_QUERY && op.kind != MOP_FIND_FREE && op.kind != MOP_SET_POLICY &&
+	    test_src_chance(s, 12))
 		op.fail_after = test_src_chance(s, 50) ? 0 : (long)test_src_below(s, 8);
 	return op;
 }
@@ -484,10 +672,11 @@ static void model_describe(struct model *m, const struct model_op *op)
 {
 	snprintf(m->op_text, sizeof(m->op_text),
 		 "%s va=%#lx size=%#lx pa=%#lx flags=%#x pgsize=%#lx populate=%d access=%#x "
-		 "limit=%#lx align=%#lx fail_after=%ld",
+		 "limit=%#lx align=%#lx policy=%d advice=%d max_blocks=%lu fail_after=%ld",
 		 model_op_names[op->kind], (unsigned long)op->va, (unsigned long)op->size,
 		 (unsigned long)op->pa, op->flags, (unsigned long)op->pgsize, op->populate,
-		 op->access, (unsigned long)op->limit, (unsigned long)op->align, op->fail_after);
+		 op->access, (unsigned long)op->limit, (unsigned long)op->align, op->policy,
+		 (int)op->advice, (unsigned long)op->max_blocks, op->fail_after);
 }
 
 /* Compares a real result with the prediction; true if the model should apply it. */
@@ -500,6 +689,50 @@ static bool model_result(struct model *m, const struct model_op *op, int want, i
 	MODEL_CHECK(m, op->fail_after >= 0 && want == 0 && got == -ENOMEM);
 	m->outcomes[op->kind][MODEL_INJECTED]++;
 	return false;
+}
+
+void model_clone_from(struct model *dst, struct model *src, bool share)
+{
+	dst->nr = src->nr;
+	memcpy(dst->areas, src->areas, (size_t)src->nr * sizeof(src->areas[0]));
+	memcpy(dst->mapped, src->mapped, src->npages);
+	memcpy(dst->bytes, src->bytes, src->end - src->base);
+	memcpy(dst->thp, src->thp, (src->end - src->base) / PAGE_SIZE_2M);
+	dst->policy = src->policy;
+	for (int i = 0; i < src->nr; i++) {
+		const struct model_area *a = &src->areas[i];
+		bool pending = share && (a->flags & MAPF_WRITE);
+		uint64_t pg;
+
+		if (a->kind != ASPACE_BACKEND_ALLOC)
+			continue;
+		for (vaddr_t va = a->start; va < a->end; va += pg) {
+			uint64_t p = model_pg(src, va);
+
+			pg = a->pgsize;
+			if (!src->mapped[p])
+				continue;
+			pg = model_page_size(src, a, va);
+			if (!share) {
+				if (pg != a->pgsize)
+					model_thp_map(dst, va,
+						      model_frame_run(dst->frames, MODEL_2M_PAGES),
+						      false);
+				else
+					model_page_set(dst, va, pg,
+						       model_frame_new(dst->frames, pg), false);
+				continue;
+			}
+			/* A transparent page's 4K frames each get a reference, another page's one.
+			 */
+			for (uint64_t k = 0; k < (pg != a->pgsize ? MODEL_PAGES(pg) : 1); k++)
+				model_frame_get(src->frames, src->frame[p + k]);
+			memcpy(dst->frame + p, src->frame + p,
+			       MODEL_PAGES(pg) * sizeof(*src->frame));
+			model_set_pending(src, va, pg, pending);
+			model_set_pending(dst, va, pg, pending);
+		}
+	}
 }
 
 /* Faults in (for read/write) every absent Alloc page overlapping [s, e); returns pages mapped. */
@@ -530,10 +763,10 @@ static void model_do_map(struct model *m, const struct model_op *op)
 	if (!model_result(m, op, want, got))
 		return;
 	struct model_area a = {
-	    op->va,	    op->va + op->size,
-	    op->flags,	    linear ? ASPACE_BACKEND_LINEAR : ASPACE_BACKEND_ALLOC,
-	    op->pgsize,	    !linear && op->populate,
-	    op->va - op->pa};
+	    op->va,	     op->va + op->size,
+	    op->flags,	     linear ? ASPACE_BACKEND_LINEAR : ASPACE_BACKEND_ALLOC,
+	    op->pgsize,	     !linear && op->populate,
+	    op->va - op->pa, ASPACE_ADV_NONE};
 	model_insert(m, a);
 	if (linear || op->populate)
 		for (vaddr_t va = a.start; va < a.end; va += a.pgsize)
@@ -547,6 +780,8 @@ static void model_do_unmap(struct model *m, const struct model_op *op)
 	if (!model_result(m, op, model_expect_unmap(m, op->va, op->size),
 			  aspace_unmap(&m->as, op->va, op->size)))
 		return;
+	model_cut(m, s);
+	model_cut(m, e);
 	for (int i = 0; i < m->nr; i++) {
 		struct model_area *a = &m->areas[i];
 		vaddr_t cs = s > a->start ? s : a->start, ce = e < a->end ? e : a->end;
@@ -570,8 +805,9 @@ static void model_do_unmap(struct model *m, const struct model_op *op)
 
 /*
  * Area a (inside a protect's range) gets `flags`. Adding write copies its
- * shared pages (COW broken); then a page stays COW-pending only where the
- * new flags allow write and its frame is still shared.
+ * shared pages (COW broken), a transparent page split first as its 4K pages
+ * would be copied; then a page stays COW-pending only where the new flags
+ * allow write and its frame (any part of a transparent one) is still shared.
  */
 static void model_protect_pages(struct model *m, struct model_area *a, unsigned flags)
 {
@@ -580,16 +816,18 @@ static void model_protect_pages(struct model *m, struct model_area *a, unsigned 
 	a->flags = flags;
 	if (a->kind != ASPACE_BACKEND_ALLOC)
 		return;
-	for (vaddr_t va = a->start; va < a->end; va += a->pgsize) {
-		if (!m->mapped[model_pg(m, va)])
+	for (vaddr_t va = a->start; adds_write && va < a->end; va += a->pgsize) {
+		if (!m->mapped[model_pg(m, va)] || model_refs(m, va) == 1)
 			continue;
-		if (adds_write && model_refs(m, va) > 1) {
-			m->cow_faults++;
-			model_copy_page(m, a, va, false);
-		}
-		model_page_set(m, va, a->pgsize, m->frame[model_pg(m, va)],
-			       (flags & MAPF_WRITE) && model_refs(m, va) > 1);
+		if (model_page_size(m, a, va) != a->pgsize)
+			model_thp_split(m, ALIGN_DOWN(va, PAGE_SIZE_2M));
+		m->cow_faults++;
+		model_copy_page(m, a, va, false);
 	}
+	for (vaddr_t va = a->start; va < a->end; va += a->pgsize)
+		if (m->mapped[model_pg(m, va)])
+			model_set_pending(m, va, a->pgsize,
+					  (flags & MAPF_WRITE) && model_page_shared(m, a, va));
 }
 
 static void model_do_protect(struct model *m, const struct model_op *op)
@@ -601,6 +839,8 @@ static void model_do_protect(struct model *m, const struct model_op *op)
 		want = model_expect_covered(m, s, e, 0, true);
 	if (!model_result(m, op, want, aspace_protect(&m->as, op->va, op->size, op->flags)))
 		return;
+	model_cut(m, s);
+	model_cut(m, e);
 	for (int i = 0; i < m->nr; i++) {
 		if (m->areas[i].end <= s || m->areas[i].start >= e)
 			continue;
@@ -690,6 +930,209 @@ static void model_do_io(struct model *m, const struct model_op *op)
 	}
 }
 
+static void model_do_set_policy(struct model *m, const struct model_op *op)
+{
+	bool known = op->policy == ASPACE_THP_NEVER || op->policy == ASPACE_THP_MADVISE ||
+		     op->policy == ASPACE_THP_ALWAYS;
+	int want =
+	    known && (IS_ENABLED(CONFIG_MM_THP) || op->policy == ASPACE_THP_NEVER) ? 0 : -EINVAL;
+
+	if (model_result(m, op, want,
+			 aspace_set_thp_policy(&m->as, (enum aspace_thp_policy)op->policy)))
+		m->policy = (enum aspace_thp_policy)op->policy;
+}
+
+void model_set_policy(struct model *m, enum aspace_thp_policy policy)
+{
+	struct model_op op = {.kind = MOP_SET_POLICY, .policy = (int)policy, .fail_after = -1};
+
+	model_run(m, &op);
+	MODEL_CHECK(m, m->policy == policy);
+}
+
+/* Advice: split at the range's ends as protect does, transparent pages cut there split. */
+static void model_do_advise(struct model *m, const struct model_op *op)
+{
+	vaddr_t s = op->va, e = op->va + op->size;
+	int want = -EINVAL;
+
+	if (model_range4k_ok(m, op->va, op->size) &&
+	    (op->advice == ASPACE_ADV_HUGEPAGE || op->advice == ASPACE_ADV_NOHUGEPAGE))
+		want = model_expect_covered(m, s, e, 0, true);
+	if (!model_result(m, op, want, aspace_advise(&m->as, op->va, op->size, op->advice)))
+		return;
+	model_cut(m, s);
+	model_cut(m, e);
+	for (int i = 0; i < m->nr; i++) {
+		if (m->areas[i].end <= s || m->areas[i].start >= e)
+			continue;
+		if (m->areas[i].start < s) {
+			model_split(m, i, s);
+			continue; /* the right part, next in the array, is handled next */
+		}
+		if (m->areas[i].end > e)
+			model_split(m, i, e);
+		m->areas[i].advice = op->advice;
+	}
+}
+
+/*
+ * True if aspace_collapse would collapse the 2M block at b of area a: an
+ * Alloc area of 4K pages not advised NOHUGEPAGE holding the whole block,
+ * which is not one page already, has at most max_ptes_none pages unmapped
+ * and no page shared.
+ */
+static bool model_collapsible(const struct model *m, const struct model_area *a, vaddr_t b)
+{
+	if (a->kind != ASPACE_BACKEND_ALLOC || a->pgsize != PAGE_SIZE_4K ||
+	    a->advice == ASPACE_ADV_NOHUGEPAGE || !model_block_inside(a, b) ||
+	    m->thp[model_blk(m, b)])
+		return false;
+	if (MODEL_2M_PAGES - model_block_present(m, b) > MODEL_MAX_PTES_NONE)
+		return false;
+	return model_block_refs(m, b) == 1;
+}
+
+/* The block at b becomes one transparent page on a new frame; the 4K frames go. */
+static void model_collapse_block(struct model *m, vaddr_t b)
+{
+	for (vaddr_t va = b; va < b + PAGE_SIZE_2M; va += PAGE_SIZE_4K)
+		if (m->mapped[model_pg(m, va)])
+			model_frame_put(m->frames, m->frame[model_pg(m, va)]);
+	model_thp_map(m, b, model_frame_run(m->frames, MODEL_2M_PAGES), false);
+	m->thp_collapse++;
+}
+
+/* How many of the n blocks the space maps with one 2M page. */
+static int model_count_2m(const struct model *m, const vaddr_t *blocks, int n)
+{
+	int done = 0;
+
+	for (int k = 0; k < n; k++) {
+		uint64_t pgsize;
+
+		if (aspace_query(&m->as, blocks[k], NULL, NULL, &pgsize) == 0 &&
+		    pgsize == PAGE_SIZE_2M)
+			done++;
+	}
+	return done;
+}
+
+/*
+ * Applies the first `done` of the n blocks a collapse or scan step meant to
+ * collapse (all of them, or those before the one an injected failure hit,
+ * which the space must show as the only 2M ones among them).
+ */
+static void model_collapse_prefix(struct model *m, const struct model_op *op, const vaddr_t *blocks,
+				  int n, int done)
+{
+	MODEL_CHECK(m, done >= 0 && done <= n);
+	if (done < n) {
+		MODEL_CHECK(m, op->fail_after >= 0);
+		m->thp_collapse_failed++;
+	}
+	for (int k = 0; k < n; k++) {
+		uint64_t pgsize = 0;
+
+		aspace_query(&m->as, blocks[k], NULL, NULL, &pgsize);
+		MODEL_CHECK(m, (pgsize == PAGE_SIZE_2M) == (k < done));
+		if (k < done)
+			model_collapse_block(m, blocks[k]);
+	}
+}
+
+static void model_do_collapse(struct model *m, const struct model_op *op)
+{
+	vaddr_t s = op->va, e = op->va + op->size;
+	vaddr_t blocks[MODEL_MAX_BLOCKS];
+	int want = -EINVAL, n = 0, got;
+
+	if (IS_ENABLED(CONFIG_MM_THP) && model_range4k_ok(m, op->va, op->size))
+		want = model_expect_covered(m, s, e, 0, false);
+	for (vaddr_t b = ALIGN_UP(s, PAGE_SIZE_2M); want == 0 && b < e && e - b >= PAGE_SIZE_2M;
+	     b += PAGE_SIZE_2M) {
+		int i = model_find(m, b);
+
+		if (model_collapsible(m, &m->areas[i], b)) {
+			MODEL_CHECK(m, n < MODEL_MAX_BLOCKS);
+			blocks[n++] = b;
+		}
+	}
+	got = aspace_collapse(&m->as, op->va, op->size);
+	if (want < 0) {
+		model_result(m, op, want, got);
+		return;
+	}
+	if (got == n) {
+		m->outcomes[op->kind][MODEL_OK]++;
+		model_collapse_prefix(m, op, blocks, n, n);
+		return;
+	}
+	/* An injected failure: the blocks before the one without a frame stay collapsed. */
+	MODEL_CHECK(m, op->fail_after >= 0 && got == -ENOMEM && n > 0);
+	m->outcomes[op->kind][MODEL_INJECTED]++;
+	model_collapse_prefix(m, op, blocks, n, model_count_2m(m, blocks, n));
+}
+
+/* The first 2M block at or after `from` in an area where transparent pages are allowed, or 0. */
+static vaddr_t model_scan_next(const struct model *m, vaddr_t from, int *area)
+{
+	for (int i = 0; i < m->nr; i++) {
+		const struct model_area *a = &m->areas[i];
+		vaddr_t b = ALIGN_UP(from > a->start ? from : a->start, PAGE_SIZE_2M);
+
+		if (a->end > from && model_thp_allowed(m, a) && model_block_inside(a, b)) {
+			*area = i;
+			return b;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One scan step from where the space says the last one stopped: up to
+ * max_blocks blocks of the areas where transparent pages are allowed, in
+ * address order, wrapping once to the start of the space; the collapsible
+ * ones are collapsed (each once: a block seen again after the wrap is huge).
+ */
+static void model_do_khugepaged(struct model *m, const struct model_op *op)
+{
+	vaddr_t blocks[MODEL_MAX_BLOCKS], from = m->as.khugepaged_next;
+	uint64_t seen = 0, got;
+	bool wrapped = false;
+	int n = 0;
+
+	while (seen < op->max_blocks) {
+		int i;
+		vaddr_t b = model_scan_next(m, from, &i);
+		bool again = false;
+
+		if (b == 0) {
+			if (wrapped)
+				break;
+			wrapped = true;
+			from = m->base;
+			continue;
+		}
+		seen++;
+		from = b + PAGE_SIZE_2M;
+		for (int k = 0; k < n; k++)
+			again |= blocks[k] == b;
+		if (!again && model_collapsible(m, &m->areas[i], b)) {
+			MODEL_CHECK(m, n < MODEL_MAX_BLOCKS);
+			blocks[n++] = b;
+		}
+	}
+	got = aspace_khugepaged_scan(&m->as, op->max_blocks);
+	if (got == (uint64_t)n) {
+		m->outcomes[op->kind][n > 0 ? MODEL_OK : MODEL_ERROR]++;
+	} else {
+		MODEL_CHECK(m, op->fail_after >= 0 && got < (uint64_t)n);
+		m->outcomes[op->kind][MODEL_INJECTED]++;
+	}
+	model_collapse_prefix(m, op, blocks, n, (int)got);
+}
+
 /* The PTE permissions the page at va of area a must have: without write where COW-pending. */
 static unsigned model_pte_perm(const struct model *m, const struct model_area *a, vaddr_t va)
 {
@@ -713,7 +1156,7 @@ static void model_do_query(struct model *m, const struct model_op *op)
 		return;
 	}
 	const struct model_area *a = &m->areas[model_find(m, op->va)];
-	MODEL_CHECK(m, got == 0 && pgsize == a->pgsize &&
+	MODEL_CHECK(m, got == 0 && pgsize == model_page_size(m, a, op->va) &&
 			   (flags & MODEL_PERM) == model_pte_perm(m, a, op->va));
 	if (a->kind == ASPACE_BACKEND_LINEAR)
 		MODEL_CHECK(m, pa == op->va - a->off);
@@ -761,28 +1204,40 @@ static void model_do_find_free(struct model *m, const struct model_op *op)
 void model_check_light(struct model *m)
 {
 	struct aspace_stats st;
-	uint64_t mapped[ASPACE_NR_PGSIZES] = {0}, alloc_4k = 0;
+	uint64_t mapped[ASPACE_NR_PGSIZES] = {0}, alloc_4k = 0, thp = 0, thp_all = 0;
 	const struct aspace_area *a = aspace_first_area(&m->as);
 
 	for (int i = 0; i < m->nr; i++, a = aspace_next_area(&m->as, a)) {
 		const struct model_area *ma = &m->areas[i];
-		uint64_t n = 0;
+		uint64_t n = 0, huge = 0;
 
 		MODEL_CHECK(m, a != NULL);
 		MODEL_CHECK(m, a->node.start == ma->start && a->node.end == ma->end &&
-				   a->flags == ma->flags && a->backend.kind == ma->kind &&
-				   a->backend.pgsize == ma->pgsize);
+				   a->flags == ma->flags && a->advice == ma->advice &&
+				   a->backend.kind == ma->kind && a->backend.pgsize == ma->pgsize);
 		if (ma->kind == ASPACE_BACKEND_LINEAR)
 			MODEL_CHECK(m, a->backend.linear.pa_va_offset == ma->off);
 		else
 			MODEL_CHECK(m, a->backend.alloc.populate == ma->populate);
 		for (vaddr_t va = ma->start; va < ma->end; va += PAGE_SIZE_4K)
 			n += m->mapped[model_pg(m, va)];
+		/* Transparent pages: whole blocks of 4K Alloc areas. */
+		for (vaddr_t b = ALIGN_UP(ma->start, PAGE_SIZE_2M);
+		     ma->pgsize == PAGE_SIZE_4K && model_block_inside(ma, b); b += PAGE_SIZE_2M)
+			huge += m->thp[model_blk(m, b)];
+		MODEL_CHECK(m, huge == 0 || ma->kind == ASPACE_BACKEND_ALLOC);
+		thp += huge;
+		n -= huge * MODEL_2M_PAGES;
+		mapped[ASPACE_PGSIZE_2M] += huge;
 		mapped[aspace_pgsize_index(ma->pgsize)] += n / MODEL_PAGES(ma->pgsize);
 		if (ma->kind == ASPACE_BACKEND_ALLOC)
-			alloc_4k += n;
+			alloc_4k += n + huge * MODEL_2M_PAGES;
 	}
 	MODEL_CHECK(m, a == NULL);
+	for (uint64_t b = 0; b < (m->end - m->base) / PAGE_SIZE_2M; b++)
+		thp_all += m->thp[b];
+	MODEL_CHECK(m, thp_all == thp); /* no transparent page outside an area of 4K pages */
+	MODEL_CHECK(m, aspace_thp_policy(&m->as) == m->policy);
 	aspace_stats(&m->as, &st);
 	MODEL_CHECK(m, st.nr_areas == (uint64_t)m->nr);
 	for (int k = 0; k < ASPACE_NR_PGSIZES; k++)
@@ -790,6 +1245,13 @@ void model_check_light(struct model *m)
 	MODEL_CHECK(m, st.alloc_pages_4k == alloc_4k);
 	MODEL_CHECK(m, st.faults == m->faults && st.spurious_faults == m->spurious);
 	MODEL_CHECK(m, st.cow_faults == m->cow_faults && st.cow_copies == m->cow_copies);
+	MODEL_CHECK(m, st.thp_mapped[ASPACE_PGSIZE_4K] == 0 &&
+			   st.thp_mapped[ASPACE_PGSIZE_2M] == thp &&
+			   st.thp_mapped[ASPACE_PGSIZE_1G] == 0);
+	MODEL_CHECK(m, st.thp_fault_alloc == m->thp_fault_alloc && st.thp_fault_fallback == 0);
+	MODEL_CHECK(m, st.thp_split_pmd == m->thp_split);
+	MODEL_CHECK(m, st.thp_collapse_alloc == m->thp_collapse &&
+			   st.thp_collapse_alloc_failed == m->thp_collapse_failed);
 }
 
 void model_check_mem(struct model *const *ms, int n)
@@ -845,10 +1307,12 @@ void model_check_full(struct model *m)
 		}
 		MODEL_CHECK(m, i >= 0 && got == 0);
 		const struct model_area *a = &m->areas[i];
-		MODEL_CHECK(m, pgsize == a->pgsize &&
+		MODEL_CHECK(m, pgsize == model_page_size(m, a, va) &&
 				   (flags & MODEL_PERM) == model_pte_perm(m, a, va));
 		if (a->kind == ASPACE_BACKEND_LINEAR)
 			MODEL_CHECK(m, pa == va - a->off);
+		else if (pgsize != a->pgsize) /* each 4K frame of a transparent page has its id */
+			model_check_frame(m, m->frame[pg], pa);
 		else
 			model_check_frame(m, m->frame[pg], pa - (va & (pgsize - 1)));
 		MODEL_CHECK(m, memcmp(phys_to_virt(pa), model_byte(m, va), PAGE_SIZE_4K) == 0);
@@ -895,6 +1359,18 @@ void model_run(struct model *m, const struct model_op *op)
 		break;
 	case MOP_FIND_FREE:
 		model_do_find_free(m, op);
+		break;
+	case MOP_SET_POLICY:
+		model_do_set_policy(m, op);
+		break;
+	case MOP_ADVISE:
+		model_do_advise(m, op);
+		break;
+	case MOP_COLLAPSE:
+		model_do_collapse(m, op);
+		break;
+	case MOP_KHUGEPAGED:
+		model_do_khugepaged(m, op);
 		break;
 	case MOP_NR:
 		break;

@@ -15,6 +15,19 @@
  * frame (or did) and its PTE lacks the write its area allows. The model
  * predicts COW breaks (restore write at one reference, copy otherwise) and
  * their statistics.
+ * Transparent huge pages (CONFIG_MM_THP): the model keeps the space's
+ * policy, each area's advice and, per 2M block, whether one transparent 2M
+ * page maps it. Its 4K frames have ids of their own (consecutive), as the
+ * real counts are per 4K frame. Allocation never runs short of 2M frames
+ * here (only injected failures, which fail the 4K fallback too), so the
+ * model predicts exactly where a fault or populate maps a 2M page (policy
+ * and advice allow it, the block lies inside the area and has nothing
+ * mapped), where unmap, protect and advise split one (a range end inside
+ * it), what a COW write does (restore write on the whole page when no part
+ * of it is shared, else split it and break COW on the 4K page written),
+ * which blocks aspace_collapse and aspace_khugepaged_scan collapse, and the
+ * thp_* statistics; under an injected failure it takes the blocks collapsed
+ * before the failing one from the space (they must be a prefix).
  * Checks after every operation: the area list and the statistics
  * (model_check_light), the allocator's pages (frames + tables exactly, heap
  * bytes per area: model_check_mem); model_check_full also walks every page:
@@ -67,6 +80,10 @@ enum model_op_kind {
 	MOP_READ,
 	MOP_QUERY,
 	MOP_FIND_FREE,
+	MOP_SET_POLICY,
+	MOP_ADVISE,
+	MOP_COLLAPSE,
+	MOP_KHUGEPAGED, /* outcome "ok": it collapsed something, "error": nothing */
 	MOP_NR
 };
 
@@ -78,6 +95,7 @@ struct model_area {
 	uint64_t pgsize;
 	bool populate;
 	uint64_t off; /* Linear: va - pa */
+	enum aspace_advice advice;
 };
 
 /*
@@ -106,6 +124,8 @@ struct model {
 	uint32_t *occ;	  /* find_free scratch: occ[i] = pages below page i inside areas */
 	uint32_t *frame;  /* per 4K page of Alloc areas: model frame id, 0 if unmapped */
 	uint8_t *pending; /* per 4K page: COW-pending */
+	uint8_t *thp;	  /* per 2M block: mapped by one transparent 2M page */
+	enum aspace_thp_policy policy;
 	struct model_frames *frames;	/* own_frames, or a world's table */
 	struct model_frames own_frames; /* a lone model's table */
 	bool own_lin;			/* lin belongs to this model (not to a world) */
@@ -113,6 +133,10 @@ struct model {
 	uint64_t spurious;
 	uint64_t cow_faults;
 	uint64_t cow_copies;
+	uint64_t thp_fault_alloc;
+	uint64_t thp_split;
+	uint64_t thp_collapse;
+	uint64_t thp_collapse_failed;
 	struct mem_snap base_mem;
 	uint64_t heap_per_area;
 	/* Outcomes per operation kind: success, predicted error, injected -ENOMEM. */
@@ -150,6 +174,9 @@ uint32_t model_frame_new(struct model_frames *fr, uint64_t pgsize);
 /* Adds a reference to frame id (another space maps it). */
 void model_frame_get(struct model_frames *fr, uint32_t id);
 
+/* The transparent huge page policy a new space starts with (Kconfig). */
+enum aspace_thp_policy model_default_policy(void);
+
 void model_frames_free(struct model_frames *fr);
 
 /*
@@ -182,9 +209,18 @@ void model_page_set(struct model *m, vaddr_t page, uint64_t pg, uint32_t id, boo
 
 /*
  * Drops the mapped pages of area a in [s, e) and their frames' references;
- * Alloc bytes return to zero.
+ * Alloc bytes return to zero. No transparent huge page may straddle s or e.
  */
 void model_drop_pages(struct model *m, const struct model_area *a, vaddr_t s, vaddr_t e);
+
+/*
+ * The model side of a successful clone (share: aspace_clone with
+ * CONFIG_MM_COW) or copy of src into the empty dst: the same areas, policy
+ * and bytes; each mapped Alloc page (a transparent one as one 2M page)
+ * shares src's frames, COW-pending in writable areas in both, or gets new
+ * frames of its size.
+ */
+void model_clone_from(struct model *dst, struct model *src, bool share);
 
 /* ---- the prediction of each operation ---- */
 
@@ -202,7 +238,10 @@ struct model_op {
 	uint8_t pattern;
 	vaddr_t limit;
 	uint64_t align;
-	long fail_after; /* < 0: no injection */
+	int policy;		   /* set_policy (may be out of range) */
+	enum aspace_advice advice; /* advise (may be out of range) */
+	uint64_t max_blocks;	   /* khugepaged */
+	long fail_after;	   /* < 0: no injection */
 };
 
 /* Draws one operation. */
@@ -226,5 +265,8 @@ void model_print_outcomes(const struct model *m);
 
 /* Runs one operation against both sides and checks the light invariants. */
 void model_run(struct model *m, const struct model_op *op);
+
+/* Runs a set_policy operation (for a run that starts with another policy). */
+void model_set_policy(struct model *m, enum aspace_thp_policy policy);
 
 #endif

@@ -58,6 +58,7 @@ void snap_take(const struct aspace *as, struct space_snap *s, bool with_content)
 
 	memset(s, 0, sizeof(*s));
 	aspace_stats(as, &s->st);
+	s->policy = aspace_thp_policy(as);
 	s->mem = mem_snap();
 	s->areas = calloc(s->st.nr_areas ? s->st.nr_areas : 1, sizeof(*s->areas));
 	for (const struct aspace_area *a = aspace_first_area(as); a; a = aspace_next_area(as, a))
@@ -65,11 +66,15 @@ void snap_take(const struct aspace *as, struct space_snap *s, bool with_content)
 	ENV_CHECK(s->nr_areas == s->st.nr_areas);
 	s->pages = malloc(cap * sizeof(*s->pages));
 	for (const struct aspace_area *a = aspace_first_area(as); a; a = aspace_next_area(as, a)) {
-		for (vaddr_t va = a->node.start; va < a->node.end; va += a->backend.pgsize) {
+		/* One record per page: a transparent huge page is one, found at its start. */
+		for (vaddr_t va = a->node.start, next; va < a->node.end; va = next) {
 			struct page_rec r = {.va = va};
 
+			next = va + a->backend.pgsize;
 			if (aspace_query(as, va, &r.pa, &r.flags, &r.pgsize) != 0)
 				continue;
+			ENV_CHECK(IS_ALIGNED(va, r.pgsize));
+			next = va + r.pgsize;
 			r.refs = env_frame_refs(r.pa);
 			if (with_content)
 				r.sum = page_sum(r.pa, r.pgsize);
@@ -92,7 +97,8 @@ void snap_free(struct space_snap *s)
 bool area_equal(const struct aspace_area *a, const struct aspace_area *b)
 {
 	if (a->node.start != b->node.start || a->node.end != b->node.end || a->flags != b->flags ||
-	    a->backend.kind != b->backend.kind || a->backend.pgsize != b->backend.pgsize)
+	    a->advice != b->advice || a->backend.kind != b->backend.kind ||
+	    a->backend.pgsize != b->backend.pgsize)
 		return false;
 	if (a->backend.kind == ASPACE_BACKEND_LINEAR)
 		return a->backend.linear.pa_va_offset == b->backend.linear.pa_va_offset;
@@ -103,6 +109,10 @@ bool snap_equal(const struct space_snap *a, const struct space_snap *b)
 {
 	if (memcmp(&a->st, &b->st, sizeof(a->st)) != 0) {
 		fprintf(stderr, "stats differ\n");
+		return false;
+	}
+	if (a->policy != b->policy) {
+		fprintf(stderr, "THP policy %d vs %d\n", (int)a->policy, (int)b->policy);
 		return false;
 	}
 	if (!mem_equal(a->mem, b->mem))

@@ -70,6 +70,7 @@ struct page_rec {
 /* Everything observable about a space (and the allocator) at one moment. */
 struct space_snap {
 	struct aspace_stats st;
+	enum aspace_thp_policy policy;
 	struct mem_snap mem;
 	size_t nr_areas;
 	struct aspace_area *areas;
@@ -78,8 +79,9 @@ struct space_snap {
 };
 
 /*
- * Records stats, memory, the area list and every mapped page of the whole
- * space (with content checksums when with_content; keep such spaces small).
+ * Records stats, THP policy, memory, the area list (advice included) and
+ * every mapped page of the whole space, a transparent huge page as one
+ * (with content checksums when with_content; keep such spaces small).
  */
 void snap_take(const struct aspace *as, struct space_snap *s, bool with_content);
 

@@ -10,6 +10,7 @@
 #include "aspace_test_fixture.h"
 
 bool snap_content = true;
+uint64_t oom_collapse_failures;
 
 int setup(void **state)
 {
@@ -18,6 +19,7 @@ int setup(void **state)
 	env_init();
 	f.base = mem_snap();
 	snap_content = true;
+	oom_collapse_failures = 0;
 	if (aspace_create(&f.as, SPACE_BASE, SPACE_SIZE) != 0)
 		return -1;
 	*state = &f;
@@ -66,6 +68,142 @@ void unhog_heap(void **hog, int n)
 		kfree(hog[--n]);
 }
 
+void hog_2m_frames(struct hog_2m *h, int broken)
+{
+	const uint64_t n2m = PAGE_SIZE_2M / PAGE_SIZE_4K;
+	paddr_t pa;
+
+	memset(h, 0, sizeof(*h));
+	while (axalloc_alloc_pages(n2m, PAGE_SIZE_2M, &h->blocks[h->nr_blocks]) == 0)
+		assert_true(++h->nr_blocks < (int)(sizeof(h->blocks) / sizeof(h->blocks[0])));
+	assert_true(h->nr_blocks >= broken);
+	while (h->nr_pinned < broken) {
+		paddr_t back = h->blocks[--h->nr_blocks];
+
+		assert_int_equal(axalloc_free_pages(back, n2m), 0);
+		/* The one free 2M-aligned 4K frame is the block's first. */
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_2M, &pa), 0);
+		assert_int_equal(pa, back);
+		h->pinned[h->nr_pinned++] = pa;
+	}
+	assert_int_equal(axalloc_alloc_pages(n2m, PAGE_SIZE_2M, &pa), -ENOMEM);
+}
+
+void unhog_2m_frames(struct hog_2m *h)
+{
+	while (h->nr_pinned > 0)
+		assert_int_equal(axalloc_free_pages(h->pinned[--h->nr_pinned], 1), 0);
+	while (h->nr_blocks > 0)
+		assert_int_equal(
+		    axalloc_free_pages(h->blocks[--h->nr_blocks], PAGE_SIZE_2M / PAGE_SIZE_4K), 0);
+}
+
+/* Some populated pages elsewhere whose contents must survive every rollback. */
+void add_bystander(struct aspace *as)
+{
+	unsigned char buf[4 * PG4K];
+
+	memset(buf, 0xc3, sizeof(buf));
+	assert_int_equal(aspace_map_alloc(as, VA2, 4 * PG4K, RW, true, PG4K), 0);
+	assert_int_equal(aspace_write(as, VA2, buf, sizeof(buf)), 0);
+}
+
+/* The byte a space filled with `seed` holds at va. */
+uint8_t pattern(vaddr_t va, uint8_t seed)
+{
+	return (uint8_t)(seed + (va >> 12) * 31 + (va & 0xfff) * 7);
+}
+
+/* Writes the pattern of `seed` over [va, va + len) through the space. */
+void fill(struct aspace *as, vaddr_t va, uint64_t len, uint8_t seed)
+{
+	uint8_t buf[PG4K];
+
+	for (uint64_t off = 0; off < len; off += sizeof(buf)) {
+		uint64_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+
+		for (uint64_t i = 0; i < n; i++)
+			buf[i] = pattern(va + off + i, seed);
+		assert_int_equal(aspace_write(as, va + off, buf, n), 0);
+	}
+}
+
+/* [va, va + len) reads as the pattern of `seed`. */
+void expect_fill(struct aspace *as, vaddr_t va, uint64_t len, uint8_t seed)
+{
+	uint8_t buf[PG4K];
+
+	for (uint64_t off = 0; off < len; off += sizeof(buf)) {
+		uint64_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+
+		assert_int_equal(aspace_read(as, va + off, buf, n), 0);
+		for (uint64_t i = 0; i < n; i++)
+			if (buf[i] != pattern(va + off + i, seed))
+				fail_msg("byte at %#lx: %#x, expected %#x (seed %#x)",
+					 (unsigned long)(va + off + i), buf[i],
+					 pattern(va + off + i, seed), seed);
+	}
+}
+
+void expect_zero(struct aspace *as, vaddr_t va, uint64_t len)
+{
+	static uint8_t buf[PG4K];
+
+	for (uint64_t off = 0; off < len; off += sizeof(buf)) {
+		uint64_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+
+		assert_int_equal(aspace_read(as, va + off, buf, n), 0);
+		for (uint64_t i = 0; i < n; i++)
+			if (buf[i] != 0)
+				fail_msg("byte at %#lx: %#x, expected 0",
+					 (unsigned long)(va + off + i), buf[i]);
+	}
+}
+
+/* The frame (head of the page) behind va. */
+paddr_t frame_of(const struct aspace *as, vaddr_t va)
+{
+	paddr_t pa;
+	uint64_t pgsize;
+
+	assert_int_equal(aspace_query(as, va, &pa, NULL, &pgsize), 0);
+	return pa - (va & (pgsize - 1));
+}
+
+/* The physical address of va itself (mapped). */
+paddr_t pa_of(const struct aspace *as, vaddr_t va)
+{
+	paddr_t pa;
+
+	assert_int_equal(aspace_query(as, va, &pa, NULL, NULL), 0);
+	return pa;
+}
+
+/* The size of the page that maps va (mapped). */
+uint64_t pgsize_of(const struct aspace *as, vaddr_t va)
+{
+	uint64_t pgsize;
+
+	assert_int_equal(aspace_query(as, va, NULL, NULL, &pgsize), 0);
+	return pgsize;
+}
+
+/* The PTE permissions at va. */
+unsigned perm_of(const struct aspace *as, vaddr_t va)
+{
+	unsigned flags;
+
+	assert_int_equal(aspace_query(as, va, NULL, &flags, NULL), 0);
+	return flags & PERM_MASK;
+}
+
+/* The frame behind va has `n` references (only checked where counts exist). */
+void expect_refs(const struct aspace *as, vaddr_t va, uint32_t n)
+{
+	if (IS_ENABLED(CONFIG_MM_COW))
+		assert_int_equal(frame_ref_get(frame_of(as, va)), n);
+}
+
 /* A call still failing after this many attempts fails the test. */
 #define OOM_MAX_ATTEMPTS 5000
 
@@ -101,6 +239,11 @@ int fail_each_allocation(oom_op_t op, struct aspace *a, struct aspace *b, const 
 			return k;
 		}
 		assert_int_equal(err, -ENOMEM);
+		if (op == oom_collapse && stats(a).thp_collapse_alloc_failed ==
+					      before_a.st.thp_collapse_alloc_failed + 1) {
+			before_a.st.thp_collapse_alloc_failed++;
+			oom_collapse_failures++;
+		}
 		expect_as_before(a, &before_a);
 		expect_as_before(b, &before_b);
 	}
@@ -141,4 +284,29 @@ int oom_protect(struct aspace *a, struct aspace *b, const void *arg)
 
 	(void)b;
 	return aspace_protect(a, o->va, o->size, o->flags);
+}
+
+int oom_unmap(struct aspace *a, struct aspace *b, const void *arg)
+{
+	const struct oom_args *o = arg;
+
+	(void)b;
+	return aspace_unmap(a, o->va, o->size);
+}
+
+int oom_advise(struct aspace *a, struct aspace *b, const void *arg)
+{
+	const struct oom_args *o = arg;
+
+	(void)b;
+	return aspace_advise(a, o->va, o->size, o->advice);
+}
+
+int oom_collapse(struct aspace *a, struct aspace *b, const void *arg)
+{
+	const struct oom_args *o = arg;
+	int n = aspace_collapse(a, o->va, o->size);
+
+	(void)b;
+	return n < 0 ? n : 0;
 }

@@ -63,10 +63,11 @@ int fail_each_allocation(oom_op_t op, struct aspace *a, struct aspace *b, const 
 /* What an operation under allocation failures works on (each uses its fields). */
 struct oom_args {
 	vaddr_t va;
-	uint64_t size;	 /* bytes: populate, write, protect, map */
-	uint64_t pgsize; /* map */
-	unsigned access; /* populate, fault */
-	unsigned flags;	 /* protect */
+	uint64_t size;		   /* bytes: populate, write, protect, map */
+	uint64_t pgsize;	   /* map */
+	unsigned access;	   /* populate, fault */
+	unsigned flags;		   /* protect */
+	enum aspace_advice advice; /* advise */
 };
 
 /* The byte oom_write writes. */
@@ -78,6 +79,19 @@ int oom_populate(struct aspace *a, struct aspace *b, const void *arg);
 int oom_fault(struct aspace *a, struct aspace *b, const void *arg);
 int oom_write(struct aspace *a, struct aspace *b, const void *arg);
 int oom_protect(struct aspace *a, struct aspace *b, const void *arg);
+
+/* fail_each_allocation operations on space a (b unused): aspace_unmap, aspace_advise
+ * (advice), aspace_collapse (returning 0 for any number of blocks collapsed). */
+int oom_unmap(struct aspace *a, struct aspace *b, const void *arg);
+int oom_advise(struct aspace *a, struct aspace *b, const void *arg);
+int oom_collapse(struct aspace *a, struct aspace *b, const void *arg);
+
+/*
+ * A failed aspace_collapse may change one statistic: thp_collapse_alloc_failed
+ * goes up by one when the 2M frame was what ran out. fail_each_allocation
+ * accepts that rise from oom_collapse alone and counts it here (tests reset it).
+ */
+extern uint64_t oom_collapse_failures;
 
 /* Frames and tables the space holds match what the allocator has lent out. */
 void check_accounting(const struct aspace *as, struct mem_snap base);
@@ -96,5 +110,55 @@ int hog_heap(void **hog);
 
 /* Frees the n blocks hog_heap took. */
 void unhog_heap(void **hog, int n);
+
+/* What hog_2m_frames took: every 2M block it could, and the 4K frames it pinned. */
+struct hog_2m {
+	paddr_t blocks[ENV_RAM_SIZE / PAGE_SIZE_2M];
+	int nr_blocks;
+	paddr_t pinned[ENV_RAM_SIZE / PAGE_SIZE_2M];
+	int nr_pinned;
+};
+
+/*
+ * Fragments physical memory: takes every free 2M-aligned block, then gives
+ * `broken` of them back with their first 4K frame pinned, so that no 2M
+ * frame is free while 511 4K frames of each of those blocks are (and the
+ * pieces smaller than 2M that were free already): a transparent huge page
+ * must fall back to 4K pages.
+ */
+void hog_2m_frames(struct hog_2m *h, int broken);
+
+/* Frees what hog_2m_frames took. */
+void unhog_2m_frames(struct hog_2m *h);
+
+/* Some populated 4K pages at VA2 whose contents must survive every rollback. */
+void add_bystander(struct aspace *as);
+
+/* The byte a space filled with `seed` holds at va. */
+uint8_t pattern(vaddr_t va, uint8_t seed);
+
+/* Writes the pattern of `seed` over [va, va + len) through the space. */
+void fill(struct aspace *as, vaddr_t va, uint64_t len, uint8_t seed);
+
+/* [va, va + len) reads as the pattern of `seed`. */
+void expect_fill(struct aspace *as, vaddr_t va, uint64_t len, uint8_t seed);
+
+/* [va, va + len) reads as zeroes. */
+void expect_zero(struct aspace *as, vaddr_t va, uint64_t len);
+
+/* The frame (head of the page) behind va. */
+paddr_t frame_of(const struct aspace *as, vaddr_t va);
+
+/* The physical address of va itself (mapped). */
+paddr_t pa_of(const struct aspace *as, vaddr_t va);
+
+/* The size of the page that maps va (mapped). */
+uint64_t pgsize_of(const struct aspace *as, vaddr_t va);
+
+/* The PTE permissions at va. */
+unsigned perm_of(const struct aspace *as, vaddr_t va);
+
+/* The frame behind va has `n` references (only checked where counts exist). */
+void expect_refs(const struct aspace *as, vaddr_t va, uint32_t n);
 
 #endif

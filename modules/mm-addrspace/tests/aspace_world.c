@@ -22,7 +22,10 @@ static void world_create(struct world *w, int i)
 	memset(m->bytes, 0, m->end - m->base);
 	memset(m->frame, 0, m->npages * sizeof(*m->frame));
 	memset(m->pending, 0, m->npages);
+	memset(m->thp, 0, (m->end - m->base) / PAGE_SIZE_2M);
 	m->faults = m->spurious = m->cow_faults = m->cow_copies = 0;
+	m->thp_fault_alloc = m->thp_split = m->thp_collapse = m->thp_collapse_failed = 0;
+	m->policy = model_default_policy();
 	WORLD_CHECK(w, aspace_create(&m->as, m->base, m->end - m->base) == 0);
 	w->live[i] = true;
 }
@@ -36,6 +39,9 @@ static void world_destroy(struct world *w, int i)
 		model_drop_pages(m, &m->areas[a], m->areas[a].start, m->areas[a].end);
 	w->cow_faults_gone += m->cow_faults;
 	w->cow_copies_gone += m->cow_copies;
+	w->thp_gone[0] += m->thp_fault_alloc;
+	w->thp_gone[1] += m->thp_split;
+	w->thp_gone[2] += m->thp_collapse;
 	aspace_destroy(&m->as);
 	w->live[i] = false;
 }
@@ -90,40 +96,6 @@ static void world_fini(struct world *w)
 	w->lin = NULL;
 }
 
-/*
- * The model side of a successful clone of src into the empty dst: the same
- * areas and bytes; each mapped Alloc page shares src's frame (COW-pending
- * in writable areas, in both) or gets a new one.
- */
-static void world_model_clone(struct world *w, struct model *dst, struct model *src, bool share)
-{
-	dst->nr = src->nr;
-	memcpy(dst->areas, src->areas, (size_t)src->nr * sizeof(src->areas[0]));
-	memcpy(dst->mapped, src->mapped, src->npages);
-	memcpy(dst->bytes, src->bytes, src->end - src->base);
-	for (int i = 0; i < src->nr; i++) {
-		const struct model_area *a = &src->areas[i];
-		bool pending = share && (a->flags & MAPF_WRITE);
-
-		if (a->kind != ASPACE_BACKEND_ALLOC)
-			continue;
-		for (vaddr_t va = a->start; va < a->end; va += a->pgsize) {
-			uint32_t id = src->frame[model_pg(src, va)];
-
-			if (!src->mapped[model_pg(src, va)])
-				continue;
-			if (share) {
-				model_frame_get(&w->frames, id);
-				model_page_set(src, va, a->pgsize, id, pending);
-				model_page_set(dst, va, a->pgsize, id, pending);
-			} else {
-				model_page_set(dst, va, a->pgsize,
-					       model_frame_new(&w->frames, a->pgsize), false);
-			}
-		}
-	}
-}
-
 /* Clone (or copy) slot s into slot d, with allocation failure injected when fail_after >= 0. */
 static void world_clone(struct world *w, int d, int s, bool copy, long fail_after)
 {
@@ -147,7 +119,7 @@ static void world_clone(struct world *w, int d, int s, bool copy, long fail_afte
 	} else {
 		w->outcomes[kind][want == 0 ? MODEL_OK : MODEL_ERROR]++;
 		if (want == 0)
-			world_model_clone(w, dst, src, !copy && world_clone_shares());
+			model_clone_from(dst, src, !copy && world_clone_shares());
 	}
 	model_check_light(dst);
 	model_check_light(src);
@@ -226,16 +198,21 @@ static void world_check_full(struct world *w)
 			model_check_full(&w->spaces[i]);
 }
 
-/* COW statistics of every space the world had. */
-static void world_cow_totals(const struct world *w, uint64_t *faults, uint64_t *copies)
+/* COW statistics of every space the world had, and THP faults, splits and collapses. */
+static void world_cow_totals(const struct world *w, uint64_t *faults, uint64_t *copies,
+			     uint64_t thp[3])
 {
 	*faults = w->cow_faults_gone;
 	*copies = w->cow_copies_gone;
+	memcpy(thp, w->thp_gone, sizeof(w->thp_gone));
 	for (int i = 0; i < WORLD_SPACES; i++) {
 		if (!w->live[i])
 			continue;
 		*faults += w->spaces[i].cow_faults;
 		*copies += w->spaces[i].cow_copies;
+		thp[0] += w->spaces[i].thp_fault_alloc;
+		thp[1] += w->spaces[i].thp_split;
+		thp[2] += w->spaces[i].thp_collapse;
 	}
 }
 
@@ -245,7 +222,7 @@ void world_run(uint64_t seed, int rounds, int ops)
 
 	for (int round = 0; round < rounds; round++) {
 		struct test_src rs = test_src_seed(seed + round);
-		uint64_t faults, copies;
+		uint64_t faults, copies, thp[3];
 		int most_live = 1;
 
 		printf("world round %d: seed %#llx\n", round, (unsigned long long)(seed + round));
@@ -258,7 +235,7 @@ void world_run(uint64_t seed, int rounds, int ops)
 				world_check_full(&w);
 		}
 		world_check_full(&w);
-		world_cow_totals(&w, &faults, &copies);
+		world_cow_totals(&w, &faults, &copies, thp);
 		printf("  %-10s %8s %8s %8s\n", "operation", "ok", "error", "enomem");
 		for (int k = WOP_CLONE; k < WOP_NR; k++)
 			printf("  %-10s %8lu %8lu %8lu\n", world_op_names[k],
@@ -268,6 +245,9 @@ void world_run(uint64_t seed, int rounds, int ops)
 		       "up to %d spaces live\n",
 		       w.outcomes[WOP_SPACE][MODEL_OK], (unsigned long long)faults,
 		       (unsigned long long)copies, most_live);
+		printf("  THP: %llu faults, %llu splits, %llu collapsed\n",
+		       (unsigned long long)thp[0], (unsigned long long)thp[1],
+		       (unsigned long long)thp[2]);
 		for (int k = WOP_CLONE; k <= WOP_COPY; k++)
 			WORLD_CHECK(&w, w.outcomes[k][MODEL_OK] > 0 &&
 					    w.outcomes[k][MODEL_ERROR] > 0 &&
@@ -277,6 +257,10 @@ void world_run(uint64_t seed, int rounds, int ops)
 			WORLD_CHECK(&w, copies > 0 && faults > copies);
 		else
 			WORLD_CHECK(&w, faults == 0);
+		if (IS_ENABLED(CONFIG_MM_THP))
+			WORLD_CHECK(&w, thp[0] > 0 && thp[1] > 0 && thp[2] > 0);
+		else
+			WORLD_CHECK(&w, thp[0] == 0 && thp[1] == 0 && thp[2] == 0);
 		world_fini(&w);
 	}
 }

@@ -10,7 +10,10 @@
  * mapped Alloc page (the frame gets one more reference, and both pages
  * become COW-pending in writable areas); aspace_copy, and aspace_clone
  * without CONFIG_MM_COW, give the clone new frames. Writes, faults,
- * populate and protect then break COW as the models predict.
+ * populate and protect then break COW as the models predict. With
+ * CONFIG_MM_THP, clones share transparent huge pages as 2M pages, COW
+ * writes split them, and the single-space operations include the THP policy,
+ * advice, collapse and the khugepaged scan step.
  *
  * Checks: after every operation the statistics and areas of the spaces it
  * touched, and the allocator against all live spaces (frames of the live
@@ -44,6 +47,7 @@ struct world {
 	unsigned long outcomes[WOP_NR][MODEL_NR_OUTCOMES];
 	uint64_t cow_faults_gone; /* COW statistics of destroyed spaces */
 	uint64_t cow_copies_gone;
+	uint64_t thp_gone[3]; /* THP faults, splits, collapses of destroyed spaces */
 	char op_text[160];
 };
 

@@ -34,69 +34,6 @@ static void space_new(struct aspace *as)
 	assert_int_equal(aspace_create(as, SPACE_BASE, SPACE_SIZE), 0);
 }
 
-/* The byte a space filled with `seed` holds at va. */
-static uint8_t pattern(vaddr_t va, uint8_t seed)
-{
-	return (uint8_t)(seed + (va >> 12) * 31 + (va & 0xfff) * 7);
-}
-
-/* Writes the pattern of `seed` over [va, va + len) through the space. */
-static void fill(struct aspace *as, vaddr_t va, uint64_t len, uint8_t seed)
-{
-	static uint8_t buf[PG4K];
-
-	for (uint64_t off = 0; off < len; off += sizeof(buf)) {
-		uint64_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
-
-		for (uint64_t i = 0; i < n; i++)
-			buf[i] = pattern(va + off + i, seed);
-		assert_int_equal(aspace_write(as, va + off, buf, n), 0);
-	}
-}
-
-/* [va, va + len) reads as the pattern of `seed`. */
-static void expect_fill(struct aspace *as, vaddr_t va, uint64_t len, uint8_t seed)
-{
-	static uint8_t buf[PG4K];
-
-	for (uint64_t off = 0; off < len; off += sizeof(buf)) {
-		uint64_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
-
-		assert_int_equal(aspace_read(as, va + off, buf, n), 0);
-		for (uint64_t i = 0; i < n; i++)
-			if (buf[i] != pattern(va + off + i, seed))
-				fail_msg("byte at %#lx: %#x, expected %#x (seed %#x)",
-					 (unsigned long)(va + off + i), buf[i],
-					 pattern(va + off + i, seed), seed);
-	}
-}
-
-/* The frame (head of the page) behind va. */
-static paddr_t frame_of(const struct aspace *as, vaddr_t va)
-{
-	paddr_t pa;
-	uint64_t pgsize;
-
-	assert_int_equal(aspace_query(as, va, &pa, NULL, &pgsize), 0);
-	return pa - (va & (pgsize - 1));
-}
-
-/* The PTE permissions at va. */
-static unsigned perm_of(const struct aspace *as, vaddr_t va)
-{
-	unsigned flags;
-
-	assert_int_equal(aspace_query(as, va, NULL, &flags, NULL), 0);
-	return flags & PERM_MASK;
-}
-
-/* The frame behind va has `n` references (only checked where counts exist). */
-static void expect_refs(const struct aspace *as, vaddr_t va, uint32_t n)
-{
-	if (IS_ENABLED(CONFIG_MM_COW))
-		assert_int_equal(frame_ref_get(frame_of(as, va)), n);
-}
-
 /* References a page has after `spaces` spaces cloned it: shared, or one each. */
 static uint32_t refs_for(uint32_t spaces)
 {

@@ -1,9 +1,10 @@
 /*
  * fuzz_aspace.c - libFuzzer target: the input bytes choose a sequence of
  * address-space operations (aspace_model.h: the same generator, model and
- * checks as the stress test) on a fresh allocator and an 8 MiB space; after
- * the sequence every page is compared with the model and the space is
- * destroyed with a leak check.
+ * checks as the stress test, transparent huge pages included: policy,
+ * advice, collapse, khugepaged scan) on a fresh allocator and an 8 MiB
+ * space; after the sequence every page is compared with the model and the
+ * space is destroyed with a leak check.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -33,16 +33,6 @@ static int op_map_linear(struct aspace *as, struct aspace *unused, const void *a
 	return aspace_map_linear(as, m->va, ENV_LIN_BASE, m->size, RW, m->pgsize);
 }
 
-/* Some populated pages elsewhere whose contents must survive every rollback. */
-static void add_bystander(struct aspace *as)
-{
-	unsigned char buf[4 * PG4K];
-
-	memset(buf, 0xc3, sizeof(buf));
-	assert_int_equal(aspace_map_alloc(as, VA2, 4 * PG4K, RW, true, PG4K), 0);
-	assert_int_equal(aspace_write(as, VA2, buf, sizeof(buf)), 0);
-}
-
 /* populate = true for 4K pages across three leaf tables, and 2M pages across two L1 tables. */
 static void test_oom_map_populate(void **state)
 {
@@ -165,7 +155,6 @@ static void test_oom_write(void **state)
 	assert_int_equal(stats(&f->as).faults, 7);
 	check_accounting(&f->as, f->base);
 }
-
 
 /* The heap runs out: area nodes for map, unmap split and protect splits. */
 static void test_oom_heap_nodes(void **state)

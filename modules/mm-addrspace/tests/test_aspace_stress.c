@@ -1,10 +1,12 @@
 /*
  * test_aspace_stress.c - a seeded random run of map/unmap/protect/populate/
- * fault/read/write/query/find_free (some with allocation failure injected)
- * against the shadow model in aspace_model.h, with a full page-by-page
- * comparison every FULL_CHECK_EVERY operations and a leak check after
- * destroy. TEST_SEED=<n> replays another seed; a failure prints the seed and
- * the operation.
+ * fault/read/write/query/find_free and of the transparent huge page
+ * operations set_thp_policy/advise/collapse/khugepaged_scan (some with
+ * allocation failure injected) against the shadow model in aspace_model.h,
+ * with a full page-by-page comparison every FULL_CHECK_EVERY operations and
+ * a leak check after destroy. Odd rounds start with the THP policy always,
+ * even ones with the default (madvise). TEST_SEED=<n> replays another seed;
+ * a failure prints the seed and the operation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,6 +39,8 @@ static void test_stress(void **state)
 
 		printf("stress round %d: seed %#llx\n", round, (unsigned long long)(seed + round));
 		model_init(&m, SPACE_BASE, SPACE_SIZE, seed + round);
+		if (round % 2)
+			model_set_policy(&m, ASPACE_THP_ALWAYS);
 		for (int i = 0; i < STRESS_OPS; i++) {
 			struct model_op op = model_gen(&m, &src);
 
@@ -46,12 +50,20 @@ static void test_stress(void **state)
 		}
 		model_check_full(&m);
 		model_print_outcomes(&m);
+		printf("  THP: %llu faults, %llu splits, %llu collapsed, %llu collapses without a "
+		       "frame\n",
+		       (unsigned long long)m.thp_fault_alloc, (unsigned long long)m.thp_split,
+		       (unsigned long long)m.thp_collapse,
+		       (unsigned long long)m.thp_collapse_failed);
 		/* The generator reached both sides of every operation. */
 		for (int k = 0; k < MOP_NR; k++)
 			assert_true(m.outcomes[k][MODEL_OK] > 0 && m.outcomes[k][MODEL_ERROR] > 0);
 		for (int k = MOP_MAP_ALLOC; k <= MOP_READ; k++)
 			if (k != MOP_UNMAP && k != MOP_PROTECT)
 				assert_true(m.outcomes[k][MODEL_INJECTED] > 0);
+		/* Transparent pages were made, split, collapsed, and a collapse ran out. */
+		assert_true(m.thp_fault_alloc > 0 && m.thp_split > 0 && m.thp_collapse > 0);
+		assert_true(m.outcomes[MOP_COLLAPSE][MODEL_INJECTED] > 0);
 		model_fini(&m);
 	}
 }
