@@ -52,7 +52,8 @@ int aspace_cow_break(struct aspace *as, const struct aspace_area *a, vaddr_t va,
 	int err;
 
 	page_at(as, va, &start, &pa, &pgsize);
-	while (aspace_is_thp(a, pgsize) && aspace_frame_refs(a, pa, pgsize) > 1) {
+	while (IS_ENABLED(CONFIG_MM_THP) && aspace_is_thp(a, pgsize) &&
+	       aspace_frame_refs(a, pa, pgsize) > 1) {
 		err = aspace_thp_split(as, a, start, log);
 		if (err)
 			return err;
@@ -85,7 +86,7 @@ static int unshare_page(struct aspace *as, const struct aspace_area *a, vaddr_t 
 	*next = va + pgsize;
 	if (aspace_frame_refs(a, pa, pgsize) < 2)
 		return 0;
-	if (aspace_is_thp(a, pgsize)) {
+	if (IS_ENABLED(CONFIG_MM_THP) && aspace_is_thp(a, pgsize)) {
 		*next = va; /* visit its pages next */
 		return aspace_thp_split(as, a, va, log);
 	}
