@@ -67,6 +67,10 @@ static int create(struct aspace *as, vaddr_t base, uint64_t size)
 	}
 	as->base = base;
 	as->end = base + size;
+	as->khugepaged_next = base;
+	as->thp_policy = IS_ENABLED(CONFIG_MM_THP_ALWAYS)    ? ASPACE_THP_ALWAYS
+			 : IS_ENABLED(CONFIG_MM_THP_MADVISE) ? ASPACE_THP_MADVISE
+							     : ASPACE_THP_NEVER;
 	interval_tree_init(&as->areas);
 	return 0;
 }
@@ -221,6 +225,43 @@ const struct aspace_area *aspace_next_area(const struct aspace *as, const struct
 	return aspace_area_of(interval_tree_next(&a->node));
 }
 
+int aspace_set_thp_policy(struct aspace *as, enum aspace_thp_policy policy)
+{
+	bool ok = policy == ASPACE_THP_NEVER ||
+		  (IS_ENABLED(CONFIG_MM_THP) &&
+		   (policy == ASPACE_THP_MADVISE || policy == ASPACE_THP_ALWAYS));
+
+	log_trace("aspace %p: set_thp_policy(%d) = %s", (void *)as, (int)policy,
+		  err_name(ok ? 0 : -EINVAL));
+	if (!ok)
+		return -EINVAL;
+	as->thp_policy = policy;
+	return 0;
+}
+
+enum aspace_thp_policy aspace_thp_policy(const struct aspace *as)
+{
+	return as->thp_policy;
+}
+
+int aspace_collapse(struct aspace *as, vaddr_t va, uint64_t size)
+{
+	int ret = IS_ENABLED(CONFIG_MM_THP) ? aspace_thp_collapse(as, va, size) : -EINVAL;
+
+	if (ret < 0)
+		log_trace("aspace %p: collapse(%#lx, %#lx) = %s", (void *)as, (unsigned long)va,
+			  (unsigned long)size, err_name(ret));
+	else
+		log_trace("aspace %p: collapse(%#lx, %#lx) = %d blocks", (void *)as,
+			  (unsigned long)va, (unsigned long)size, ret);
+	return ret;
+}
+
+uint64_t aspace_khugepaged_scan(struct aspace *as, uint64_t max_blocks)
+{
+	return IS_ENABLED(CONFIG_MM_THP) ? aspace_thp_scan(as, max_blocks) : 0;
+}
+
 void aspace_stats(const struct aspace *as, struct aspace_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -233,6 +274,13 @@ void aspace_stats(const struct aspace *as, struct aspace_stats *st)
 	st->spurious_faults = as->spurious_faults;
 	st->cow_faults = as->cow_faults;
 	st->cow_copies = as->cow_copies;
+	for (int i = 0; i < ASPACE_NR_PGSIZES; i++)
+		st->thp_mapped[i] = as->thp_mapped[i];
+	st->thp_fault_alloc = as->thp_fault_alloc;
+	st->thp_fault_fallback = as->thp_fault_fallback;
+	st->thp_split_pmd = as->thp_split_pmd;
+	st->thp_collapse_alloc = as->thp_collapse_alloc;
+	st->thp_collapse_alloc_failed = as->thp_collapse_alloc_failed;
 }
 
 uint64_t aspace_shared_pages(const struct aspace *as)
@@ -245,12 +293,17 @@ uint64_t aspace_shared_pages(const struct aspace *as)
 
 		if (b->kind != ASPACE_BACKEND_ALLOC)
 			continue;
-		for (vaddr_t va = a->start; va < a->end; va += b->pgsize) {
+		for (vaddr_t va = a->start; va < a->end;) {
 			paddr_t pa;
+			uint64_t pgsize;
 
-			if (pt_query(&as->pt, va, &pa, NULL, NULL) == 0 &&
-			    aspace_frame_refs(pa) > 1)
+			if (pt_query(&as->pt, va, &pa, NULL, &pgsize) != 0) {
+				va += b->pgsize;
+				continue;
+			}
+			if (aspace_frame_refs(aspace_area_of(a), pa, pgsize) > 1)
 				n++;
+			va += pgsize;
 		}
 	}
 	return n;

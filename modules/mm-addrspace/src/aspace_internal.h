@@ -8,7 +8,8 @@
  * dropped together with its statistics. Operations that change many pages
  * and may run out of memory midway record their changes in a page log
  * (page_log.c) to undo them. Copy-on-write (cow.c, CONFIG_MM_COW) shares
- * frames in clone and breaks the sharing on writes.
+ * frames in clone and breaks the sharing on writes. Transparent huge pages
+ * (thp.c, CONFIG_MM_THP) are the pages larger than their area's page size.
  */
 #ifndef MM_ADDRSPACE_ASPACE_INTERNAL_H
 #define MM_ADDRSPACE_ASPACE_INTERNAL_H
@@ -94,46 +95,75 @@ bool aspace_range_ok(const struct aspace *as, vaddr_t va, uint64_t size);
 /* True if flags are valid area flags (see aspace.h). */
 bool aspace_flags_valid(unsigned flags);
 
-/*
- * Allocates a frame of pgsize, aligned to pgsize, zeroed when `zero`; with
- * CONFIG_MM_COW its count is 1. 0 or -ENOMEM.
- */
-int aspace_frame_alloc(uint64_t pgsize, bool zero, paddr_t *pa);
-
-/*
- * Allocates a frame of pgsize (as aspace_frame_alloc) holding a copy of the
- * page at pa. 0 or -ENOMEM.
- */
-int aspace_frame_dup(paddr_t pa, uint64_t pgsize, paddr_t *copy);
-
-/*
- * Drops one reference of a frame from aspace_frame_alloc and frees it when
- * none is left (without CONFIG_MM_COW: frees it).
- */
-void aspace_frame_put(paddr_t pa, uint64_t pgsize);
-
-/* The frame's reference count (always 1 without CONFIG_MM_COW: one owner per frame). */
-static inline uint32_t aspace_frame_refs(paddr_t pa)
+/* True if a page of pgsize in area a is a transparent huge page. */
+static inline bool aspace_is_thp(const struct aspace_area *a, uint64_t pgsize)
 {
-	return IS_ENABLED(CONFIG_MM_COW) ? frame_ref_get(pa) : 1;
+	return pgsize > a->backend.pgsize;
 }
 
 /*
- * The PTE flags for the page of area a whose frame is at pa: the area's
- * flags, without write when the frame of an Alloc page is shared.
+ * With CONFIG_MM_COW, how many 4K frames of a page of pgsize in area a
+ * carry a reference count: every one of a transparent huge page, so that
+ * its 4K pages can be split off, shared and freed one by one; only the
+ * head frame of any other page (one count for a 2M or 1G page of a huge
+ * area).
  */
-unsigned aspace_page_flags(const struct aspace_area *a, paddr_t pa);
-
-/* Counts n pages of pgsize as mapped (alloc: backed by Alloc frames). */
-void aspace_account_map(struct aspace *as, uint64_t pgsize, uint64_t n, bool alloc);
+static inline uint64_t aspace_counted_frames(const struct aspace_area *a, uint64_t pgsize)
+{
+	return aspace_is_thp(a, pgsize) ? pgsize / PAGE_SIZE_4K : 1;
+}
 
 /*
- * Maps the Alloc page at va (pgsize, unmapped) to the frame pa with PTE
- * flags and counts it, the page taking over a reference to pa that the
- * caller holds. On failure drops that reference (aspace_frame_put) and
+ * Allocates a frame for a page of pgsize of area a, aligned to pgsize,
+ * zeroed when `zero`; with CONFIG_MM_COW its counted frames hold 1. 0 or
+ * -ENOMEM.
+ */
+int aspace_frame_alloc(const struct aspace_area *a, uint64_t pgsize, bool zero, paddr_t *pa);
+
+/*
+ * Allocates a frame (as aspace_frame_alloc) holding a copy of the page of
+ * pgsize of area a at pa. 0 or -ENOMEM.
+ */
+int aspace_frame_dup(const struct aspace_area *a, paddr_t pa, uint64_t pgsize, paddr_t *copy);
+
+/*
+ * Drops one reference of the page of pgsize of area a at pa and frees what
+ * no reference is left on: the whole page, or the 4K frames of a
+ * transparent huge page whose counts reach 0 (without CONFIG_MM_COW: frees
+ * the page).
+ */
+void aspace_frame_put(const struct aspace_area *a, paddr_t pa, uint64_t pgsize);
+
+/*
+ * The largest reference count of the counted frames of the page of pgsize
+ * of area a at pa: more than 1 when some part of it is mapped elsewhere too
+ * (always 1 without CONFIG_MM_COW: one owner per frame).
+ */
+static inline uint32_t aspace_frame_refs(const struct aspace_area *a, paddr_t pa, uint64_t pgsize)
+{
+	return IS_ENABLED(CONFIG_MM_COW) ? frame_ref_max(pa, aspace_counted_frames(a, pgsize)) : 1;
+}
+
+/*
+ * The PTE flags for the page of area a (of pgsize) whose frame is at pa:
+ * the area's flags, without write when the frame of an Alloc page is shared.
+ */
+unsigned aspace_page_flags(const struct aspace_area *a, paddr_t pa, uint64_t pgsize);
+
+/*
+ * Counts n pages of pgsize of area a as mapped (Alloc frames, transparent
+ * huge pages) or, with a negative n, as unmapped.
+ */
+void aspace_account(struct aspace *as, const struct aspace_area *a, uint64_t pgsize, int64_t n);
+
+/*
+ * Maps the Alloc page at va (pgsize, unmapped) of area a to the frame pa
+ * with PTE flags and counts it, the page taking over the references to pa
+ * that the caller holds. On failure drops them (aspace_frame_put) and
  * changes nothing else. 0 or -ENOMEM (no page table).
  */
-int aspace_map_frame(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t pgsize, unsigned flags);
+int aspace_map_frame(struct aspace *as, const struct aspace_area *a, vaddr_t va, paddr_t pa,
+		     uint64_t pgsize, unsigned flags);
 
 /*
  * Allocates an area node for [va, va + size) with flags and backend and
@@ -155,26 +185,23 @@ void aspace_unmap_all(struct aspace *as);
 int aspace_map_linear_pages(struct aspace *as, const struct aspace_area *a);
 
 /*
- * Gives the unmapped page at va (aligned to the area's page size) of the
- * Alloc area a a new zeroed frame and maps it. 0 or -ENOMEM (nothing changed).
+ * Unmaps the page of the Alloc area a that starts at va and drops its
+ * frame. Returns the page's size, or 0 (and changes nothing) if no page
+ * starts there.
  */
-int aspace_map_alloc_page(struct aspace *as, const struct aspace_area *a, vaddr_t va);
-
-/*
- * Unmaps the Alloc page that starts at va and drops its frame. Returns the
- * page's size, or 0 (and changes nothing) if no page is mapped there.
- */
-uint64_t aspace_drop_alloc_page(struct aspace *as, vaddr_t va);
+uint64_t aspace_drop_alloc_page(struct aspace *as, const struct aspace_area *a, vaddr_t va);
 
 /*
  * Unmaps every mapped page of area a in [start, end) (both on a's page
- * size), dropping Alloc frames. Cannot fail.
+ * size, cutting no transparent huge page), dropping Alloc frames. Cannot
+ * fail.
  */
 void aspace_unmap_pages(struct aspace *as, const struct aspace_area *a, vaddr_t start, vaddr_t end);
 
 /*
- * Gives the mapped pages of area a in [start, end) (both on a's page size)
- * their PTE flags (aspace_page_flags, after the caller set a->flags).
+ * Gives the mapped pages of area a in [start, end) (both on a's page size,
+ * cutting no transparent huge page) their PTE flags (aspace_page_flags,
+ * after the caller set a->flags).
  */
 void aspace_protect_pages(struct aspace *as, const struct aspace_area *a, vaddr_t start,
 			  vaddr_t end);
@@ -197,7 +224,11 @@ int aspace_check_covered(const struct aspace *as, vaddr_t start, vaddr_t end, un
  *   COPIED    one page moved from its shared frame old_pa to a private copy;
  *             undo maps old_pa again (without write) and drops the copy;
  *             commit drops the page's reference to old_pa.
- * Statistics (faults, cow_faults, cow_copies) are only added by commit.
+ *   SPLIT     one transparent huge page (frame old_pa) split into 512
+ *             smaller pages; undo makes it one page again.
+ * Undo goes from the last record to the first, so a page split and then
+ * copied is put back before it is made whole again. Statistics (faults,
+ * cow_faults, cow_copies, the thp_* counters) are only added by commit.
  * The first chunk of records is part of the log (on the caller's stack);
  * further chunks come from kmalloc. Room for a record is reserved before
  * the change it records is made, so the log never misses a change.
@@ -206,6 +237,7 @@ enum aspace_log_kind {
 	ASPACE_LOG_MAPPED,
 	ASPACE_LOG_RESTORED,
 	ASPACE_LOG_COPIED,
+	ASPACE_LOG_SPLIT,
 	ASPACE_LOG_KINDS
 };
 
@@ -220,6 +252,7 @@ struct aspace_log_rec {
 
 struct aspace_log_chunk {
 	struct aspace_log_chunk *next;
+	struct aspace_log_chunk *prev;
 	unsigned nr;
 	struct aspace_log_rec recs[ASPACE_LOG_CHUNK_RECS];
 };
@@ -228,14 +261,16 @@ struct aspace_log {
 	struct aspace_log_chunk first;
 	struct aspace_log_chunk *last;
 	uint64_t nr_pages[ASPACE_LOG_KINDS]; /* pages recorded, by kind */
+	uint64_t thp_fault_alloc;	     /* MAPPED pages that are transparent huge ones */
+	uint64_t thp_fault_fallback;	     /* MAPPED pages that fell back to a smaller size */
 };
 
 /* Makes log empty. */
 void aspace_log_init(struct aspace_log *log);
 
 /*
- * Makes room for a record of `kind` for the page at va (COPIED makes room
- * for any record). 0 or -ENOMEM.
+ * Makes room for a record of `kind` for the page at va (COPIED and SPLIT
+ * make room for any record). 0 or -ENOMEM.
  */
 int aspace_log_reserve(struct aspace_log *log, enum aspace_log_kind kind, vaddr_t va);
 
@@ -255,6 +290,16 @@ void aspace_log_undo(struct aspace *as, struct aspace_log *log);
  * count_faults), and frees the log's chunks.
  */
 void aspace_log_commit(struct aspace *as, struct aspace_log *log, bool count_faults);
+
+/*
+ * Maps the unmapped page of the Alloc area a that holds va: a transparent
+ * huge page when the area may have one there (aspace_thp_fault_size) and a
+ * frame is free, else one page of the area's size (counting a fallback in
+ * log). Records it in log (MAPPED; room is reserved here) and stores its
+ * start and size. 0 or -ENOMEM (nothing changed).
+ */
+int aspace_fault_in(struct aspace *as, const struct aspace_area *a, vaddr_t va,
+		    struct aspace_log *log, vaddr_t *start, uint64_t *pgsize);
 
 /*
  * Maps every unmapped page overlapping [start, end) (4K-aligned, checked by
@@ -279,38 +324,83 @@ static inline bool aspace_cow_pending(const struct aspace_area *a, unsigned pte_
 }
 
 /*
- * Breaks COW on the COW-pending page at va (start of a page of area a)
- * whose frame is pa: with count 1 restores write (RESTORED record), else
- * copies the page into a new frame mapped writable (COPIED record). The
- * caller reserved room in log (for a COPIED record). 0 or -ENOMEM (nothing
- * changed).
+ * Breaks COW for a write at va on the COW-pending page of area a that holds
+ * it: when no other space maps any part of the page, restores write on it
+ * (RESTORED record); else a transparent huge page is split first (SPLIT
+ * record) and then the page of the area's size that holds va breaks COW
+ * the same way, or is copied into a new frame mapped writable (COPIED
+ * record). Room for the records is reserved here. Stores the end of the
+ * page whose COW was broken. 0 or -ENOMEM (nothing changed beyond log).
  */
-int aspace_cow_break(struct aspace *as, const struct aspace_area *a, vaddr_t va, paddr_t pa,
-		     struct aspace_log *log);
+int aspace_cow_break(struct aspace *as, const struct aspace_area *a, vaddr_t va,
+		     struct aspace_log *log, vaddr_t *done);
 
 /*
- * Copies the page at va (frame pa, size pgsize) into a new frame and maps
- * that one at va with `flags` (COPIED record; room reserved by the caller).
- * 0 or -ENOMEM (nothing changed).
+ * Copies the page of area a at va (frame pa, size pgsize) into a new frame
+ * and maps that one at va with `flags` (COPIED record; room reserved by the
+ * caller). 0 or -ENOMEM (nothing changed).
  */
-int aspace_cow_copy(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t pgsize, unsigned flags,
-		    struct aspace_log *log);
+int aspace_cow_copy(struct aspace *as, const struct aspace_area *a, vaddr_t va, paddr_t pa,
+		    uint64_t pgsize, unsigned flags, struct aspace_log *log);
 
 /*
  * Protect adding write breaks COW: before the Alloc areas in [start, end)
  * that lack write get it, copies each of their mapped pages whose frame is
  * shared (keeping the page's PTE flags; the protect pass gives them the new
- * ones). Counted in cow_faults and cow_copies. 0, or -ENOMEM with every
- * copy undone.
+ * ones), splitting transparent huge pages to copy only their shared 4K
+ * pages. Recorded in log (counted in cow_faults and cow_copies at commit).
+ * 0 or -ENOMEM (the caller undoes log).
  */
-int aspace_cow_unshare_for_write(struct aspace *as, vaddr_t start, vaddr_t end);
+int aspace_cow_unshare_for_write(struct aspace *as, vaddr_t start, vaddr_t end,
+				 struct aspace_log *log);
 
 /*
- * Clone step: maps the frame pa of a page of the source space at va (the
- * start of a page of dst's area d) in dst too, with one more reference and
- * without write. 0 or -ENOMEM (count overflow or no page table; nothing
- * changed).
+ * Clone step: maps the frame pa of a page of pgsize of the source space at
+ * va (in dst's area d) in dst too, with one more reference on each of its
+ * counted frames and without write. 0 or -ENOMEM (count overflow or no page
+ * table; nothing changed).
  */
-int aspace_cow_share_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va, paddr_t pa);
+int aspace_cow_share_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va, paddr_t pa,
+			  uint64_t pgsize);
+
+/*
+ * Transparent huge pages, defined in thp.c, which is built only with
+ * CONFIG_MM_THP: callers test IS_ENABLED(CONFIG_MM_THP) first.
+ */
+
+/*
+ * The size of the page a fault at va in area a should map: the largest
+ * transparent huge page size the space's policy and a's advice allow whose
+ * aligned block around va lies inside a and has nothing mapped; else the
+ * area's page size.
+ */
+uint64_t aspace_thp_fault_size(const struct aspace *as, const struct aspace_area *a, vaddr_t va);
+
+/*
+ * Splits the transparent huge page of area a that starts at va into 512
+ * pages of the next smaller size (SPLIT record; room is reserved here).
+ * 0 or -ENOMEM (no page table; nothing changed).
+ */
+int aspace_thp_split(struct aspace *as, const struct aspace_area *a, vaddr_t va,
+		     struct aspace_log *log);
+
+/*
+ * Splits every transparent huge page that the boundary `at` falls strictly
+ * inside (a 1G one down to 4K pages), recording the splits in log. 0 or
+ * -ENOMEM (the caller undoes log).
+ */
+int aspace_thp_cut(struct aspace *as, vaddr_t at, struct aspace_log *log);
+
+/*
+ * Undoes a SPLIT record: makes the pages of [va, va + size) one
+ * transparent huge page of frame pa again.
+ */
+void aspace_thp_unsplit(struct aspace *as, vaddr_t va, uint64_t size, paddr_t pa);
+
+/* aspace_collapse with CONFIG_MM_THP, without its log message. */
+int aspace_thp_collapse(struct aspace *as, vaddr_t va, uint64_t size);
+
+/* aspace_khugepaged_scan with CONFIG_MM_THP. */
+uint64_t aspace_thp_scan(struct aspace *as, uint64_t max_blocks);
 
 #endif

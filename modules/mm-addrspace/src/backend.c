@@ -10,35 +10,27 @@
 #include <errno.h>
 #include <string.h>
 
-void aspace_account_map(struct aspace *as, uint64_t pgsize, uint64_t n, bool alloc)
-{
-	as->mapped[aspace_pgsize_index(pgsize)] += n;
-	if (alloc)
-		as->alloc_pages_4k += n * (pgsize / PAGE_SIZE_4K);
-}
-
-/* Undoes aspace_account_map. */
-static void account_unmap(struct aspace *as, uint64_t pgsize, uint64_t n, bool alloc)
+void aspace_account(struct aspace *as, const struct aspace_area *a, uint64_t pgsize, int64_t n)
 {
 	int idx = aspace_pgsize_index(pgsize);
 
-	assert(as->mapped[idx] >= n);
-	as->mapped[idx] -= n;
-	if (alloc) {
-		assert(as->alloc_pages_4k >= n * (pgsize / PAGE_SIZE_4K));
-		as->alloc_pages_4k -= n * (pgsize / PAGE_SIZE_4K);
-	}
+	assert(n >= 0 || as->mapped[idx] >= (uint64_t)-n);
+	as->mapped[idx] += (uint64_t)n;
+	if (a->backend.kind == ASPACE_BACKEND_ALLOC)
+		as->alloc_pages_4k += (uint64_t)n * (pgsize / PAGE_SIZE_4K);
+	if (aspace_is_thp(a, pgsize))
+		as->thp_mapped[idx] += (uint64_t)n;
 }
 
-int aspace_frame_alloc(uint64_t pgsize, bool zero, paddr_t *pa)
+int aspace_frame_alloc(const struct aspace_area *a, uint64_t pgsize, bool zero, paddr_t *pa)
 {
 	int err = axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, pa);
 
 	if (err)
 		return err;
 	if (IS_ENABLED(CONFIG_MM_COW)) {
-		/* A fresh frame's count is 0 (axalloc's contract): this cannot overflow. */
-		err = frame_ref_inc(*pa);
+		/* A fresh frame's counts are 0 (axalloc's contract): this cannot overflow. */
+		err = frame_ref_inc_range(*pa, aspace_counted_frames(a, pgsize));
 		assert(err == 0);
 	}
 	if (zero)
@@ -46,9 +38,9 @@ int aspace_frame_alloc(uint64_t pgsize, bool zero, paddr_t *pa)
 	return 0;
 }
 
-int aspace_frame_dup(paddr_t pa, uint64_t pgsize, paddr_t *copy)
+int aspace_frame_dup(const struct aspace_area *a, paddr_t pa, uint64_t pgsize, paddr_t *copy)
 {
-	int err = aspace_frame_alloc(pgsize, false, copy);
+	int err = aspace_frame_alloc(a, pgsize, false, copy);
 
 	if (err)
 		return err;
@@ -56,26 +48,30 @@ int aspace_frame_dup(paddr_t pa, uint64_t pgsize, paddr_t *copy)
 	return 0;
 }
 
-void aspace_frame_put(paddr_t pa, uint64_t pgsize)
+void aspace_frame_put(const struct aspace_area *a, paddr_t pa, uint64_t pgsize)
 {
 	int err;
 
-	if (IS_ENABLED(CONFIG_MM_COW)) {
-		int refs = frame_ref_dec(pa);
+	if (IS_ENABLED(CONFIG_MM_COW) && aspace_is_thp(a, pgsize)) {
+		err = frame_ref_put_range(pa, pgsize / PAGE_SIZE_4K);
+	} else {
+		if (IS_ENABLED(CONFIG_MM_COW)) {
+			int refs = frame_ref_dec(pa);
 
-		assert(refs >= 0);
-		if (refs > 0)
-			return;
+			assert(refs >= 0);
+			if (refs > 0)
+				return;
+		}
+		err = axalloc_free_pages(pa, pgsize / PAGE_SIZE_4K);
 	}
-	err = axalloc_free_pages(pa, pgsize / PAGE_SIZE_4K);
 	assert(err == 0);
 	(void)err;
 }
 
-unsigned aspace_page_flags(const struct aspace_area *a, paddr_t pa)
+unsigned aspace_page_flags(const struct aspace_area *a, paddr_t pa, uint64_t pgsize)
 {
 	if (a->backend.kind == ASPACE_BACKEND_ALLOC && (a->flags & MAPF_WRITE) &&
-	    aspace_frame_refs(pa) > 1)
+	    aspace_frame_refs(a, pa, pgsize) > 1)
 		return a->flags & ~MAPF_WRITE;
 	return a->flags;
 }
@@ -92,45 +88,80 @@ int aspace_map_linear_pages(struct aspace *as, const struct aspace_area *a)
 			aspace_unmap_pages(as, a, a->node.start, va);
 			return err;
 		}
-		aspace_account_map(as, pgsize, 1, false);
+		aspace_account(as, a, pgsize, 1);
 	}
 	return 0;
 }
 
-int aspace_map_frame(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t pgsize, unsigned flags)
+int aspace_map_frame(struct aspace *as, const struct aspace_area *a, vaddr_t va, paddr_t pa,
+		     uint64_t pgsize, unsigned flags)
 {
 	int err = pt_map(&as->pt, va, pa, pgsize, flags);
 
 	if (err) {
-		aspace_frame_put(pa, pgsize);
+		aspace_frame_put(a, pa, pgsize);
 		return err;
 	}
-	aspace_account_map(as, pgsize, 1, true);
+	aspace_account(as, a, pgsize, 1);
 	return 0;
 }
 
-int aspace_map_alloc_page(struct aspace *as, const struct aspace_area *a, vaddr_t va)
+/* Maps a new zeroed frame of pgsize at va (unmapped) of area a. 0 or -ENOMEM. */
+static int map_new_frame(struct aspace *as, const struct aspace_area *a, vaddr_t va,
+			 uint64_t pgsize)
 {
-	uint64_t pgsize = a->backend.pgsize;
 	paddr_t pa;
-	int err;
+	int err = aspace_frame_alloc(a, pgsize, true, &pa);
 
-	assert(a->backend.kind == ASPACE_BACKEND_ALLOC && IS_ALIGNED(va, pgsize));
-	err = aspace_frame_alloc(pgsize, true, &pa);
 	if (err)
 		return err;
-	return aspace_map_frame(as, va, pa, pgsize, a->flags);
+	return aspace_map_frame(as, a, va, pa, pgsize, a->flags);
 }
 
-uint64_t aspace_drop_alloc_page(struct aspace *as, vaddr_t va)
+int aspace_fault_in(struct aspace *as, const struct aspace_area *a, vaddr_t va,
+		    struct aspace_log *log, vaddr_t *start, uint64_t *pgsize)
+{
+	uint64_t size =
+	    IS_ENABLED(CONFIG_MM_THP) ? aspace_thp_fault_size(as, a, va) : a->backend.pgsize;
+	int err;
+
+	assert(a->backend.kind == ASPACE_BACKEND_ALLOC);
+	/* A huge page may start below va, where a MAPPED run cannot be extended. */
+	err = aspace_log_reserve(log, aspace_is_thp(a, size) ? ASPACE_LOG_SPLIT : ASPACE_LOG_MAPPED,
+				 va);
+	if (err)
+		return err;
+	for (;;) {
+		*start = ALIGN_DOWN(va, size);
+		err = map_new_frame(as, a, *start, size);
+		if (err == 0 || size == a->backend.pgsize)
+			break;
+		/*
+		 * No frame (or table) for a transparent huge page: try the next
+		 * size down (a 2M block inside an eligible empty 1G one is one too).
+		 */
+		size = size == PAGE_SIZE_1G ? PAGE_SIZE_2M : a->backend.pgsize;
+		if (size == a->backend.pgsize)
+			log->thp_fault_fallback++;
+	}
+	if (err)
+		return err;
+	if (aspace_is_thp(a, size))
+		log->thp_fault_alloc++;
+	aspace_log_add(log, ASPACE_LOG_MAPPED, *start, size, 0);
+	*pgsize = size;
+	return 0;
+}
+
+uint64_t aspace_drop_alloc_page(struct aspace *as, const struct aspace_area *a, vaddr_t va)
 {
 	paddr_t pa;
 	uint64_t pgsize;
 
 	if (pt_unmap(&as->pt, va, &pa, &pgsize) != 0)
 		return 0;
-	aspace_frame_put(pa, pgsize);
-	account_unmap(as, pgsize, 1, true);
+	aspace_frame_put(a, pa, pgsize);
+	aspace_account(as, a, pgsize, -1);
 	return pgsize;
 }
 
@@ -147,11 +178,14 @@ void aspace_unmap_pages(struct aspace *as, const struct aspace_area *a, vaddr_t 
 
 		assert(err == 0);
 		(void)err;
-		account_unmap(as, pgsize, (end - start) / pgsize, false);
+		aspace_account(as, a, pgsize, -(int64_t)((end - start) / pgsize));
 		return;
 	}
-	for (vaddr_t va = start; va < end; va += pgsize)
-		aspace_drop_alloc_page(as, va);
+	for (vaddr_t va = start; va < end;) {
+		uint64_t dropped = aspace_drop_alloc_page(as, a, va);
+
+		va += dropped ? dropped : pgsize;
+	}
 }
 
 void aspace_protect_pages(struct aspace *as, const struct aspace_area *a, vaddr_t start,
@@ -168,12 +202,17 @@ void aspace_protect_pages(struct aspace *as, const struct aspace_area *a, vaddr_
 		return;
 	}
 	/* Alloc pages may be lazy (not mapped yet); a shared frame stays read-only. */
-	for (vaddr_t va = start; va < end; va += pgsize) {
+	for (vaddr_t va = start; va < end;) {
 		paddr_t pa;
+		uint64_t size;
 
-		if (pt_query(&as->pt, va, &pa, NULL, NULL) != 0)
+		if (pt_query(&as->pt, va, &pa, NULL, &size) != 0) {
+			va += pgsize;
 			continue;
-		err = pt_protect(&as->pt, va, pgsize, aspace_page_flags(a, pa));
+		}
+		assert(IS_ALIGNED(va, size)); /* the range cuts no transparent huge page */
+		err = pt_protect(&as->pt, va, size, aspace_page_flags(a, pa, size));
 		assert(err == 0);
+		va += size;
 	}
 }

@@ -34,26 +34,35 @@ static int clone_check(const struct aspace *dst, const struct aspace *src)
 	return 0;
 }
 
-/* Maps in dst, at va of its area d, a private copy of the page at pa. 0 or -ENOMEM. */
-static int copy_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va, paddr_t pa)
+/*
+ * Maps in dst, at va of its area d, a private copy of the page of pgsize at
+ * pa; a transparent huge page without a free frame of its size is copied
+ * page by page of the area's size. 0 or -ENOMEM.
+ */
+static int copy_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va, paddr_t pa,
+		     uint64_t pgsize)
 {
-	uint64_t pgsize = d->backend.pgsize;
 	paddr_t copy;
-	int err = aspace_frame_dup(pa, pgsize, &copy);
+	int err = aspace_frame_dup(d, pa, pgsize, &copy);
 
-	if (err)
-		return err;
-	return aspace_map_frame(dst, va, copy, pgsize, d->flags);
+	if (err == 0)
+		return aspace_map_frame(dst, d, va, copy, pgsize, d->flags);
+	for (uint64_t off = 0; aspace_is_thp(d, pgsize) && off < pgsize; off += d->backend.pgsize) {
+		err = copy_page(dst, d, va + off, pa + off, d->backend.pgsize);
+		if (err)
+			break;
+	}
+	return err;
 }
 
-/* Gives dst the page of src at va (frame pa) in dst's area d. 0 or -ENOMEM. */
+/* Gives dst the page of src at va (frame pa, pgsize) in dst's area d. 0 or -ENOMEM. */
 static int give_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va, paddr_t pa,
-		     enum clone_mode mode)
+		     uint64_t pgsize, enum clone_mode mode)
 {
 	if (IS_ENABLED(CONFIG_MM_COW) && mode == CLONE_SHARE)
-		return aspace_cow_share_page(dst, d, va, pa);
+		return aspace_cow_share_page(dst, d, va, pa, pgsize);
 	assert(mode == CLONE_COPY);
-	return copy_page(dst, d, va, pa);
+	return copy_page(dst, d, va, pa, pgsize);
 }
 
 /*
@@ -64,15 +73,19 @@ static int give_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va
 static int clone_alloc_pages(struct aspace *dst, const struct aspace *src,
 			     const struct aspace_area *d, enum clone_mode mode)
 {
-	for (vaddr_t va = d->node.start; va < d->node.end; va += d->backend.pgsize) {
+	for (vaddr_t va = d->node.start; va < d->node.end;) {
 		paddr_t pa;
+		uint64_t pgsize;
 		int err;
 
-		if (pt_query(&src->pt, va, &pa, NULL, NULL) != 0)
+		if (pt_query(&src->pt, va, &pa, NULL, &pgsize) != 0) {
+			va += d->backend.pgsize;
 			continue;
-		err = give_page(dst, d, va, pa, mode);
+		}
+		err = give_page(dst, d, va, pa, pgsize, mode);
 		if (err)
 			return err;
+		va += pgsize;
 	}
 	return 0;
 }
@@ -94,6 +107,7 @@ static int clone_areas(struct aspace *dst, const struct aspace *src, enum clone_
 			err = -ENOMEM;
 			goto fail;
 		}
+		d->advice = a->advice;
 		if (a->backend.kind == ASPACE_BACKEND_LINEAR) {
 			/* Unmaps what it mapped when it fails. */
 			err = aspace_map_linear_pages(dst, d);
@@ -107,6 +121,7 @@ static int clone_areas(struct aspace *dst, const struct aspace *src, enum clone_
 				goto fail;
 		}
 	}
+	dst->thp_policy = src->thp_policy;
 	return 0;
 fail:
 	aspace_unmap_all(dst);
@@ -120,8 +135,7 @@ static int clone_space(struct aspace *dst, const struct aspace *src, enum clone_
 
 	if (err)
 		log_debug("aspace %p: %s of aspace %p = %s", (void *)dst,
-			  mode == CLONE_SHARE ? "clone" : "copy", (const void *)src,
-			  err_name(err));
+			  mode == CLONE_SHARE ? "clone" : "copy", (const void *)src, err_name(err));
 	else
 		log_debug("aspace %p: %s of aspace %p: %lu areas, %lu frames (4K) %s, %lu "
 			  "page-table pages",

@@ -1,11 +1,14 @@
 /*
- * map.c - changes to the area set: map_linear, map_alloc, unmap, protect.
+ * map.c - changes to the area set: map_linear, map_alloc, unmap, protect,
+ * advise.
  *
  * Each operation validates everything and allocates every area node it may
  * need before it touches the area set or the page table; what follows
  * cannot fail, except page-table and frame allocation while mapping, which
- * is undone page by page, and the copies of shared pages that a protect
- * adding write makes first (undone through a page log).
+ * is undone page by page, and the steps that unmap, protect and advise take
+ * first through a page log: splitting the transparent huge pages their
+ * range's ends cut, and the copies of shared pages that a protect adding
+ * write makes.
  */
 #include "aspace_internal.h"
 
@@ -14,8 +17,8 @@
 #include <errno.h>
 #include <page-table/sv39.h>
 
-/* Most nodes one protect may need: a split at each end of the range. */
-#define PROTECT_MAX_SPLITS 2
+/* Most nodes one protect or advise may need: a split at each end of the range. */
+#define RETAG_MAX_SPLITS 2
 
 /* Checks the arguments shared by map_linear and map_alloc. */
 static int check_new_area(const struct aspace *as, vaddr_t va, uint64_t size, unsigned flags,
@@ -41,6 +44,7 @@ struct aspace_area *aspace_add_area(struct aspace *as, vaddr_t va, uint64_t size
 	a->node.start = va;
 	a->node.end = va + size;
 	a->flags = flags;
+	a->advice = ASPACE_ADV_NONE;
 	a->backend = *backend;
 	err = interval_tree_insert(&as->areas, &a->node);
 	assert(err == 0);
@@ -159,13 +163,31 @@ static struct aspace_area *split_area(struct aspace *as, struct aspace_area *a, 
 	return spare;
 }
 
+/*
+ * Splits the transparent huge pages that the ends of [va, end) cut (no-op
+ * without CONFIG_MM_THP). 0 or -ENOMEM (the caller undoes log).
+ */
+static int cut_range_ends(struct aspace *as, vaddr_t va, vaddr_t end, struct aspace_log *log)
+{
+	int err = 0;
+
+	if (IS_ENABLED(CONFIG_MM_THP)) {
+		err = aspace_thp_cut(as, va, log);
+		if (!err && end < as->end)
+			err = aspace_thp_cut(as, end, log);
+	}
+	return err;
+}
+
 /* aspace_unmap without its log message. */
 static int unmap(struct aspace *as, vaddr_t va, uint64_t size)
 {
 	struct aspace_area *spare = NULL;
 	struct interval_node *n, *next;
+	struct aspace_log log;
 	vaddr_t end = va + size;
 	bool need_split = false;
+	int err;
 
 	if (!range_arg_ok(as, va, size))
 		return -EINVAL;
@@ -181,6 +203,14 @@ static int unmap(struct aspace *as, vaddr_t va, uint64_t size)
 		if (!spare)
 			return -ENOMEM;
 	}
+	aspace_log_init(&log);
+	err = cut_range_ends(as, va, end, &log);
+	if (err) {
+		aspace_log_undo(as, &log);
+		kfree(spare);
+		return err;
+	}
+	aspace_log_commit(as, &log, false);
 	for (n = interval_tree_first_after(&as->areas, va); n && n->start < end; n = next) {
 		struct aspace_area *a = aspace_area_of(n);
 		vaddr_t s = va > n->start ? va : n->start;
@@ -220,15 +250,38 @@ static void free_spares(struct aspace_area **spares, int n)
 		kfree(spares[n]);
 }
 
-/* aspace_protect without its log message. */
-static int protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
+/* What protect or advise gives every area of its range. */
+struct retag {
+	bool protect;		   /* protect: set flags; advise: set advice */
+	unsigned flags;		   /* protect */
+	enum aspace_advice advice; /* advise */
+};
+
+/*
+ * The page-level work of a retag that can fail, recorded in log: splitting
+ * the transparent huge pages cut by the range's ends and, for a protect
+ * that adds write, copying shared pages. 0 or -ENOMEM (the caller undoes log).
+ */
+static int retag_prepare(struct aspace *as, vaddr_t va, vaddr_t end, const struct retag *t,
+			 struct aspace_log *log)
 {
-	struct aspace_area *spares[PROTECT_MAX_SPLITS];
-	int nr_splits = 0, used = 0;
+	int err = cut_range_ends(as, va, end, log);
+
+	if (!err && IS_ENABLED(CONFIG_MM_COW) && t->protect && (t->flags & MAPF_WRITE))
+		err = aspace_cow_unshare_for_write(as, va, end, log);
+	return err;
+}
+
+/* protect and advise: gives the areas of [va, va + size) what t says. */
+static int retag(struct aspace *as, vaddr_t va, uint64_t size, const struct retag *t)
+{
+	struct aspace_area *spares[RETAG_MAX_SPLITS];
+	int nr_splits = 0, used = 0, err;
 	vaddr_t end = va + size, covered = va;
 	struct interval_node *n;
+	struct aspace_log log;
 
-	if (!range_arg_ok(as, va, size) || !aspace_flags_valid(flags))
+	if (!range_arg_ok(as, va, size))
 		return -EINVAL;
 	for (n = interval_tree_first_after(&as->areas, va); n && n->start < end;
 	     n = interval_tree_next(n)) {
@@ -248,14 +301,14 @@ static int protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
 			return -ENOMEM;
 		}
 	}
-	if (IS_ENABLED(CONFIG_MM_COW) && (flags & MAPF_WRITE)) {
-		int err = aspace_cow_unshare_for_write(as, va, end);
-
-		if (err) {
-			free_spares(spares, nr_splits);
-			return err;
-		}
+	aspace_log_init(&log);
+	err = retag_prepare(as, va, end, t, &log);
+	if (err) {
+		aspace_log_undo(as, &log);
+		free_spares(spares, nr_splits);
+		return err;
 	}
+	aspace_log_commit(as, &log, false);
 	for (n = interval_tree_find(&as->areas, va); n && n->start < end;
 	     n = interval_tree_next(n)) {
 		struct aspace_area *a = aspace_area_of(n);
@@ -264,12 +317,26 @@ static int protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
 			a = split_area(as, a, va, spares[used++]);
 		if (a->node.end > end)
 			split_area(as, a, end, spares[used++]);
-		a->flags = flags;
-		aspace_protect_pages(as, a, a->node.start, a->node.end);
+		if (t->protect) {
+			a->flags = t->flags;
+			aspace_protect_pages(as, a, a->node.start, a->node.end);
+		} else {
+			a->advice = t->advice;
+		}
 		n = &a->node;
 	}
 	assert(used == nr_splits);
 	return 0;
+}
+
+/* aspace_protect without its log message. */
+static int protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
+{
+	struct retag t = {.protect = true, .flags = flags};
+
+	if (!aspace_flags_valid(flags))
+		return -EINVAL;
+	return retag(as, va, size, &t);
 }
 
 int aspace_protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
@@ -277,7 +344,22 @@ int aspace_protect(struct aspace *as, vaddr_t va, uint64_t size, unsigned flags)
 	int err = protect(as, va, size, flags);
 
 	log_trace("aspace %p: protect(%#lx, %#lx, " ASPACE_FLAGS_FMT ") = %s", (void *)as,
-		  (unsigned long)va, (unsigned long)size, ASPACE_FLAGS_ARGS(flags),
+		  (unsigned long)va, (unsigned long)size, ASPACE_FLAGS_ARGS(flags), err_name(err));
+	return err;
+}
+
+int aspace_advise(struct aspace *as, vaddr_t va, uint64_t size, enum aspace_advice advice)
+{
+	struct retag t = {.protect = false, .advice = advice};
+	int err = advice == ASPACE_ADV_HUGEPAGE || advice == ASPACE_ADV_NOHUGEPAGE
+		      ? retag(as, va, size, &t)
+		      : -EINVAL;
+
+	log_trace("aspace %p: advise(%#lx, %#lx, %s) = %s", (void *)as, (unsigned long)va,
+		  (unsigned long)size,
+		  advice == ASPACE_ADV_HUGEPAGE	    ? "hugepage"
+		  : advice == ASPACE_ADV_NOHUGEPAGE ? "nohugepage"
+						    : "?",
 		  err_name(err));
 	return err;
 }

@@ -5,8 +5,8 @@
  *
  * MAPPED and RESTORED pages are kept as runs of consecutive addresses: a
  * fresh area needs one run; only alternating present and lazy (or pending)
- * pages make many. A COPIED page has a record of its own, as it carries the
- * frame the page used before.
+ * pages make many. A COPIED or SPLIT page has a record of its own, as it
+ * carries the frame the page used before.
  */
 #include "aspace_internal.h"
 
@@ -17,10 +17,13 @@
 void aspace_log_init(struct aspace_log *log)
 {
 	log->first.next = NULL;
+	log->first.prev = NULL;
 	log->first.nr = 0;
 	log->last = &log->first;
 	for (int k = 0; k < ASPACE_LOG_KINDS; k++)
 		log->nr_pages[k] = 0;
+	log->thp_fault_alloc = 0;
+	log->thp_fault_fallback = 0;
 }
 
 /* True if a page of `kind` at va would extend the last record instead of adding one. */
@@ -29,7 +32,8 @@ static bool log_extends(const struct aspace_log *log, enum aspace_log_kind kind,
 	const struct aspace_log_chunk *c = log->last;
 	const struct aspace_log_rec *r = c->nr > 0 ? &c->recs[c->nr - 1] : NULL;
 
-	return r && kind != ASPACE_LOG_COPIED && r->kind == kind && r->end == va;
+	return r && (kind == ASPACE_LOG_MAPPED || kind == ASPACE_LOG_RESTORED) && r->kind == kind &&
+	       r->end == va;
 }
 
 int aspace_log_reserve(struct aspace_log *log, enum aspace_log_kind kind, vaddr_t va)
@@ -42,6 +46,7 @@ int aspace_log_reserve(struct aspace_log *log, enum aspace_log_kind kind, vaddr_
 	if (!c)
 		return -ENOMEM;
 	c->next = NULL;
+	c->prev = log->last;
 	c->nr = 0;
 	log->last->next = c;
 	log->last = c;
@@ -104,7 +109,20 @@ static void uncopy(struct aspace *as, vaddr_t va, paddr_t old_pa)
 	err = pt_remap(&as->pt, va, old_pa, flags & ~MAPF_WRITE);
 	assert(err == 0);
 	(void)err;
-	aspace_frame_put(copy, pgsize);
+	aspace_frame_put(aspace_find_area(as, va), copy, pgsize);
+}
+
+/* Unmaps the pages of [start, end), which this operation mapped, and drops their frames. */
+static void unmap_mapped(struct aspace *as, vaddr_t start, vaddr_t end)
+{
+	const struct aspace_area *a = aspace_find_area(as, start);
+
+	for (vaddr_t va = start; va < end;) {
+		uint64_t pgsize = aspace_drop_alloc_page(as, a, va);
+
+		assert(pgsize != 0);
+		va += pgsize;
+	}
 }
 
 /* Undoes one record. */
@@ -112,18 +130,17 @@ static void undo_rec(struct aspace *as, const struct aspace_log_rec *r)
 {
 	switch (r->kind) {
 	case ASPACE_LOG_MAPPED:
-		for (vaddr_t va = r->start; va < r->end;) {
-			uint64_t pgsize = aspace_drop_alloc_page(as, va);
-
-			assert(pgsize != 0);
-			va += pgsize;
-		}
+		unmap_mapped(as, r->start, r->end);
 		break;
 	case ASPACE_LOG_RESTORED:
 		unrestore(as, r->start, r->end);
 		break;
 	case ASPACE_LOG_COPIED:
 		uncopy(as, r->start, r->old_pa);
+		break;
+	case ASPACE_LOG_SPLIT:
+		if (IS_ENABLED(CONFIG_MM_THP))
+			aspace_thp_unsplit(as, r->start, r->end - r->start, r->old_pa);
 		break;
 	case ASPACE_LOG_KINDS:
 		assert(false);
@@ -133,9 +150,9 @@ static void undo_rec(struct aspace *as, const struct aspace_log_rec *r)
 
 void aspace_log_undo(struct aspace *as, struct aspace_log *log)
 {
-	/* Every record is about pages no other record touches: any order will do. */
-	for (const struct aspace_log_chunk *c = &log->first; c; c = c->next)
-		for (unsigned i = 0; i < c->nr; i++)
+	/* Last change first: a split page's pages are put back before it is whole again. */
+	for (const struct aspace_log_chunk *c = log->last; c; c = c->prev)
+		for (unsigned i = c->nr; i-- > 0;)
 			undo_rec(as, &c->recs[i]);
 	log_release(log);
 }
@@ -147,12 +164,16 @@ void aspace_log_commit(struct aspace *as, struct aspace_log *log, bool count_fau
 			const struct aspace_log_rec *r = &c->recs[i];
 
 			if (r->kind == ASPACE_LOG_COPIED)
-				aspace_frame_put(r->old_pa, r->end - r->start);
+				aspace_frame_put(aspace_find_area(as, r->start), r->old_pa,
+						 r->end - r->start);
 		}
 	}
 	if (count_faults)
 		as->faults += log->nr_pages[ASPACE_LOG_MAPPED];
 	as->cow_faults += log->nr_pages[ASPACE_LOG_RESTORED] + log->nr_pages[ASPACE_LOG_COPIED];
 	as->cow_copies += log->nr_pages[ASPACE_LOG_COPIED];
+	as->thp_split_pmd += log->nr_pages[ASPACE_LOG_SPLIT];
+	as->thp_fault_alloc += log->thp_fault_alloc;
+	as->thp_fault_fallback += log->thp_fault_fallback;
 	log_release(log);
 }

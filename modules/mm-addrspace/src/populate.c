@@ -39,34 +39,31 @@ int aspace_populate_range(struct aspace *as, vaddr_t start, vaddr_t end, unsigne
 	for (n = interval_tree_find(&as->areas, start); n && n->start < end;
 	     n = interval_tree_next(n)) {
 		const struct aspace_area *a = aspace_area_of(n);
-		uint64_t pgsize = a->backend.pgsize;
-		vaddr_t from = start > n->start ? ALIGN_DOWN(start, pgsize) : n->start;
+		vaddr_t from = start > n->start ? ALIGN_DOWN(start, a->backend.pgsize) : n->start;
 		vaddr_t to = end < n->end ? end : n->end;
 
 		if (a->backend.kind != ASPACE_BACKEND_ALLOC)
 			continue; /* Linear areas are always fully mapped */
-		for (vaddr_t va = from; va < to; va += pgsize) {
-			paddr_t pa;
+		for (vaddr_t va = from, next; va < to; va = next) {
 			unsigned pte_flags;
+			vaddr_t page;
+			uint64_t pgsize;
 
-			if (pt_query(&as->pt, va, &pa, &pte_flags, NULL) == 0) {
+			if (pt_query(&as->pt, va, NULL, &pte_flags, &pgsize) == 0) {
+				next = ALIGN_DOWN(va, pgsize) + pgsize;
 				/* Without COW every PTE carries its area's permissions. */
 				if (IS_ENABLED(CONFIG_MM_COW) && (access & ACCESS_WRITE) &&
 				    aspace_cow_pending(a, pte_flags)) {
-					err = aspace_log_reserve(&log, ASPACE_LOG_COPIED, va);
-					if (!err)
-						err = aspace_cow_break(as, a, va, pa, &log);
+					err = aspace_cow_break(as, a, va, &log, &next);
 					if (err)
 						goto fail;
 				}
 				continue;
 			}
-			err = aspace_log_reserve(&log, ASPACE_LOG_MAPPED, va);
-			if (!err)
-				err = aspace_map_alloc_page(as, a, va);
+			err = aspace_fault_in(as, a, va, &log, &page, &pgsize);
 			if (err)
 				goto fail;
-			aspace_log_add(&log, ASPACE_LOG_MAPPED, va, pgsize, 0);
+			next = page + pgsize;
 		}
 	}
 	aspace_log_commit(as, &log, count_faults);
@@ -90,35 +87,47 @@ static paddr_t frame_at(const struct aspace *as, vaddr_t va)
 }
 
 /*
- * A write fault at fault_va on the COW-pending page at va (frame pa) of
- * area a. 0 or -ENOMEM.
+ * A write fault at va on a COW-pending page (frame pa, of pgsize) of area
+ * a. 0 or -ENOMEM.
  */
-static int cow_fault(struct aspace *as, const struct aspace_area *a, vaddr_t fault_va, vaddr_t va,
-		     paddr_t pa)
+static int cow_fault(struct aspace *as, const struct aspace_area *a, vaddr_t va, paddr_t pa,
+		     uint64_t pgsize)
 {
 	struct aspace_log log;
+	const struct aspace_log_rec *last;
+	unsigned refs = aspace_frame_refs(a, pa, pgsize);
+	vaddr_t done;
 	int err;
 
-	/* One record fits in the log's first chunk: no allocation. */
+	/* A split and one more record fit in the log's first chunk: no allocation. */
 	aspace_log_init(&log);
-	err = aspace_cow_break(as, a, va, pa, &log);
+	err = aspace_cow_break(as, a, va, &log, &done);
 	if (err) {
 		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": COW copy of frame %#lx: %s",
-			  FAULT_ARGS(as, fault_va, ACCESS_WRITE), ASPACE_AREA_ARGS(a),
-			  (unsigned long)pa, err_name(err));
+			  FAULT_ARGS(as, va, ACCESS_WRITE), ASPACE_AREA_ARGS(a), (unsigned long)pa,
+			  err_name(err));
 		return err;
 	}
-	if (log.first.recs[0].kind == ASPACE_LOG_COPIED)
+	last = &log.first.recs[log.first.nr - 1];
+	if (log.first.nr > 1)
+		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": split transparent %s page of frame "
+				    "%#lx (%u refs)",
+			  FAULT_ARGS(as, va, ACCESS_WRITE), ASPACE_AREA_ARGS(a),
+			  aspace_pgsize_name(pgsize), (unsigned long)log.first.recs[0].old_pa,
+			  refs);
+	if (last->kind == ASPACE_LOG_COPIED)
 		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": COW copy of %s frame %#lx (%u refs) "
 				    "to frame %#lx",
-			  FAULT_ARGS(as, fault_va, ACCESS_WRITE), ASPACE_AREA_ARGS(a),
-			  aspace_pgsize_name(a->backend.pgsize), (unsigned long)pa,
-			  (unsigned)aspace_frame_refs(pa), (unsigned long)frame_at(as, va));
+			  FAULT_ARGS(as, va, ACCESS_WRITE), ASPACE_AREA_ARGS(a),
+			  aspace_pgsize_name(last->end - last->start), (unsigned long)last->old_pa,
+			  (unsigned)aspace_frame_refs(a, last->old_pa, last->end - last->start),
+			  (unsigned long)frame_at(as, last->start));
 	else
 		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": COW write-restore on %s frame %#lx "
 				    "(last reference)",
-			  FAULT_ARGS(as, fault_va, ACCESS_WRITE), ASPACE_AREA_ARGS(a),
-			  aspace_pgsize_name(a->backend.pgsize), (unsigned long)pa);
+			  FAULT_ARGS(as, va, ACCESS_WRITE), ASPACE_AREA_ARGS(a),
+			  aspace_pgsize_name(last->end - last->start),
+			  (unsigned long)frame_at(as, last->start));
 	aspace_log_commit(as, &log, false);
 	return 0;
 }
@@ -149,9 +158,11 @@ int aspace_populate(struct aspace *as, vaddr_t va, uint64_t size, unsigned acces
 int aspace_handle_page_fault(struct aspace *as, vaddr_t va, unsigned access)
 {
 	const struct aspace_area *a;
+	struct aspace_log log;
 	unsigned pte_flags;
 	paddr_t pa;
 	vaddr_t page;
+	uint64_t pgsize;
 	int err;
 
 	if (access & ~ASPACE_ACCESS_MASK) {
@@ -169,11 +180,11 @@ int aspace_handle_page_fault(struct aspace *as, vaddr_t va, unsigned access)
 			  FAULT_ARGS(as, va, access), ASPACE_AREA_ARGS(a));
 		return -EFAULT;
 	}
-	page = ALIGN_DOWN(va, a->backend.pgsize);
-	if (pt_query(&as->pt, page, &pa, &pte_flags, NULL) == 0) {
+	if (pt_query(&as->pt, va, &pa, &pte_flags, &pgsize) == 0) {
+		pa -= va & (pgsize - 1);
 		if (IS_ENABLED(CONFIG_MM_COW) && (access & ACCESS_WRITE) &&
 		    aspace_cow_pending(a, pte_flags))
-			return cow_fault(as, a, va, page, pa);
+			return cow_fault(as, a, va, pa, pgsize);
 		/*
 		 * Present: another path mapped it first (spurious). Every PTE
 		 * carries its area's permissions (but for the write of a
@@ -184,23 +195,25 @@ int aspace_handle_page_fault(struct aspace *as, vaddr_t va, unsigned access)
 		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT
 				    ": spurious, %s frame %#lx already mapped",
 			  FAULT_ARGS(as, va, access), ASPACE_AREA_ARGS(a),
-			  aspace_pgsize_name(a->backend.pgsize), (unsigned long)pa);
+			  aspace_pgsize_name(pgsize), (unsigned long)pa);
 		return 0;
 	}
 	/* Only Alloc pages are ever absent inside an area. */
 	assert(a->backend.kind == ASPACE_BACKEND_ALLOC);
-	err = aspace_map_alloc_page(as, a, page);
+	aspace_log_init(&log); /* one record: no allocation */
+	err = aspace_fault_in(as, a, va, &log, &page, &pgsize);
 	if (err) {
 		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": no %s frame: %s",
 			  FAULT_ARGS(as, va, access), ASPACE_AREA_ARGS(a),
 			  aspace_pgsize_name(a->backend.pgsize), err_name(err));
+		aspace_log_undo(as, &log);
 		return err;
 	}
-	as->faults++;
-	log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": mapped %s frame %#lx at %#lx",
-		  FAULT_ARGS(as, va, access), ASPACE_AREA_ARGS(a),
-		  aspace_pgsize_name(a->backend.pgsize), (unsigned long)frame_at(as, page),
-		  (unsigned long)page);
+	log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": mapped %s frame %#lx at %#lx%s",
+		  FAULT_ARGS(as, va, access), ASPACE_AREA_ARGS(a), aspace_pgsize_name(pgsize),
+		  (unsigned long)frame_at(as, page), (unsigned long)page,
+		  log.thp_fault_fallback ? " (no frame for a transparent huge page)" : "");
+	aspace_log_commit(as, &log, true);
 	return 0;
 }
 

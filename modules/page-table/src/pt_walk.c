@@ -71,7 +71,8 @@ static bool range_empty(const pte_t *table, int level, uint64_t start, uint64_t 
 		pte_t e = table[sv39_index(va, level)];
 		if (!sv39_pte_valid(e))
 			continue;
-		if (sv39_pte_leaf(e) || !range_empty(pt_table_at(sv39_pte_pa(e)), level - 1, va, next))
+		if (sv39_pte_leaf(e) ||
+		    !range_empty(pt_table_at(sv39_pte_pa(e)), level - 1, va, next))
 			return false;
 	}
 	return true;

@@ -3,9 +3,10 @@
  *
  * Every 4K frame the page allocator manages has a 32-bit count, kept out of
  * band in an array carved with its range's metadata (see axalloc_init; one
- * array per managed range, found by address). A 2M or 1G page counts on
- * each of its 4K frames, so it can be split into 4K pages that are shared
- * and freed one by one (transparent huge pages) without moving a count.
+ * array per managed range, found by address). A user counts a 2M or 1G
+ * page either on its head frame only, or on each of its 4K frames so that
+ * it can later be split into 4K pages that are shared and freed one by one
+ * (mm-addrspace does so for transparent huge pages).
  *
  * Built with CONFIG_AXALLOC_FRAME_REFS, which MM_COW selects. The functions
  * are declared in every configuration but defined only with it: call them
@@ -15,12 +16,12 @@
  * Contract (who counts what):
  * - axalloc_init sets every count to 0; axalloc_alloc_pages leaves the count
  *   of the frames it hands out at 0 and never changes a count.
- * - A user that may share a frame (mm-addrspace) raises the count of every
- *   4K frame of a page right after allocating it (0 -> 1, frame_ref_inc or
- *   frame_ref_inc_range) and once more for every further mapping.
- * - Dropping a mapping drops one reference of each of its frames and frees
- *   the frames that reach 0: frame_ref_put_range does both; with
- *   frame_ref_dec the caller that sees 0 frees with axalloc_free_pages.
+ * - A user that may share a frame (mm-addrspace) raises the count of the
+ *   counted frames of a page right after allocating it (0 -> 1, frame_ref_inc
+ *   or frame_ref_inc_range) and once more for every further mapping.
+ * - Dropping a mapping drops one reference: with frame_ref_dec the caller
+ *   that sees 0 frees the whole page with axalloc_free_pages;
+ *   frame_ref_put_range drops one of each 4K frame and frees those at 0.
  * - axalloc_free_pages refuses (-EBUSY) a block whose head frame still has
  *   a non-zero count, so a frame is never freed while referenced.
  * Frames nobody shares (page tables, heap pages) simply stay at 0.

@@ -381,8 +381,8 @@ int aspace_advise(struct aspace *as, vaddr_t va, uint64_t size, enum aspace_advi
  * Returns the number of blocks collapsed (counted in thp_collapse_alloc).
  * -EINVAL: bad range or no CONFIG_MM_THP. -ENOENT: part of the range is in
  * no area (nothing changed). -ENOMEM: no 2M frame (counted in
- * thp_collapse_alloc_failed) or no memory for the list of old frames; the
- * block that failed is unchanged, blocks before it stay collapsed.
+ * thp_collapse_alloc_failed); the block that failed is unchanged, blocks
+ * before it stay collapsed.
  */
 int aspace_collapse(struct aspace *as, vaddr_t va, uint64_t size);
 
