@@ -387,9 +387,11 @@ static void model_write_page(struct model *m, const struct model_area *a, vaddr_
 	if (model_page_size(m, a, va) != a->pgsize) {
 		if (model_block_refs(m, b) == 1) {
 			model_set_pending(m, b, PAGE_SIZE_2M, false);
+			m->thp_cow_restores++;
 			return;
 		}
 		model_thp_split(m, b);
+		m->thp_cow_splits++;
 	}
 	if (model_refs(m, page) > 1)
 		model_copy_page(m, a, page, false);
@@ -527,6 +529,51 @@ static uint64_t model_gen_size(const struct model *m, struct test_src *s, uint64
 }
 
 /*
+ * A free 2M-aligned range of size bytes, or (none is free) a 2M-aligned one
+ * to unmap first: returns false then.
+ */
+static bool model_gen_free_blocks(const struct model *m, struct test_src *s, uint64_t size,
+				  vaddr_t *va)
+{
+	vaddr_t free[MODEL_MAX_BLOCKS];
+	int n = 0;
+
+	for (vaddr_t b = m->base; b + size <= m->end; b += PAGE_SIZE_2M)
+		if (!model_overlaps(m, b, b + size))
+			free[n++] = b;
+	if (n == 0) {
+		*va = m->base + test_src_below(s, (m->end - m->base - size) / PAGE_SIZE_2M + 1) *
+				    PAGE_SIZE_2M;
+		return false;
+	}
+	*va = free[test_src_below(s, (uint64_t)n)];
+	return true;
+}
+
+/* An Alloc area of 4K pages that holds a whole 2M block (one may be transparent), or NULL. */
+static const struct model_area *model_gen_thp_area(const struct model *m, struct test_src *s)
+{
+	int idx[MODEL_MAX_AREAS], n = 0;
+
+	for (int i = 0; i < m->nr; i++) {
+		const struct model_area *a = &m->areas[i];
+
+		if (a->kind == ASPACE_BACKEND_ALLOC && a->pgsize == PAGE_SIZE_4K &&
+		    model_block_inside(a, ALIGN_UP(a->start, PAGE_SIZE_2M)))
+			idx[n++] = i;
+	}
+	return n ? &m->areas[idx[test_src_below(s, (uint64_t)n)]] : NULL;
+}
+
+/* An area, often one that may hold transparent pages. */
+static const struct model_area *model_gen_area(const struct model *m, struct test_src *s)
+{
+	const struct model_area *a = test_src_chance(s, 40) ? model_gen_thp_area(m, s) : NULL;
+
+	return a ? a : &m->areas[test_src_below(s, (uint64_t)m->nr)];
+}
+
+/*
  * A range aimed at an existing area (when there is one): it starts inside
  * the area, usually on the area's page size, and is a few of its pages long,
  * sometimes running past its end. *a_out is the area (NULL if none).
@@ -540,7 +587,7 @@ static bool model_gen_target(const struct model *m, struct test_src *s, vaddr_t 
 	*a_out = NULL;
 	if (m->nr == 0 || test_src_chance(s, 25))
 		return false;
-	a = &m->areas[test_src_below(s, (uint64_t)m->nr)];
+	a = model_gen_area(m, s);
 	unit = test_src_chance(s, 85) ? a->pgsize : PAGE_SIZE_4K;
 	*va = a->start + test_src_below(s, (a->end - a->start) / unit) * unit;
 	*size = (1 + test_src_below(s, 3)) * unit;
@@ -565,8 +612,8 @@ static unsigned model_gen_access(struct test_src *s, const struct model_area *a)
 struct model_op model_gen(const struct model *m, struct test_src *s)
 {
 	struct model_op op = {.fail_after = -1};
-	static const uint8_t weights[MOP_NR] = {14, 6, 14, 10, 6, 14, 12, 10, 6, 6, 2, 4, 4, 3};
-	uint64_t r = test_src_below(s, 111), acc = 0;
+	static const uint8_t weights[MOP_NR] = {14, 6, 14, 10, 6, 14, 12, 10, 6, 6, 2, 4, 3, 6};
+	uint64_t r = test_src_below(s, 113), acc = 0;
 	const struct model_area *a = NULL;
 
 	op.kind = MOP_NR - 1;
@@ -594,11 +641,16 @@ struct model_op model_gen(const struct model *m, struct test_src *s)
 		op.pa = model_lin_pa(m, op.va);
 		if (test_src_chance(s, 3))
 			op.pa += MODEL_LIN_SHIFT;
+		/* A Linear area in an empty 2M range: it needs a new table. */
+		if (op.kind == MOP_MAP_LINEAR && op.pgsize == PAGE_SIZE_4K &&
+		    test_src_chance(s, 30) && model_gen_free_blocks(m, s, PAGE_SIZE_2M, &op.va))
+			op.pa = model_lin_pa(m, op.va);
 		/* 4K areas of whole 2M blocks (give or take a page), for transparent pages. */
 		if (op.kind == MOP_MAP_ALLOC && op.pgsize == PAGE_SIZE_4K &&
-		    test_src_chance(s, 40)) {
-			op.va = ALIGN_DOWN(model_gen_va(m, s, PAGE_SIZE_2M), PAGE_SIZE_2M);
+		    test_src_chance(s, 60)) {
 			op.size = (1 + test_src_below(s, 2)) * PAGE_SIZE_2M;
+			if (!model_gen_free_blocks(m, s, op.size, &op.va))
+				op.kind = MOP_UNMAP; /* make room */
 			if (test_src_chance(s, 15))
 				op.va -= PAGE_SIZE_4K;
 			if (test_src_chance(s, 15))
@@ -636,13 +688,27 @@ struct model_op model_gen(const struct model *m, struct test_src *s)
 			op.align = test_src_chance(s, 50) ? 0x800 : 0x3000;
 		break;
 	case MOP_SET_POLICY:
-		/* Mostly always; sometimes a value that is no policy. */
-		op.policy = test_src_chance(s, 55) ? ASPACE_THP_ALWAYS : (int)test_src_below(s, 4);
-		if (test_src_chance(s, 3))
-			op.policy = -1;
+		/* Any of the three; sometimes a value that is no policy. */
+		op.policy = (int)test_src_below(s, 3);
+		if (test_src_chance(s, 10))
+			op.policy = test_src_chance(s, 50) ? -1 : 3;
 		break;
-	case MOP_ADVISE:
 	case MOP_COLLAPSE:
+		/* Mostly a whole area, sometimes widened to 2M (maybe over a hole). */
+		a = test_src_chance(s, 50) ? model_gen_thp_area(m, s) : NULL;
+		if (!a && m->nr > 0 && test_src_chance(s, 50))
+			a = &m->areas[test_src_below(s, (uint64_t)m->nr)];
+		if (a) {
+			op.va = a->start;
+			op.size = a->end - a->start;
+			if (test_src_chance(s, 25)) {
+				op.va = ALIGN_DOWN(a->start, PAGE_SIZE_2M);
+				op.size = ALIGN_UP(a->end, PAGE_SIZE_2M) - op.va;
+			}
+			break;
+		}
+		/* fall through */
+	case MOP_ADVISE:
 		if (!model_gen_target(m, s, &op.va, &op.size, &a)) {
 			uint64_t unit = test_src_chance(s, 50) ? PAGE_SIZE_2M : PAGE_SIZE_4K;
 			op.va = model_gen_va(m, s, unit);
@@ -657,7 +723,8 @@ struct model_op model_gen(const struct model *m, struct test_src *s)
 			    test_src_chance(s, 50) ? ASPACE_ADV_NONE : (enum aspace_advice)7;
 		break;
 	case MOP_KHUGEPAGED:
-		op.max_blocks = test_src_below(s, 7);
+		op.max_blocks =
+		    test_src_chance(s, 50) ? test_src_below(s, 4) : test_src_below(s, 24);
 		break;
 	case MOP_NR:
 		break;
@@ -665,6 +732,9 @@ struct model_op model_gen(const struct model *m, struct test_src *s)
 	if (op.kind != MOP_QUERY && op.kind != MOP_FIND_FREE && op.kind != MOP_SET_POLICY &&
 	    test_src_chance(s, 12))
 		op.fail_after = test_src_chance(s, 50) ? 0 : (long)test_src_below(s, 8);
+	/* A collapse takes a frame a block: fail one of the first few. */
+	if ((op.kind == MOP_COLLAPSE || op.kind == MOP_KHUGEPAGED) && test_src_chance(s, 30))
+		op.fail_after = (long)test_src_below(s, 3);
 	return op;
 }
 
@@ -723,8 +793,7 @@ void model_clone_from(struct model *dst, struct model *src, bool share)
 						       model_frame_new(dst->frames, pg), false);
 				continue;
 			}
-			/* A transparent page's 4K frames each get a reference, another page's one.
-			 */
+			/* A transparent page's 4K frames get a reference each, others one. */
 			for (uint64_t k = 0; k < (pg != a->pgsize ? MODEL_PAGES(pg) : 1); k++)
 				model_frame_get(src->frames, src->frame[p + k]);
 			memcpy(dst->frame + p, src->frame + p,
@@ -1317,6 +1386,11 @@ void model_check_full(struct model *m)
 			model_check_frame(m, m->frame[pg], pa - (va & (pgsize - 1)));
 		MODEL_CHECK(m, memcmp(phys_to_virt(pa), model_byte(m, va), PAGE_SIZE_4K) == 0);
 	}
+}
+
+const char *model_op_name(enum model_op_kind kind)
+{
+	return model_op_names[kind];
 }
 
 void model_print_outcomes(const struct model *m)

@@ -137,6 +137,8 @@ struct model {
 	uint64_t thp_split;
 	uint64_t thp_collapse;
 	uint64_t thp_collapse_failed;
+	uint64_t thp_cow_splits;   /* of thp_split: by a COW write (the model's own tally) */
+	uint64_t thp_cow_restores; /* COW writes that restored write on a whole 2M page */
 	struct mem_snap base_mem;
 	uint64_t heap_per_area;
 	/* Outcomes per operation kind: success, predicted error, injected -ENOMEM. */
@@ -259,6 +261,9 @@ void model_check_mem(struct model *const *ms, int n);
 
 /* Every page: mapped-ness, size, flags, frame and count, and visible bytes. */
 void model_check_full(struct model *m);
+
+/* The name of an operation kind, as the outcome table prints it. */
+const char *model_op_name(enum model_op_kind kind);
 
 /* Prints the outcome counts as a table. */
 void model_print_outcomes(const struct model *m);

@@ -1,6 +1,8 @@
 /* aspace_test_env.c - simulated RAM, allocator and space snapshots (see aspace_test_env.h). */
 #include "aspace_test_env.h"
 
+#include <stddef.h>
+
 void env_init(void)
 {
 	static bool backed;
@@ -105,10 +107,55 @@ bool area_equal(const struct aspace_area *a, const struct aspace_area *b)
 	return a->backend.alloc.populate == b->backend.alloc.populate;
 }
 
+/* Prints the fields in which two sets of statistics differ. */
+static void stats_diff(const struct aspace_stats *a, const struct aspace_stats *b)
+{
+#define STAT(f)                                                                                    \
+	{                                                                                          \
+#f, offsetof(struct aspace_stats, f)                                               \
+	}
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+	    STAT(nr_areas),
+	    STAT(mapped[ASPACE_PGSIZE_4K]),
+	    STAT(mapped[ASPACE_PGSIZE_2M]),
+	    STAT(mapped[ASPACE_PGSIZE_1G]),
+	    STAT(alloc_pages_4k),
+	    STAT(pt_pages),
+	    STAT(faults),
+	    STAT(spurious_faults),
+	    STAT(cow_faults),
+	    STAT(cow_copies),
+	    STAT(thp_mapped[ASPACE_PGSIZE_4K]),
+	    STAT(thp_mapped[ASPACE_PGSIZE_2M]),
+	    STAT(thp_mapped[ASPACE_PGSIZE_1G]),
+	    STAT(thp_fault_alloc),
+	    STAT(thp_fault_fallback),
+	    STAT(thp_split_pmd),
+	    STAT(thp_collapse_alloc),
+	    STAT(thp_collapse_alloc_failed),
+	};
+#undef STAT
+
+	fprintf(stderr, "stats differ:");
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		uint64_t x, y;
+
+		memcpy(&x, (const char *)a + fields[i].off, sizeof(x));
+		memcpy(&y, (const char *)b + fields[i].off, sizeof(y));
+		if (x != y)
+			fprintf(stderr, " %s %lu vs %lu", fields[i].name, (unsigned long)x,
+				(unsigned long)y);
+	}
+	fprintf(stderr, "\n");
+}
+
 bool snap_equal(const struct space_snap *a, const struct space_snap *b)
 {
 	if (memcmp(&a->st, &b->st, sizeof(a->st)) != 0) {
-		fprintf(stderr, "stats differ\n");
+		stats_diff(&a->st, &b->st);
 		return false;
 	}
 	if (a->policy != b->policy) {

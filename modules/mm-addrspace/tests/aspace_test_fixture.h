@@ -2,7 +2,10 @@
  * aspace_test_fixture.h - cmocka fixture for the directed mm-addrspace
  * tests: a fresh allocator and a space over the whole user range per test,
  * a teardown that destroys the space and demands the allocator's baseline,
- * and EXPECT_UNCHANGED, which proves that a call changed nothing.
+ * EXPECT_UNCHANGED, which proves that a call changed nothing, out of memory
+ * at every allocation of an operation (fail_each_allocation), memory
+ * hogs (the heap, the free 2M blocks), and helpers that fill, read back and
+ * inspect pages (pattern, frames, sizes, permissions, reference counts).
  * Include after <cmocka.h> (EXPECT_UNCHANGED uses its asserts).
  */
 #ifndef ASPACE_TEST_FIXTURE_H

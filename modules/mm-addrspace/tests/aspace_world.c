@@ -25,6 +25,7 @@ static void world_create(struct world *w, int i)
 	memset(m->thp, 0, (m->end - m->base) / PAGE_SIZE_2M);
 	m->faults = m->spurious = m->cow_faults = m->cow_copies = 0;
 	m->thp_fault_alloc = m->thp_split = m->thp_collapse = m->thp_collapse_failed = 0;
+	m->thp_cow_splits = m->thp_cow_restores = 0;
 	m->policy = model_default_policy();
 	WORLD_CHECK(w, aspace_create(&m->as, m->base, m->end - m->base) == 0);
 	w->live[i] = true;
@@ -42,12 +43,17 @@ static void world_destroy(struct world *w, int i)
 	w->thp_gone[0] += m->thp_fault_alloc;
 	w->thp_gone[1] += m->thp_split;
 	w->thp_gone[2] += m->thp_collapse;
+	w->thp_gone[3] += m->thp_cow_splits;
+	w->thp_gone[4] += m->thp_cow_restores;
 	aspace_destroy(&m->as);
 	w->live[i] = false;
 }
 
-/* Starts a world on a fresh allocator with one live, empty space. */
-static void world_init(struct world *w, uint64_t seed)
+/*
+ * Starts a world on a fresh allocator with one live, empty space (with the
+ * THP policy always when thp_always, which its clones inherit).
+ */
+static void world_init(struct world *w, uint64_t seed, bool thp_always)
 {
 	uint64_t heap_per_area;
 
@@ -65,6 +71,8 @@ static void world_init(struct world *w, uint64_t seed)
 		w->spaces[i].base_mem = w->base_mem;
 	}
 	world_create(w, 0);
+	if (thp_always && IS_ENABLED(CONFIG_MM_THP))
+		model_set_policy(&w->spaces[0], ASPACE_THP_ALWAYS);
 }
 
 /* The allocator against every live space. */
@@ -198,9 +206,12 @@ static void world_check_full(struct world *w)
 			model_check_full(&w->spaces[i]);
 }
 
-/* COW statistics of every space the world had, and THP faults, splits and collapses. */
+/*
+ * COW statistics of every space the world had, and THP faults, splits,
+ * collapses, COW splits and COW restores of whole 2M pages.
+ */
 static void world_cow_totals(const struct world *w, uint64_t *faults, uint64_t *copies,
-			     uint64_t thp[3])
+			     uint64_t thp[5])
 {
 	*faults = w->cow_faults_gone;
 	*copies = w->cow_copies_gone;
@@ -213,6 +224,8 @@ static void world_cow_totals(const struct world *w, uint64_t *faults, uint64_t *
 		thp[0] += w->spaces[i].thp_fault_alloc;
 		thp[1] += w->spaces[i].thp_split;
 		thp[2] += w->spaces[i].thp_collapse;
+		thp[3] += w->spaces[i].thp_cow_splits;
+		thp[4] += w->spaces[i].thp_cow_restores;
 	}
 }
 
@@ -222,11 +235,11 @@ void world_run(uint64_t seed, int rounds, int ops)
 
 	for (int round = 0; round < rounds; round++) {
 		struct test_src rs = test_src_seed(seed + round);
-		uint64_t faults, copies, thp[3];
+		uint64_t faults, copies, thp[5];
 		int most_live = 1;
 
 		printf("world round %d: seed %#llx\n", round, (unsigned long long)(seed + round));
-		world_init(&w, seed + round);
+		world_init(&w, seed + round, round % 2 == 1);
 		for (int i = 0; i < ops; i++) {
 			world_step(&w, &rs);
 			if (world_nr_live(&w) > most_live)
@@ -245,9 +258,11 @@ void world_run(uint64_t seed, int rounds, int ops)
 		       "up to %d spaces live\n",
 		       w.outcomes[WOP_SPACE][MODEL_OK], (unsigned long long)faults,
 		       (unsigned long long)copies, most_live);
-		printf("  THP: %llu faults, %llu splits, %llu collapsed\n",
+		printf("  THP: %llu faults, %llu splits (%llu by COW writes), %llu collapsed; "
+		       "%llu COW writes restored a whole 2M page\n",
 		       (unsigned long long)thp[0], (unsigned long long)thp[1],
-		       (unsigned long long)thp[2]);
+		       (unsigned long long)thp[3], (unsigned long long)thp[2],
+		       (unsigned long long)thp[4]);
 		for (int k = WOP_CLONE; k <= WOP_COPY; k++)
 			WORLD_CHECK(&w, w.outcomes[k][MODEL_OK] > 0 &&
 					    w.outcomes[k][MODEL_ERROR] > 0 &&

@@ -29,7 +29,7 @@
 
 #define WORLD_SPACES	       6
 #define WORLD_BASE	       0x40000000UL
-#define WORLD_SIZE	       (8UL << 20)
+#define WORLD_SIZE	       (16UL << 20)
 #define WORLD_FULL_CHECK_EVERY 64
 #define WORLD_CLONE_FAIL_MAX   40 /* injected failures land within this many allocations */
 
@@ -47,7 +47,8 @@ struct world {
 	unsigned long outcomes[WOP_NR][MODEL_NR_OUTCOMES];
 	uint64_t cow_faults_gone; /* COW statistics of destroyed spaces */
 	uint64_t cow_copies_gone;
-	uint64_t thp_gone[3]; /* THP faults, splits, collapses of destroyed spaces */
+	uint64_t thp_gone[5]; /* THP faults, splits, collapses, COW splits, COW restores of
+				 destroyed spaces */
 	char op_text[160];
 };
 
@@ -55,10 +56,12 @@ struct world {
 
 /*
  * Runs `rounds` rounds of `ops` operations, each round a fresh world seeded
- * with seed + round, with full checks every WORLD_FULL_CHECK_EVERY
- * operations. Prints per round the clone / copy / destroy outcomes and the
- * COW statistics, and checks that the run reached every outcome it should
- * (sharing, breaks by copy and by restoring write, injected failures).
+ * with seed + round (odd rounds start with the THP policy always), with full
+ * checks every WORLD_FULL_CHECK_EVERY operations. Prints per round the
+ * clone / copy / destroy outcomes, the COW statistics and the THP ones, and
+ * checks that the run reached every outcome it should (sharing, breaks by
+ * copy and by restoring write, injected failures; with CONFIG_MM_THP,
+ * transparent pages made, split and collapsed).
  */
 void world_run(uint64_t seed, int rounds, int ops);
 
