@@ -13,6 +13,7 @@
 #define RAND_HALF_SHIFT	 32
 #define PAGE_OFFSET_MASK (PAGE_SIZE_4K - 1)
 
+/* Nanoseconds since the tick count t0. */
 static uint64_t elapsed_ns(uint64_t t0)
 {
 	return axhal_ticks_to_ns(axhal_ticks() - t0);

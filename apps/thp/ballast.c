@@ -36,11 +36,13 @@
 #define SPARE_FIXED_PAGES     64
 #define PAGES_KEPT	      1
 
+/* The link stored in the first word of the held page or block at pa. */
 static paddr_t link_of(paddr_t pa)
 {
 	return *(volatile paddr_t *)phys_to_virt(pa);
 }
 
+/* Stores `next` as the link of the held page or block at pa. */
 static void set_link(paddr_t pa, paddr_t next)
 {
 	*(volatile paddr_t *)phys_to_virt(pa) = next;

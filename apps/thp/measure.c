@@ -26,6 +26,7 @@ struct expect {
 	uint64_t pt_pages;
 };
 
+/* The smaller of a and b. */
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
@@ -90,19 +91,14 @@ static void check_counts(const char *name, const struct thp_result *r, uint64_t 
 }
 
 /*
- * Creates the space with the run's policy and maps the region lazily (the
- * madvise runs advise its first half HUGEPAGE); stores its address in *va.
- * Returns an error, reported as a failed check.
+ * Gives the (created) space the run's policy and maps the region lazily
+ * (the madvise runs advise its first half HUGEPAGE); stores its address in
+ * *va. Returns an error, reported as a failed check.
  */
 static int map_region(const char *name, const struct thp_result *r, uint64_t region, vaddr_t *va)
 {
-	int err = aspace_create(&space, THP_SPACE_BASE, USER_VA_END - THP_SPACE_BASE);
+	int err = aspace_set_thp_policy(&space, r->policy);
 
-	if (err) {
-		thp_fail("%s: aspace_create: %s", name, err_name(err));
-		return err;
-	}
-	err = aspace_set_thp_policy(&space, r->policy);
 	if (err) {
 		thp_fail("%s: aspace_set_thp_policy: %s", name, err_name(err));
 		return err;
@@ -150,6 +146,7 @@ int thp_measure(enum aspace_thp_policy policy, unsigned frag_pct, uint64_t regio
 	uint64_t blocks = region / PAGE_SIZE_2M, spare = thp_spare_blocks(blocks);
 	char name[NAME_LEN];
 	vaddr_t va = 0;
+	int err;
 
 	snprintf(name, sizeof(name), "%s, %u %% fragmented", thp_policy_name(policy), frag_pct);
 	*r = (struct thp_result){
@@ -163,15 +160,20 @@ int thp_measure(enum aspace_thp_policy policy, unsigned frag_pct, uint64_t regio
 		thp_ballast_release(&ballast);
 		return thp_failures() - failed_before;
 	}
-	if (map_region(name, r, region, &va) == 0) {
-		run(name, r, va, region, reps);
-		if (c) {
-			thp_ballast_release(&ballast);
-			thp_collapse_pass(&space, va, region, c);
-			c->frag_pct = frag_pct;
+	err = aspace_create(&space, THP_SPACE_BASE, USER_VA_END - THP_SPACE_BASE);
+	if (err) {
+		thp_fail("%s: aspace_create: %s", name, err_name(err));
+	} else {
+		if (map_region(name, r, region, &va) == 0) {
+			run(name, r, va, region, reps);
+			if (c) {
+				thp_ballast_release(&ballast);
+				thp_collapse_pass(&space, va, region, c);
+				c->frag_pct = frag_pct;
+			}
 		}
+		aspace_destroy(&space);
 	}
-	aspace_destroy(&space);
 	thp_ballast_release(&ballast);
 	r->used_after = thp_used_pages();
 	if (r->used_after != baseline)

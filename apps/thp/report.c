@@ -33,6 +33,7 @@ static const char *fixed(char *buf, uint64_t v, uint64_t unit, unsigned decimals
 	return buf;
 }
 
+/* Nanoseconds as milliseconds with 3 decimals. */
 static const char *ms(char *buf, uint64_t ns)
 {
 	return fixed(buf, ns, THP_NS_PER_MS, 3);
@@ -68,6 +69,7 @@ const char *thp_policy_name(enum aspace_thp_policy policy)
 					      : "never";
 }
 
+/* The measured run of `policy` at `frag_pct` among res[0..n), or NULL. */
 static const struct thp_result *find(const struct thp_result *res, int n,
 				     enum aspace_thp_policy policy, unsigned frag_pct)
 {
@@ -77,6 +79,7 @@ static const struct thp_result *find(const struct thp_result *res, int n,
 	return NULL;
 }
 
+/* The table of the runs: one row per measured (policy, fragmentation). */
 static void print_table(const struct thp_result *res, int n, uint64_t region, unsigned reps)
 {
 	char a[NUM_LEN], b[NUM_LEN], c[SPREAD_LEN];
@@ -106,6 +109,7 @@ static uint64_t per_block(uint64_t ns, uint64_t blocks)
 	return blocks ? ns / blocks : 0;
 }
 
+/* The collapse pass: free 2M frames, the khugepaged steps, aspace_collapse. */
 static void print_collapse(const struct thp_collapse_result *c, uint64_t region)
 {
 	char a[NUM_LEN], b[NUM_LEN], d[NUM_LEN], e[NUM_LEN];
@@ -196,6 +200,7 @@ static void conclusion(const struct thp_result *res, int n, const struct thp_col
 		snprintf(line, len, "not enough runs measured to compare");
 }
 
+/* The runs, the collapse pass and the closing line as markdown for `make bench`. */
 static void print_markdown(const struct thp_result *res, int n, const struct thp_collapse_result *c,
 			   uint64_t region, unsigned reps, const char *concl)
 {

@@ -28,6 +28,7 @@ struct probe {
 	uint64_t pgsize;
 };
 
+/* "4K", "2M" or "1G". */
 static const char *pgsize_name(uint64_t pgsize)
 {
 	return pgsize == PAGE_SIZE_1G ? "1G" : pgsize == PAGE_SIZE_2M ? "2M" : "4K";
@@ -47,6 +48,7 @@ static const char *describe(char *buf, const struct probe *p)
 	return buf;
 }
 
+/* Queries each of the NR_PROBES addresses va[] into p[]. */
 static void query_all(const vaddr_t *va, struct probe *p)
 {
 	for (int i = 0; i < NR_PROBES; i++)
@@ -120,8 +122,11 @@ void thp_split_demo(uint64_t baseline)
 	int err;
 
 	err = aspace_create(&space, THP_SPACE_BASE, USER_VA_END - THP_SPACE_BASE);
-	if (!err)
-		err = aspace_set_thp_policy(&space, ASPACE_THP_ALWAYS);
+	if (err) {
+		thp_fail("split: aspace_create: %s", err_name(err));
+		return;
+	}
+	err = aspace_set_thp_policy(&space, ASPACE_THP_ALWAYS);
 	if (!err)
 		err = aspace_map_alloc(&space, va, SPLIT_SIZE, MAPF_READ | MAPF_WRITE, false,
 				       PAGE_SIZE_4K);
