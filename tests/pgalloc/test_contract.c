@@ -7,11 +7,12 @@
  * byte-for-byte unchanged AND that the allocator's consistency checker
  * passes afterwards.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+
 #include <cmocka.h>
 
 #include <axalloc-bitmap/bitmap.h>
@@ -21,8 +22,8 @@
 #include "pgalloc_inst.h"
 
 /* A made-up, 1G-aligned physical base. */
-#define BASE 0x80000000ULL
-#define PG(i) ((paddr_t)(i) << PAGE_SHIFT)
+#define BASE	     0x80000000ULL
+#define PG(i)	     ((paddr_t)(i) << PAGE_SHIFT)
 #define PAGES_PER_2M (PAGE_SIZE_2M >> PAGE_SHIFT)
 #define PAGES_PER_1G (PAGE_SIZE_1G >> PAGE_SHIFT)
 
@@ -330,7 +331,7 @@ static void test_alignment_every_align(void **state)
 	alloc_at_ok(f, ALIGN_RANGE_BASE, 1);
 	struct pgalloc_stats pristine = stats_of(f);
 	for (uint64_t align = PAGE_SIZE_4K; align <= PAGE_SIZE_1G; align <<= 1) {
-		uint64_t ns[] = { 1, 3, 7, 513, align >> PAGE_SHIFT };
+		uint64_t ns[] = {1, 3, 7, 513, align >> PAGE_SHIFT};
 		for (unsigned i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 			paddr_t pa = alloc_ok(f, ns[i], align);
 			assert_true(pa >= ALIGN_RANGE_BASE);
@@ -373,8 +374,8 @@ static void test_multiple_ranges_unaligned_bases(void **state)
 	static const struct {
 		paddr_t base;
 		uint64_t pages;
-	} r[] = { { 0x80003000ULL, 37 }, { 0x90001000ULL, 100 }, { 0xa0007000ULL, 5 },
-		  { 0x1fffff000ULL, 700 } };
+	} r[] = {
+	    {0x80003000ULL, 37}, {0x90001000ULL, 100}, {0xa0007000ULL, 5}, {0x1fffff000ULL, 700}};
 	uint64_t total = 0;
 	for (unsigned i = 0; i < 4; i++) {
 		add_ok(f, r[i].base, r[i].pages);
@@ -736,10 +737,10 @@ static void test_same_histogram_both(void **state)
 		uint64_t page;
 		uint64_t n;
 	} script[] = {
-		{ 'a', 3, 1 },	  { 'a', 4, 4 },    { 'a', 100, 413 }, { 'a', 600, 30 },
-		{ 'f', 5, 2 },	  { 'a', 1024, 512 }, { 'f', 1100, 7 }, { 'a', 2000, 3 },
-		{ 'f', 101, 200 }, { 'f', 3, 1 },   { 'f', 2000, 2 },  { 'a', 5000, 300 },
-		{ 'f', 4, 1 },	  { 'f', 1024, 76 }, { 'a', 4000, 1 },  { 'f', 600, 15 },
+	    {'a', 3, 1},     {'a', 4, 4},      {'a', 100, 413}, {'a', 600, 30},
+	    {'f', 5, 2},     {'a', 1024, 512}, {'f', 1100, 7},	{'a', 2000, 3},
+	    {'f', 101, 200}, {'f', 3, 1},      {'f', 2000, 2},	{'a', 5000, 300},
+	    {'f', 4, 1},     {'f', 1024, 76},  {'a', 4000, 1},	{'f', 600, 15},
 	};
 	struct pgalloc_checker c[PGALLOC_NR_ALLOCATORS];
 	for (unsigned k = 0; k < PGALLOC_NR_ALLOCATORS; k++) {
@@ -772,7 +773,7 @@ int main(void)
 	const struct CMUnitTest bitmap_tests[] = CONTRACT_TESTS(bitmap);
 	const struct CMUnitTest buddy_tests[] = CONTRACT_TESTS(buddy);
 	const struct CMUnitTest both_tests[] = {
-		cmocka_unit_test(test_same_histogram_both),
+	    cmocka_unit_test(test_same_histogram_both),
 	};
 	int failed = 0;
 	failed += cmocka_run_group_tests_name("bitmap", bitmap_tests, NULL, NULL);

@@ -16,11 +16,12 @@
  * The seed comes from TEST_SEED (decimal or 0x-hex), default STRESS_SEED;
  * it is printed with every failure.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+
 #include <cmocka.h>
 
 #include <axalloc-bitmap/bitmap.h>
@@ -31,15 +32,15 @@
 #include "test_rand.h"
 #include "test_seed.h"
 
-#define STRESS_SEED 20250601ULL
-#define CHECK_EVERY 16
-#define PG(i) ((paddr_t)(i) << PAGE_SHIFT)
+#define STRESS_SEED  20250601ULL
+#define CHECK_EVERY  16
+#define PG(i)	     ((paddr_t)(i) << PAGE_SHIFT)
 #define PAGES_PER_2M (PAGE_SIZE_2M >> PAGE_SHIFT)
 #define PAGES_PER_1G (PAGE_SIZE_1G >> PAGE_SHIFT)
 
 /* Operation counts per phase (sized for a few seconds under ASan). */
-#define MIXED_OPS 60000
-#define HUGE_OPS 6000
+#define MIXED_OPS   60000
+#define HUGE_OPS    6000
 #define ALIGNED_OPS 20000
 /* Keep occupancy below this share of the pool (percent) before freeing more. */
 #define HIGH_WATER_PCT 85
@@ -53,36 +54,34 @@ struct range_spec {
 
 /* Small ranges, none aligned beyond 4K at either end, one spanning a 4G boundary. */
 static const struct range_spec mixed_ranges[] = {
-	{ 0x80003000ULL, 3001 },
-	{ 0x90000000ULL - PG(5), 2 * PAGES_PER_2M + 77 },
-	{ 0xfffff000ULL - PG(600), 1300 },
-	{ 0x200007000ULL, 1 },
-	{ 0x300001000ULL, 129 },
+    {0x80003000ULL, 3001},	     {0x90000000ULL - PG(5), 2 * PAGES_PER_2M + 77},
+    {0xfffff000ULL - PG(600), 1300}, {0x200007000ULL, 1},
+    {0x300001000ULL, 129},
 };
 
 /* A range holding one whole 1G block plus unaligned edges. */
 static const struct range_spec huge_ranges[] = {
-	{ 0xbfffd000ULL, PAGES_PER_1G + PAGES_PER_2M + 16 },
-	{ 0x200000000ULL + PG(1), 700 },
+    {0xbfffd000ULL, PAGES_PER_1G + PAGES_PER_2M + 16},
+    {0x200000000ULL + PG(1), 700},
 };
 
 /* One naturally aligned 2^ALIGNED_ORDER-page pool. */
 #define ALIGNED_ORDER 11
 static const struct range_spec aligned_ranges[] = {
-	{ 0x80000000ULL, 1ULL << ALIGNED_ORDER },
+    {0x80000000ULL, 1ULL << ALIGNED_ORDER},
 };
 
 /* How large requests of a phase may get. */
 struct profile {
-	unsigned big_pct;	/* share of allocations of 65..1100 pages */
-	unsigned huge_pct;	/* share of 2M/1G-aligned whole-block allocations */
-	uint64_t max_align;	/* largest alignment of ordinary requests */
+	unsigned big_pct;   /* share of allocations of 65..1100 pages */
+	unsigned huge_pct;  /* share of 2M/1G-aligned whole-block allocations */
+	uint64_t max_align; /* largest alignment of ordinary requests */
 };
 
-#define CHECKED(c, call)                                                                       \
-	do {                                                                                   \
-		if (!(call))                                                                   \
-			fail_msg("TEST_SEED=%llu: %s", (unsigned long long)g_seed, (c)->err); \
+#define CHECKED(c, call)                                                                           \
+	do {                                                                                       \
+		if (!(call))                                                                       \
+			fail_msg("TEST_SEED=%llu: %s", (unsigned long long)g_seed, (c)->err);      \
 	} while (0)
 
 static uint64_t pick_align(uint64_t *rng, uint64_t max_align)
@@ -167,7 +166,7 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 	paddr_t page = pick_page(rng, m, &ri);
 	const struct pgm_range *r = &m->range[ri];
 	paddr_t rend = r->base + PG(r->pages);
-	struct pgm_extent e = { page, 1 };
+	struct pgm_extent e = {page, 1};
 	if (m->nr_ext)
 		e = m->ext[test_rand_below(rng, m->nr_ext)];
 
@@ -214,8 +213,14 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 	}
 	case 10: { /* alloc with an alignment that is not a power of two, too small or too big */
 		static const uint64_t bad_align[] = {
-			0, 1, 2048, 3 * PAGE_SIZE_4K, PAGE_SIZE_4K + 1, 2 * PAGE_SIZE_1G,
-			1ULL << 63, UINT64_MAX,
+		    0,
+		    1,
+		    2048,
+		    3 * PAGE_SIZE_4K,
+		    PAGE_SIZE_4K + 1,
+		    2 * PAGE_SIZE_1G,
+		    1ULL << 63,
+		    UINT64_MAX,
 		};
 		CHECKED(c, pgc_alloc(c, 1, bad_align[test_rand_below(rng, 8)], NULL));
 		break;
@@ -283,7 +288,8 @@ static void run_phase(const struct pgalloc_ops *ops, const struct range_spec *ra
 	pgalloc_inst_stats(&c.inst, &now);
 	if (memcmp(&pristine, &now, sizeof(now)) != 0)
 		fail_msg("TEST_SEED=%llu: %s: stats after freeing everything are not the pristine "
-			 "ones", (unsigned long long)g_seed, ops->name);
+			 "ones",
+			 (unsigned long long)g_seed, ops->name);
 	*final = now;
 	pgc_destroy(&c);
 }
@@ -291,17 +297,17 @@ static void run_phase(const struct pgalloc_ops *ops, const struct range_spec *ra
 static void test_mixed(void **state)
 {
 	const struct pgalloc_ops *ops = *state;
-	const struct profile p = { .big_pct = 8, .huge_pct = 3, .max_align = PAGE_SIZE_2M };
+	const struct profile p = {.big_pct = 8, .huge_pct = 3, .max_align = PAGE_SIZE_2M};
 	struct pgalloc_stats st;
-	run_phase(ops, mixed_ranges, sizeof(mixed_ranges) / sizeof(mixed_ranges[0]), MIXED_OPS,
-		  &p, g_seed, &st);
+	run_phase(ops, mixed_ranges, sizeof(mixed_ranges) / sizeof(mixed_ranges[0]), MIXED_OPS, &p,
+		  g_seed, &st);
 	assert_int_equal(st.used_pages, 0);
 }
 
 static void test_huge(void **state)
 {
 	const struct pgalloc_ops *ops = *state;
-	const struct profile p = { .big_pct = 10, .huge_pct = 25, .max_align = PAGE_SIZE_1G };
+	const struct profile p = {.big_pct = 10, .huge_pct = 25, .max_align = PAGE_SIZE_1G};
 	struct pgalloc_stats st;
 	run_phase(ops, huge_ranges, sizeof(huge_ranges) / sizeof(huge_ranges[0]), HUGE_OPS, &p,
 		  g_seed ^ 0x5eedULL, &st);
@@ -312,7 +318,7 @@ static void test_huge(void **state)
 static void test_aligned_pool_merges_back(void **state)
 {
 	const struct pgalloc_ops *ops = *state;
-	const struct profile p = { .big_pct = 5, .huge_pct = 0, .max_align = PG(64) };
+	const struct profile p = {.big_pct = 5, .huge_pct = 0, .max_align = PG(64)};
 	struct pgalloc_stats st;
 	run_phase(ops, aligned_ranges, 1, ALIGNED_OPS, &p, g_seed ^ 0xa11ULL, &st);
 	assert_int_equal(st.free_pages, 1ULL << ALIGNED_ORDER);
@@ -329,9 +335,9 @@ static void test_aligned_pool_merges_back(void **state)
 	{                                                                                          \
 #X "_" #fn, fn, NULL, NULL, (void *)&X##_pgalloc_ops                               \
 	}
-#define STRESS_TESTS(X)                                                                        \
-	{                                                                                      \
-		T(test_mixed, X), T(test_huge, X), T(test_aligned_pool_merges_back, X),        \
+#define STRESS_TESTS(X)                                                                            \
+	{                                                                                          \
+		T(test_mixed, X), T(test_huge, X), T(test_aligned_pool_merges_back, X),            \
 	}
 
 int main(void)
