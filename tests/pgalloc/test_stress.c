@@ -78,12 +78,6 @@ struct profile {
 	uint64_t max_align; /* largest alignment of ordinary requests */
 };
 
-#define CHECKED(c, call)                                                                           \
-	do {                                                                                       \
-		if (!(call))                                                                       \
-			fail_msg("TEST_SEED=%llu: %s", (unsigned long long)g_seed, (c)->err);      \
-	} while (0)
-
 static uint64_t pick_align(uint64_t *rng, uint64_t max_align)
 {
 	unsigned max_shift = pgm_log2(max_align);
@@ -122,17 +116,18 @@ static void op_alloc(struct pgalloc_checker *c, uint64_t *rng, const struct prof
 		uint64_t align = g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
 		uint64_t n =
 		    test_rand_below(rng, 2) ? align >> PAGE_SHIFT : test_rand_range(rng, 1, 3);
-		CHECKED(c, pgc_alloc(c, n, align, NULL));
+		pgc_assert_seeded(c, g_seed, pgc_alloc(c, n, align, NULL));
 		return;
 	}
-	CHECKED(c, pgc_alloc(c, pick_n(rng, p), pick_align(rng, p->max_align), NULL));
+	pgc_assert_seeded(c, g_seed,
+			  pgc_alloc(c, pick_n(rng, p), pick_align(rng, p->max_align), NULL));
 }
 
 static void op_alloc_at(struct pgalloc_checker *c, uint64_t *rng)
 {
 	int ri;
 	paddr_t addr = pick_page(rng, &c->model, &ri);
-	CHECKED(c, pgc_alloc_at(c, addr, test_rand_range(rng, 1, 24)));
+	pgc_assert_seeded(c, g_seed, pgc_alloc_at(c, addr, test_rand_range(rng, 1, 24)));
 }
 
 /* Frees a whole extent, a piece of one, or a run of allocated pages across extents. */
@@ -144,17 +139,17 @@ static void op_free(struct pgalloc_checker *c, uint64_t *rng)
 	struct pgm_extent e = m->ext[test_rand_below(rng, m->nr_ext)];
 	unsigned r = (unsigned)test_rand_below(rng, 100);
 	if (r < 65) {
-		CHECKED(c, pgc_free(c, e.addr, e.n));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr, e.n));
 	} else if (r < 90) {
 		uint64_t first = test_rand_below(rng, e.n);
 		uint64_t n = test_rand_range(rng, 1, e.n - first);
-		CHECKED(c, pgc_free(c, e.addr + PG(first), n));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr + PG(first), n));
 	} else {
 		/* from inside e to the end of the allocated run it belongs to */
 		const struct pgm_range *rg = &m->range[pgm_find_range(m, e.addr, e.n)];
 		uint64_t first = (e.addr - rg->base) >> PAGE_SHIFT;
 		uint64_t end = pgm_next(rg, first, false);
-		CHECKED(c, pgc_free(c, e.addr, end - first));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr, end - first));
 	}
 }
 
@@ -172,43 +167,46 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 
 	switch (test_rand_below(rng, 14)) {
 	case 0: /* unaligned free */
-		CHECKED(c, pgc_free(c, e.addr + test_rand_range(rng, 1, PAGE_SIZE_4K - 1), 1));
+		pgc_assert_seeded(
+		    c, g_seed, pgc_free(c, e.addr + test_rand_range(rng, 1, PAGE_SIZE_4K - 1), 1));
 		break;
 	case 1: { /* free outside every range: just below or just past a range */
 		paddr_t at =
 		    test_rand_below(rng, 2) ? r->base - PG(test_rand_range(rng, 1, 4)) : rend;
-		CHECKED(c, pgc_free(c, at, test_rand_range(rng, 1, 4)));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, at, test_rand_range(rng, 1, 4)));
 		break;
 	}
 	case 2: /* free running past the end of a range */
-		CHECKED(c, pgc_free(c, rend - PG(1), test_rand_range(rng, 2, 8)));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, rend - PG(1), test_rand_range(rng, 2, 8)));
 		break;
 	case 3: { /* free of never-allocated / already-freed pages */
 		uint64_t idx = pgm_next(r, (page - r->base) >> PAGE_SHIFT, false);
 		if (idx < r->pages)
-			CHECKED(c, pgc_free(c, r->base + PG(idx), 1));
+			pgc_assert_seeded(c, g_seed, pgc_free(c, r->base + PG(idx), 1));
 		break;
 	}
 	case 4: /* free straddling an allocated extent and what follows it */
-		CHECKED(c, pgc_free(c, e.addr, e.n + test_rand_range(rng, 1, 8)));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr, e.n + test_rand_range(rng, 1, 8)));
 		break;
 	case 5: /* free straddling what precedes an extent and the extent */
-		CHECKED(c, pgc_free(c, e.addr - PG(1), e.n + 1));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr - PG(1), e.n + 1));
 		break;
 	case 6: /* zero pages */
-		CHECKED(c, pgc_free(c, e.addr, 0));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr, 0));
 		break;
 	case 7: /* alloc_at over a partly used range */
-		CHECKED(c, pgc_alloc_at(c, e.addr - PG(test_rand_below(rng, 3)), e.n + 2));
+		pgc_assert_seeded(c, g_seed,
+				  pgc_alloc_at(c, e.addr - PG(test_rand_below(rng, 3)), e.n + 2));
 		break;
 	case 8: /* alloc_at unaligned or of zero pages */
-		CHECKED(c, pgc_alloc_at(c, page + (test_rand_below(rng, 2) ? 0x10 : 0),
-					test_rand_below(rng, 2) ? 0 : 1));
+		pgc_assert_seeded(c, g_seed,
+				  pgc_alloc_at(c, page + (test_rand_below(rng, 2) ? 0x10 : 0),
+					       test_rand_below(rng, 2) ? 0 : 1));
 		break;
 	case 9: { /* alloc of zero pages or with n * 4K overflowing */
 		uint64_t n =
 		    test_rand_below(rng, 2) ? 0 : PGALLOC_MAX_PAGES + 1 + test_rand_below(rng, 9);
-		CHECKED(c, pgc_alloc(c, n, PAGE_SIZE_4K, NULL));
+		pgc_assert_seeded(c, g_seed, pgc_alloc(c, n, PAGE_SIZE_4K, NULL));
 		break;
 	}
 	case 10: { /* alloc with an alignment that is not a power of two, too small or too big */
@@ -222,20 +220,23 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 		    1ULL << 63,
 		    UINT64_MAX,
 		};
-		CHECKED(c, pgc_alloc(c, 1, bad_align[test_rand_below(rng, 8)], NULL));
+		pgc_assert_seeded(c, g_seed,
+				  pgc_alloc(c, 1, bad_align[test_rand_below(rng, 8)], NULL));
 		break;
 	}
 	case 11: /* add_memory overlapping an existing range */
-		CHECKED(c, pgc_add_memory(c, page - PG(test_rand_below(rng, 3)),
-					  PG(test_rand_range(rng, 3, 9))));
+		pgc_assert_seeded(c, g_seed,
+				  pgc_add_memory(c, page - PG(test_rand_below(rng, 3)),
+						 PG(test_rand_range(rng, 3, 9))));
 		break;
 	case 12: /* add_memory with a bad size or base */
-		CHECKED(c,
-			pgc_add_memory(c, 0x7000000000ULL + (test_rand_below(rng, 2) ? 0x200 : 0),
-				       test_rand_below(rng, 2) ? 0 : PG(3) + 8));
+		pgc_assert_seeded(
+		    c, g_seed,
+		    pgc_add_memory(c, 0x7000000000ULL + (test_rand_below(rng, 2) ? 0x200 : 0),
+				   test_rand_below(rng, 2) ? 0 : PG(3) + 8));
 		break;
 	default: /* more than all memory */
-		CHECKED(c, pgc_alloc(c, m->total_pages + 1, PAGE_SIZE_4K, NULL));
+		pgc_assert_seeded(c, g_seed, pgc_alloc(c, m->total_pages + 1, PAGE_SIZE_4K, NULL));
 		break;
 	}
 }
@@ -263,7 +264,7 @@ static void run_random(struct pgalloc_checker *c, uint64_t *rng, unsigned nops,
 static void add_ranges(struct pgalloc_checker *c, const struct range_spec *r, unsigned nr)
 {
 	for (unsigned i = 0; i < nr; i++) {
-		CHECKED(c, pgc_add_memory(c, r[i].base, PG(r[i].pages)));
+		pgc_assert_seeded(c, g_seed, pgc_add_memory(c, r[i].base, PG(r[i].pages)));
 		assert_int_equal(c->last_rc, 0);
 	}
 }
@@ -283,8 +284,8 @@ static void run_phase(const struct pgalloc_ops *ops, const struct range_spec *ra
 	add_ranges(&c, ranges, nr);
 	pgalloc_inst_stats(&c.inst, &pristine);
 	run_random(&c, &rng, nops, p);
-	CHECKED(&c, pgc_verify_check(&c));
-	CHECKED(&c, pgc_free_all(&c));
+	pgc_assert_seeded(&c, g_seed, pgc_verify_check(&c));
+	pgc_assert_seeded(&c, g_seed, pgc_free_all(&c));
 	pgalloc_inst_stats(&c.inst, &now);
 	if (memcmp(&pristine, &now, sizeof(now)) != 0)
 		fail_msg("TEST_SEED=%llu: %s: stats after freeing everything are not the pristine "
