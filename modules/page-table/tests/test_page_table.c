@@ -1486,8 +1486,10 @@ static void test_split_collapse_shared_kernel(void **state)
 	assert_int_equal(pt_split(&u.pt, VB), 0);
 	assert_int_equal(pt_collapse(&u.pt, VB, M2, PB, RW | MAPF_USER), 0);
 
-	/* The lender cannot collapse a lent 1G block: copies point to its table. */
+	/* The lender cannot collapse a lent 1G block nor split a lent 1G page:
+	 * copies of the root entry point to its table or leaf. */
 	EXPECT_UNCHANGED(f, pt_collapse(k, lin + G1, G1, 3 * G1, RW), -EBUSY);
+	EXPECT_UNCHANGED(f, pt_split(k, lin), -EBUSY);
 	/* Below it, split and collapse work and show through. */
 	assert_int_equal(pt_split(k, lin + G1), 0);
 	assert_int_equal(pt_query(&u.pt, lin + G1 + 5 * K4 + 3, &qpa, NULL, &pgsize), 0);
