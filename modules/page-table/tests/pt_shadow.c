@@ -95,6 +95,20 @@ static vaddr_t sh_leaf_start(const struct pt_shadow *sh, vaddr_t va)
 	return ALIGN_DOWN(va, sh_level_size(sh_word_level(*sh_word(sh, va))));
 }
 
+/*
+ * What the table answers for an operation on the page that must start at
+ * va (unmap, remap, split): -EINVAL bad va, -ENOENT nothing mapped there,
+ * -EBUSY va inside a huge page, else 0.
+ */
+static int sh_check_leaf_at(const struct pt_shadow *sh, vaddr_t va)
+{
+	if (va % PAGE_SIZE_4K || !sh_canonical(va))
+		return -EINVAL;
+	if (!sh_in_window(sh, va) || !(*sh_word(sh, va) & SH_PRESENT))
+		return -ENOENT;
+	return sh_leaf_start(sh, va) != va ? -EBUSY : 0;
+}
+
 static bool sh_any_present(const struct pt_shadow *sh, vaddr_t va, uint64_t size)
 {
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE_4K)
@@ -199,12 +213,9 @@ static int sh_model(struct pt_shadow *sh, const struct sh_op *op, bool apply)
 		return 0;
 	}
 	case SH_UNMAP: {
-		if (va % PAGE_SIZE_4K || !sh_canonical(va))
-			return -EINVAL;
-		if (!sh_in_window(sh, va) || !(*sh_word(sh, va) & SH_PRESENT))
-			return -ENOENT;
-		if (sh_leaf_start(sh, va) != va)
-			return -EBUSY;
+		int err = sh_check_leaf_at(sh, va);
+		if (err)
+			return err;
 		if (apply)
 			sh_clear(sh, va, sh_level_size(sh_word_level(*sh_word(sh, va))));
 		return 0;
@@ -231,12 +242,11 @@ static int sh_model(struct pt_shadow *sh, const struct sh_op *op, bool apply)
 		}
 		return 0;
 	case SH_REMAP: {
-		if (!sh_flags_ok(op->flags) || va % PAGE_SIZE_4K || !sh_canonical(va))
+		if (!sh_flags_ok(op->flags))
 			return -EINVAL;
-		if (!sh_in_window(sh, va) || !(*sh_word(sh, va) & SH_PRESENT))
-			return -ENOENT;
-		if (sh_leaf_start(sh, va) != va)
-			return -EBUSY;
+		int err = sh_check_leaf_at(sh, va);
+		if (err)
+			return err;
 		int level = sh_word_level(*sh_word(sh, va));
 		if (op->pa % sh_level_size(level) || !sh_pa_ok(op->pa, sh_level_size(level)))
 			return -EINVAL;
@@ -247,12 +257,9 @@ static int sh_model(struct pt_shadow *sh, const struct sh_op *op, bool apply)
 	case SH_QUERY:
 		return 0;
 	case SH_SPLIT: {
-		if (va % PAGE_SIZE_4K || !sh_canonical(va))
-			return -EINVAL;
-		if (!sh_in_window(sh, va) || !(*sh_word(sh, va) & SH_PRESENT))
-			return -ENOENT;
-		if (sh_leaf_start(sh, va) != va)
-			return -EBUSY;
+		int err = sh_check_leaf_at(sh, va);
+		if (err)
+			return err;
 		int level = sh_word_level(*sh_word(sh, va));
 		if (level == 0)
 			return -EINVAL;

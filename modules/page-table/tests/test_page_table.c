@@ -311,6 +311,18 @@ static void test_map_query_each_size(void **state)
 	}
 }
 
+/* Flags no leaf may have: neither R nor X, W without R, or unknown bits. */
+static const unsigned bad_leaf_flags[] = {
+    0,
+    W,
+    W | X,
+    MAPF_USER,
+    MAPF_GLOBAL | MAPF_DEVICE,
+    MAPF_ACCESSED,
+    R | (1u << 8),
+    RW | (1u << 31),
+};
+
 static void test_flags(void **state)
 {
 	struct fixture *f = *state;
@@ -358,21 +370,12 @@ static void test_flags(void **state)
 	assert_int_equal(pt_map(&f->pt, va, PB, K4, RW | MAPF_USER | MAPF_GLOBAL | MAPF_DEVICE), 0);
 	check_accounting(f);
 
-	static const unsigned bad[] = {
-	    0,
-	    W,
-	    W | X,
-	    MAPF_USER,
-	    MAPF_GLOBAL | MAPF_DEVICE,
-	    MAPF_ACCESSED,
-	    R | (1u << 8),
-	    RW | (1u << 31),
-	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_UNCHANGED(f, pt_map(&f->pt, va + K4, PB, K4, bad[i]), -EINVAL);
-		EXPECT_UNCHANGED(f, pt_map_region(&f->pt, va + K4, PB, K4, bad[i], true), -EINVAL);
-		EXPECT_UNCHANGED(f, pt_protect(&f->pt, va, K4, bad[i]), -EINVAL);
-		EXPECT_UNCHANGED(f, pt_remap(&f->pt, va, PB, bad[i]), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad_leaf_flags) / sizeof(bad_leaf_flags[0]); i++) {
+		EXPECT_UNCHANGED(f, pt_map(&f->pt, va + K4, PB, K4, bad_leaf_flags[i]), -EINVAL);
+		EXPECT_UNCHANGED(f, pt_map_region(&f->pt, va + K4, PB, K4, bad_leaf_flags[i], true),
+				 -EINVAL);
+		EXPECT_UNCHANGED(f, pt_protect(&f->pt, va, K4, bad_leaf_flags[i]), -EINVAL);
+		EXPECT_UNCHANGED(f, pt_remap(&f->pt, va, PB, bad_leaf_flags[i]), -EINVAL);
 	}
 }
 
@@ -1370,19 +1373,9 @@ static void test_collapse_errors(void **state)
 	static const uint64_t bad_sizes[] = {0, K4, 2 * M2, M2 + K4, 2 * G1, 512 * G1};
 	for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++)
 		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 4 * G1, bad_sizes[i], PB, R), -EINVAL);
-	static const unsigned bad_flags[] = {
-	    0,
-	    W,
-	    W | X,
-	    MAPF_USER,
-	    MAPF_GLOBAL | MAPF_DEVICE,
-	    MAPF_ACCESSED,
-	    R | (1u << 8),
-	    RW | (1u << 31),
-	};
-	for (size_t i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
-		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk, M2, PB, bad_flags[i]), -EINVAL);
-		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 4 * G1, G1, PB, bad_flags[i]),
+	for (size_t i = 0; i < sizeof(bad_leaf_flags) / sizeof(bad_leaf_flags[0]); i++) {
+		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk, M2, PB, bad_leaf_flags[i]), -EINVAL);
+		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 4 * G1, G1, PB, bad_leaf_flags[i]),
 				 -EINVAL);
 	}
 	/* va or pa not aligned to the block, pa past 56 bits. */
@@ -1539,7 +1532,8 @@ static void test_range_empty(void **state)
 	    {0, LOW_END + K4},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		EXPECT_UNCHANGED(f, pt_range_empty(&f->pt, bad[i].va, bad[i].size), false);
+		EXPECT_UNCHANGED(
+		    f, pt_range_empty(&f->pt, bad[i].va, bad[i].size), false);
 
 	/* A 4K page at each end of a range across two 1G regions. */
 	const vaddr_t s = VB + G1 - 3 * K4, e = VB + G1 + 2 * M2 + 5 * K4;
