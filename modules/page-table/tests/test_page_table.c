@@ -1252,6 +1252,29 @@ static void test_split_errors(void **state)
 }
 
 /*
+ * After a collapse of the block at va (size 2M or 1G, from `tables` table
+ * pages and `frees` frees) to pa with flags, which freed `freed` table
+ * pages: one full flush, the frees only after it, the counts, the new leaf.
+ */
+static void expect_collapsed(struct fixture *f, vaddr_t va, uint64_t size, paddr_t pa,
+			     unsigned flags, uint64_t tables, uint64_t frees, uint64_t freed)
+{
+	int level;
+	pte_t e;
+
+	expect_flushes(0, 1);
+	assert_int_equal(f->frames.frees, frees + freed);
+	assert_int_equal(f->frames.min_all_flushes_at_free, 1);
+	assert_int_equal(f->pt.nr_table_pages, tables - freed);
+	assert_int_equal(f->frames.held, f->pt.nr_table_pages);
+	check_accounting(f);
+	e = pt_env_leaf(&f->pt, va, &level);
+	assert_int_equal(level, size == G1 ? 2 : 1);
+	assert_int_equal(sv39_pte_pa(e), pa);
+	expect_translation(&f->pt, va, size, pa, reported(flags), size);
+}
+
+/*
  * Collapsing the table below a 2M block: full, with holes, a single page.
  * The new leaf maps every address of the block, the level-0 table goes back
  * to the frame ops after one full flush, the neighbours are untouched.
@@ -1291,18 +1314,7 @@ static void test_collapse_2m(void **state)
 		f->frames.min_all_flushes_at_free = ULONG_MAX;
 
 		assert_int_equal(pt_collapse(&f->pt, va, M2, pa, flags[i]), 0);
-		/* One full flush, and only then the level-0 table went back. */
-		expect_flushes(0, 1);
-		assert_int_equal(f->frames.frees, frees + 1);
-		assert_int_equal(f->frames.min_all_flushes_at_free, 1);
-		assert_int_equal(f->pt.nr_table_pages, tables - 1);
-		assert_int_equal(f->frames.held, f->pt.nr_table_pages);
-		check_accounting(f);
-		int level;
-		pte_t e = pt_env_leaf(&f->pt, va, &level);
-		assert_int_equal(level, 1);
-		assert_int_equal(sv39_pte_pa(e), pa);
-		expect_translation(&f->pt, va, M2, pa, reported(flags[i]), M2);
+		expect_collapsed(f, va, M2, pa, flags[i], tables, frees, 1);
 		expect_translation(&f->pt, va - K4, K4, PB + 7 * K4, reported(RW), K4);
 		expect_translation(&f->pt, va + M2, M2, PB + 8 * M2, reported(RX), M2);
 		assert_int_equal(pt_unmap(&f->pt, va, NULL, NULL), 0);
@@ -1342,17 +1354,7 @@ static void test_collapse_1g(void **state)
 	pt_env_fail_after(0);
 	assert_int_equal(pt_collapse(&f->pt, va, G1, pa, RW | MAPF_USER), 0);
 	pt_env_fail_after(-1);
-	expect_flushes(0, 1);
-	assert_int_equal(f->frames.frees, frees + 5);
-	assert_int_equal(f->frames.min_all_flushes_at_free, 1);
-	assert_int_equal(f->pt.nr_table_pages, tables - 5);
-	assert_int_equal(f->frames.held, f->pt.nr_table_pages);
-	check_accounting(f);
-	int level;
-	pte_t e = pt_env_leaf(&f->pt, va, &level);
-	assert_int_equal(level, 2);
-	assert_int_equal(sv39_pte_pa(e), pa);
-	expect_translation(&f->pt, va, G1, pa, reported(RW | MAPF_USER), G1);
+	expect_collapsed(f, va, G1, pa, RW | MAPF_USER, tables, frees, 5);
 	expect_translation(&f->pt, va - K4, K4, PB + K4, reported(R), K4);
 	expect_translation(&f->pt, va + G1, M2, PB + G1, reported(RW), G1);
 	struct pt_env_census c = pt_env_census(&f->pt);
@@ -1532,8 +1534,7 @@ static void test_range_empty(void **state)
 	    {0, LOW_END + K4},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		EXPECT_UNCHANGED(
-		    f, pt_range_empty(&f->pt, bad[i].va, bad[i].size), false);
+		EXPECT_UNCHANGED(f, pt_range_empty(&f->pt, bad[i].va, bad[i].size), false);
 
 	/* A 4K page at each end of a range across two 1G regions. */
 	const vaddr_t s = VB + G1 - 3 * K4, e = VB + G1 + 2 * M2 + 5 * K4;
