@@ -1095,6 +1095,33 @@ static void expect_split_leaves(const struct page_table *pt, vaddr_t va, pte_t h
 	}
 }
 
+/*
+ * Maps a huge page (size 2M or 1G) at va to pa with flags and splits it:
+ * one flush of va, one more table page, 512 leaves one level down with the
+ * huge entry's bits, every address translating as before. Returns the
+ * huge entry.
+ */
+static pte_t map_and_split(struct fixture *f, vaddr_t va, uint64_t size, paddr_t pa, unsigned flags)
+{
+	int level;
+	uint64_t tables;
+	pte_t huge;
+
+	assert_int_equal(pt_map(&f->pt, va, pa, size, flags), 0);
+	huge = pt_env_leaf(&f->pt, va, &level);
+	assert_int_equal(level, size == G1 ? 2 : 1);
+	tables = f->pt.nr_table_pages;
+	expect_flushes(0, 0);
+	assert_int_equal(pt_split(&f->pt, va), 0);
+	expect_flushes(1, 0);
+	assert_int_equal(hal_host_tlb_last_page, va);
+	assert_int_equal(f->pt.nr_table_pages, tables + 1);
+	check_accounting(f);
+	expect_split_leaves(&f->pt, va, huge, level - 1);
+	expect_translation(&f->pt, va, size, pa, reported(flags), size / SV39_ENTRIES);
+	return huge;
+}
+
 /* A 2M page becomes 512 4K pages with the same bits, one table more, one flush. */
 static void test_split_2m(void **state)
 {
@@ -1113,22 +1140,9 @@ static void test_split_2m(void **state)
 	for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		const vaddr_t va = first + 2 * i * M2;
 		const paddr_t pa = PB + G1 + (2 * i + 3) * M2; /* 2M- but not 1G-aligned */
-		int level;
-		assert_int_equal(pt_map(&f->pt, va, pa, M2, flags[i]), 0);
-		const pte_t huge = pt_env_leaf(&f->pt, va, &level);
-		assert_int_equal(level, 1);
+		const pte_t huge = map_and_split(f, va, M2, pa, flags[i]);
 		assert_int_equal((huge & SV39_PTE_PBMT_MASK) >> SV39_PTE_PBMT_SHIFT,
 				 (flags[i] & MAPF_DEVICE) ? SV39_PBMT_IO : SV39_PBMT_PMA);
-		const uint64_t tables = f->pt.nr_table_pages;
-		expect_flushes(0, 0);
-
-		assert_int_equal(pt_split(&f->pt, va), 0);
-		expect_flushes(1, 0);
-		assert_int_equal(hal_host_tlb_last_page, va);
-		assert_int_equal(f->pt.nr_table_pages, tables + 1);
-		check_accounting(f);
-		expect_split_leaves(&f->pt, va, huge, 0);
-		expect_translation(&f->pt, va, M2, pa, reported(flags[i]), K4);
 		assert_int_equal(pt_query(&f->pt, va + M2, NULL, NULL, NULL), -ENOENT);
 	}
 	uint64_t pgsize;
@@ -1163,19 +1177,8 @@ static void test_split_1g(void **state)
 		const paddr_t pa = cases[i].pa;
 		const unsigned flags = cases[i].flags;
 		int level;
-		assert_int_equal(pt_map(&f->pt, va, pa, G1, flags), 0);
-		const pte_t huge = pt_env_leaf(&f->pt, va, &level);
-		assert_int_equal(level, 2);
 		const uint64_t tables = f->pt.nr_table_pages;
-		expect_flushes(0, 0);
-
-		assert_int_equal(pt_split(&f->pt, va), 0);
-		expect_flushes(1, 0);
-		assert_int_equal(hal_host_tlb_last_page, va);
-		assert_int_equal(f->pt.nr_table_pages, tables + 1);
-		check_accounting(f);
-		expect_split_leaves(&f->pt, va, huge, 1);
-		expect_translation(&f->pt, va, G1, pa, reported(flags), M2);
+		map_and_split(f, va, G1, pa, flags);
 
 		/* One of the 2M pages in turn; its neighbours stay 2M. */
 		const vaddr_t va2 = va + 7 * M2;
