@@ -103,6 +103,12 @@ static void print_table(const struct thp_result *res, int n, uint64_t region, un
 	}
 }
 
+/* "s" unless n is 1: the plural ending of a count's noun. */
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 /* Time per collapsed block, or 0 when none was collapsed. */
 static uint64_t per_block(uint64_t ns, uint64_t blocks)
 {
@@ -124,17 +130,17 @@ static void print_collapse(const struct thp_collapse_result *c, uint64_t region)
 		       "frames each collapse frees were allocated lowest address first, so they "
 		       "empty whole 2M frames for the next ones\n",
 		       (unsigned long)(blocks - c->thp_before));
-	printf("collapse: khugepaged: %lu step%s of %d blocks collapsed %lu blocks in %s ms (%s ms "
-	       "per block); 2M share %s -> %s\n",
-	       (unsigned long)c->scan_steps, c->scan_steps == 1 ? "" : "s",
-	       CONFIG_THP_KHUGEPAGED_BLOCKS, (unsigned long)c->scan_collapsed, ms(a, c->scan_ns),
+	printf("collapse: khugepaged: %lu step%s of %d blocks collapsed %lu block%s in %s ms (%s "
+	       "ms per block); 2M share %s -> %s\n",
+	       (unsigned long)c->scan_steps, plural(c->scan_steps), CONFIG_THP_KHUGEPAGED_BLOCKS,
+	       (unsigned long)c->scan_collapsed, plural(c->scan_collapsed), ms(a, c->scan_ns),
 	       ms(b, per_block(c->scan_ns, c->scan_collapsed)),
 	       pct(d, thp_share_permille(c->thp_before, region)),
 	       pct(e, thp_share_permille(c->thp_after_scan, region)));
-	printf("collapse: aspace_collapse over the region collapsed %lu blocks in %s ms (%s ms "
+	printf("collapse: aspace_collapse over the region collapsed %lu block%s in %s ms (%s ms "
 	       "per block); 2M share %s -> %s; page-table pages %lu -> %lu; "
 	       "thp_collapse_alloc_failed %lu\n",
-	       (unsigned long)c->collapsed, ms(a, c->collapse_ns),
+	       (unsigned long)c->collapsed, plural(c->collapsed), ms(a, c->collapse_ns),
 	       ms(b, per_block(c->collapse_ns, c->collapsed)),
 	       pct(d, thp_share_permille(c->thp_after_scan, region)),
 	       pct(e, thp_share_permille(c->thp_after, region)), (unsigned long)c->pt_before,
@@ -233,10 +239,11 @@ static void print_markdown(const struct thp_result *res, int n, const struct thp
 			       ms(b, r->touch_ns), spread_ns(d, &r->rand));
 	}
 	if (c->done)
-		printf("\nCollapse on the %s run at %u %%: khugepaged collapsed %lu blocks in %s "
-		       "ms, aspace_collapse %lu blocks in %s ms; 2M share %s -> %s.\n",
+		printf("\nCollapse on the %s run at %u %%: khugepaged collapsed %lu block%s in %s "
+		       "ms, aspace_collapse %lu block%s in %s ms; 2M share %s -> %s.\n",
 		       thp_policy_name(c->policy), c->frag_pct, (unsigned long)c->scan_collapsed,
-		       ms(a, c->scan_ns), (unsigned long)c->collapsed, ms(b, c->collapse_ns),
+		       plural(c->scan_collapsed), ms(a, c->scan_ns), (unsigned long)c->collapsed,
+		       plural(c->collapsed), ms(b, c->collapse_ns),
 		       pct(d, thp_share_permille(c->thp_before, region)),
 		       pct(e, thp_share_permille(c->thp_after, region)));
 	printf("\n**Conclusion:** %s.\n", concl);
