@@ -16,6 +16,7 @@ static int nr_ranges;
 
 unsigned long hal_host_tlb_page_flushes;
 unsigned long hal_host_tlb_all_flushes;
+vaddr_t hal_host_tlb_last_page;
 
 void hal_host_map_phys(paddr_t base, uint64_t size)
 {
@@ -23,13 +24,13 @@ void hal_host_map_phys(paddr_t base, uint64_t size)
 		fprintf(stderr, "hal_host_map_phys: too many ranges or empty range\n");
 		abort();
 	}
-	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			 -1, 0);
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED) {
 		perror("hal_host_map_phys: mmap");
 		abort();
 	}
-	ranges[nr_ranges++] = (struct host_range){ base, size, mem };
+	ranges[nr_ranges++] = (struct host_range){base, size, mem};
 }
 
 void hal_host_unmap_all(void)
@@ -44,7 +45,8 @@ void *phys_to_virt(paddr_t pa)
 	for (int i = 0; i < nr_ranges; i++)
 		if (pa >= ranges[i].base && pa - ranges[i].base < ranges[i].size)
 			return ranges[i].mem + (pa - ranges[i].base);
-	fprintf(stderr, "phys_to_virt: %#llx is not backed by host memory\n", (unsigned long long)pa);
+	fprintf(stderr, "phys_to_virt: %#llx is not backed by host memory\n",
+		(unsigned long long)pa);
 	abort();
 }
 
@@ -60,7 +62,7 @@ paddr_t virt_to_phys(const void *va)
 
 void axhal_flush_tlb_page(vaddr_t va)
 {
-	(void)va;
+	hal_host_tlb_last_page = va;
 	hal_host_tlb_page_flushes++;
 }
 

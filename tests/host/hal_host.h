@@ -5,8 +5,8 @@
 #ifndef HAL_HOST_H
 #define HAL_HOST_H
 
-#include <stdint.h>
 #include <axhal/mem.h>
+#include <stdint.h>
 
 /*
  * Backs the physical range [base, base + size) with zeroed host memory
@@ -22,6 +22,8 @@ void hal_host_unmap_all(void);
 /* Number of axhal_flush_tlb_page / axhal_flush_tlb_all calls so far. */
 extern unsigned long hal_host_tlb_page_flushes;
 extern unsigned long hal_host_tlb_all_flushes;
+/* The address the last axhal_flush_tlb_page call was given. */
+extern vaddr_t hal_host_tlb_last_page;
 
 /* Last values given to axhal_activate_page_table. */
 extern uint64_t hal_host_satp;

@@ -60,4 +60,15 @@ bool pgc_free(struct pgalloc_checker *c, paddr_t addr, uint64_t n);
 /* Frees every allocated extent, then runs the consistency checker. */
 bool pgc_free_all(struct pgalloc_checker *c);
 
+/*
+ * In a cmocka test of a seeded run: unless `call` (a pgc_* operation on
+ * checker c) returns true, fails the running case with the seed, as
+ * TEST_SEED=<seed> to replay it, and c's description of the mismatch.
+ */
+#define pgc_assert_seeded(c, seed, call)                                                           \
+	do {                                                                                       \
+		if (!(call))                                                                       \
+			fail_msg("TEST_SEED=%llu: %s", (unsigned long long)(seed), (c)->err);      \
+	} while (0)
+
 #endif

@@ -6,12 +6,17 @@
  * Every bad input of issue 3 checks the error code AND that the stats are
  * byte-for-byte unchanged AND that the allocator's consistency checker
  * passes afterwards.
+ *
+ * Two seeded cases free a huge block in pieces in a random order (TEST_SEED
+ * picks the seed, default CONTRACT_SEED; it is printed, and named in every
+ * failure).
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+
 #include <cmocka.h>
 
 #include <axalloc-bitmap/bitmap.h>
@@ -19,12 +24,17 @@
 
 #include "pgalloc_checker.h"
 #include "pgalloc_inst.h"
+#include "test_rand.h"
+#include "test_seed.h"
 
 /* A made-up, 1G-aligned physical base. */
-#define BASE 0x80000000ULL
-#define PG(i) ((paddr_t)(i) << PAGE_SHIFT)
+#define BASE	     0x80000000ULL
+#define PG(i)	     ((paddr_t)(i) << PAGE_SHIFT)
 #define PAGES_PER_2M (PAGE_SIZE_2M >> PAGE_SHIFT)
 #define PAGES_PER_1G (PAGE_SIZE_1G >> PAGE_SHIFT)
+
+/* The seed of the randomised cases when $TEST_SEED is not set. */
+#define CONTRACT_SEED 20261203ULL
 
 struct fix {
 	struct pgalloc_inst in;
@@ -330,7 +340,7 @@ static void test_alignment_every_align(void **state)
 	alloc_at_ok(f, ALIGN_RANGE_BASE, 1);
 	struct pgalloc_stats pristine = stats_of(f);
 	for (uint64_t align = PAGE_SIZE_4K; align <= PAGE_SIZE_1G; align <<= 1) {
-		uint64_t ns[] = { 1, 3, 7, 513, align >> PAGE_SHIFT };
+		uint64_t ns[] = {1, 3, 7, 513, align >> PAGE_SHIFT};
 		for (unsigned i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 			paddr_t pa = alloc_ok(f, ns[i], align);
 			assert_true(pa >= ALIGN_RANGE_BASE);
@@ -373,8 +383,8 @@ static void test_multiple_ranges_unaligned_bases(void **state)
 	static const struct {
 		paddr_t base;
 		uint64_t pages;
-	} r[] = { { 0x80003000ULL, 37 }, { 0x90001000ULL, 100 }, { 0xa0007000ULL, 5 },
-		  { 0x1fffff000ULL, 700 } };
+	} r[] = {
+	    {0x80003000ULL, 37}, {0x90001000ULL, 100}, {0xa0007000ULL, 5}, {0x1fffff000ULL, 700}};
 	uint64_t total = 0;
 	for (unsigned i = 0; i < 4; i++) {
 		add_ok(f, r[i].base, r[i].pages);
@@ -696,6 +706,113 @@ static void test_larger_than_1g(void **state)
 	assert_memory_equal(&now, &pristine, sizeof(now));
 }
 
+/* ---- a huge block given back in pieces (transparent huge pages) ---- */
+
+/*
+ * Allocates the one block of block_pages pages aligned to its size that a
+ * range with a few pages to spare at either end holds, then frees it
+ * piece_pages at a time in a seeded random order. Between the frees it
+ * allocates single pages and, for pieces larger than a page, whole
+ * piece-aligned pieces, and frees some of those again. Every call goes
+ * through the checker (its model predicts each result and the stats, and
+ * the allocator's own consistency checker runs after every step); an
+ * allocation must also never overlap a piece of the block still held. When
+ * everything is freed the stats are the pristine ones.
+ */
+static void free_block_in_pieces(const struct pgalloc_ops *ops, uint64_t block_pages,
+				 uint64_t piece_pages, uint64_t seed)
+{
+	const paddr_t block = 4 * PAGE_SIZE_1G;
+	const uint64_t npieces = block_pages / piece_pages;
+	struct pgalloc_checker c;
+	struct pgalloc_stats pristine, now;
+	uint64_t rng = seed;
+	uint64_t *order = calloc(npieces, sizeof(*order));
+	bool *held = calloc(npieces, sizeof(*held));
+	struct pgm_extent *live = calloc(npieces, sizeof(*live)); /* allocated meanwhile */
+	size_t nr_live = 0;
+	assert_non_null(order);
+	assert_non_null(held);
+	assert_non_null(live);
+
+	pgc_create(&c, ops, 1);
+	pgc_assert_seeded(&c, seed, pgc_add_memory(&c, block - PG(3), PG(block_pages + 8)));
+	pgalloc_inst_stats(&c.inst, &pristine);
+	paddr_t pa;
+	pgc_assert_seeded(&c, seed, pgc_alloc(&c, block_pages, PG(block_pages), &pa));
+	if (pa != block)
+		fail_msg("TEST_SEED=%llu: %s: the block is at %#llx, not %#llx",
+			 (unsigned long long)seed, ops->name, (unsigned long long)pa,
+			 (unsigned long long)block);
+	for (uint64_t i = 0; i < npieces; i++) {
+		order[i] = i;
+		held[i] = true;
+	}
+	test_rand_shuffle(&rng, order, npieces);
+
+	for (uint64_t i = 0; i < npieces; i++) {
+		pgc_assert_seeded(&c, seed,
+				  pgc_free(&c, block + PG(order[i] * piece_pages), piece_pages));
+		if (c.last_rc != 0)
+			fail_msg("TEST_SEED=%llu: %s: freeing piece %llu of the block: %d",
+				 (unsigned long long)seed, ops->name, (unsigned long long)order[i],
+				 c.last_rc);
+		held[order[i]] = false;
+		uint64_t what = test_rand_below(&rng, 4);
+		if (what == 3 && nr_live > 0) {
+			size_t k = test_rand_below(&rng, nr_live);
+			pgc_assert_seeded(&c, seed, pgc_free(&c, live[k].addr, live[k].n));
+			live[k] = live[--nr_live];
+			continue;
+		}
+		uint64_t n = what == 2 && piece_pages > 1 ? piece_pages : 1;
+		pgc_assert_seeded(&c, seed, pgc_alloc(&c, n, PG(n), &pa));
+		if (c.last_rc != 0)
+			continue;
+		for (uint64_t p = 0; p < n; p++) {
+			uint64_t off = (pa + PG(p) - block) >> PAGE_SHIFT;
+			if (pa + PG(p) >= block && off < block_pages && held[off / piece_pages])
+				fail_msg("TEST_SEED=%llu: %s: alloc(n=%llu) returned %#llx, inside "
+					 "piece %llu of the block, still allocated",
+					 (unsigned long long)seed, ops->name, (unsigned long long)n,
+					 (unsigned long long)pa,
+					 (unsigned long long)(off / piece_pages));
+		}
+		live[nr_live++] = (struct pgm_extent){pa, n};
+	}
+	/* What is left is what was allocated meanwhile. */
+	pgc_assert_seeded(&c, seed, pgc_free_all(&c));
+	pgalloc_inst_stats(&c.inst, &now);
+	if (memcmp(&pristine, &now, sizeof(now)) != 0)
+		fail_msg("TEST_SEED=%llu: %s: stats after freeing everything are not the pristine "
+			 "ones",
+			 (unsigned long long)seed, ops->name);
+	pgc_destroy(&c);
+	free(order);
+	free(held);
+	free(live);
+}
+
+/* A 2M block freed one 4K frame at a time. */
+static void test_free_2m_block_by_4k(void **state)
+{
+	struct fix *f = *state;
+	uint64_t seed = host_test_seed(CONTRACT_SEED);
+	print_message("%s: free_2m_block_by_4k: TEST_SEED=%llu\n", f->in.ops->name,
+		      (unsigned long long)seed);
+	free_block_in_pieces(f->in.ops, PAGES_PER_2M, 1, seed);
+}
+
+/* A 1G block freed one 2M piece at a time. */
+static void test_free_1g_block_by_2m(void **state)
+{
+	struct fix *f = *state;
+	uint64_t seed = host_test_seed(CONTRACT_SEED);
+	print_message("%s: free_1g_block_by_2m: TEST_SEED=%llu\n", f->in.ops->name,
+		      (unsigned long long)seed);
+	free_block_in_pieces(f->in.ops, PAGES_PER_1G, PAGES_PER_2M, seed);
+}
+
 /* Test X_fn: fn run on allocator X (bitmap or buddy). */
 #define T(fn, X)                                                                                   \
 	{                                                                                          \
@@ -714,7 +831,8 @@ static void test_larger_than_1g(void **state)
 		    T(test_indexes_unaligned_base, X), T(test_meta_bytes_and_buffer, X),           \
 		    T(test_exhaustion_and_refill, X), T(test_adjacent_ranges_apart, X),            \
 		    T(test_alloc_error_keeps_out, X), T(test_range_at_zero, X),                    \
-		    T(test_larger_than_1g, X),                                                     \
+		    T(test_larger_than_1g, X), T(test_free_2m_block_by_4k, X),                     \
+		    T(test_free_1g_block_by_2m, X),                                                \
 	}
 
 /* ---- both allocators side by side ---- */
@@ -736,10 +854,10 @@ static void test_same_histogram_both(void **state)
 		uint64_t page;
 		uint64_t n;
 	} script[] = {
-		{ 'a', 3, 1 },	  { 'a', 4, 4 },    { 'a', 100, 413 }, { 'a', 600, 30 },
-		{ 'f', 5, 2 },	  { 'a', 1024, 512 }, { 'f', 1100, 7 }, { 'a', 2000, 3 },
-		{ 'f', 101, 200 }, { 'f', 3, 1 },   { 'f', 2000, 2 },  { 'a', 5000, 300 },
-		{ 'f', 4, 1 },	  { 'f', 1024, 76 }, { 'a', 4000, 1 },  { 'f', 600, 15 },
+	    {'a', 3, 1},     {'a', 4, 4},      {'a', 100, 413}, {'a', 600, 30},
+	    {'f', 5, 2},     {'a', 1024, 512}, {'f', 1100, 7},	{'a', 2000, 3},
+	    {'f', 101, 200}, {'f', 3, 1},      {'f', 2000, 2},	{'a', 5000, 300},
+	    {'f', 4, 1},     {'f', 1024, 76},  {'a', 4000, 1},	{'f', 600, 15},
 	};
 	struct pgalloc_checker c[PGALLOC_NR_ALLOCATORS];
 	for (unsigned k = 0; k < PGALLOC_NR_ALLOCATORS; k++) {
@@ -772,7 +890,7 @@ int main(void)
 	const struct CMUnitTest bitmap_tests[] = CONTRACT_TESTS(bitmap);
 	const struct CMUnitTest buddy_tests[] = CONTRACT_TESTS(buddy);
 	const struct CMUnitTest both_tests[] = {
-		cmocka_unit_test(test_same_histogram_both),
+	    cmocka_unit_test(test_same_histogram_both),
 	};
 	int failed = 0;
 	failed += cmocka_run_group_tests_name("bitmap", bitmap_tests, NULL, NULL);

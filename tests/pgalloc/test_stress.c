@@ -16,11 +16,12 @@
  * The seed comes from TEST_SEED (decimal or 0x-hex), default STRESS_SEED;
  * it is printed with every failure.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+
 #include <cmocka.h>
 
 #include <axalloc-bitmap/bitmap.h>
@@ -31,15 +32,15 @@
 #include "test_rand.h"
 #include "test_seed.h"
 
-#define STRESS_SEED 20250601ULL
-#define CHECK_EVERY 16
-#define PG(i) ((paddr_t)(i) << PAGE_SHIFT)
+#define STRESS_SEED  20250601ULL
+#define CHECK_EVERY  16
+#define PG(i)	     ((paddr_t)(i) << PAGE_SHIFT)
 #define PAGES_PER_2M (PAGE_SIZE_2M >> PAGE_SHIFT)
 #define PAGES_PER_1G (PAGE_SIZE_1G >> PAGE_SHIFT)
 
 /* Operation counts per phase (sized for a few seconds under ASan). */
-#define MIXED_OPS 60000
-#define HUGE_OPS 6000
+#define MIXED_OPS   60000
+#define HUGE_OPS    6000
 #define ALIGNED_OPS 20000
 /* Keep occupancy below this share of the pool (percent) before freeing more. */
 #define HIGH_WATER_PCT 85
@@ -53,37 +54,29 @@ struct range_spec {
 
 /* Small ranges, none aligned beyond 4K at either end, one spanning a 4G boundary. */
 static const struct range_spec mixed_ranges[] = {
-	{ 0x80003000ULL, 3001 },
-	{ 0x90000000ULL - PG(5), 2 * PAGES_PER_2M + 77 },
-	{ 0xfffff000ULL - PG(600), 1300 },
-	{ 0x200007000ULL, 1 },
-	{ 0x300001000ULL, 129 },
+    {0x80003000ULL, 3001},	     {0x90000000ULL - PG(5), 2 * PAGES_PER_2M + 77},
+    {0xfffff000ULL - PG(600), 1300}, {0x200007000ULL, 1},
+    {0x300001000ULL, 129},
 };
 
 /* A range holding one whole 1G block plus unaligned edges. */
 static const struct range_spec huge_ranges[] = {
-	{ 0xbfffd000ULL, PAGES_PER_1G + PAGES_PER_2M + 16 },
-	{ 0x200000000ULL + PG(1), 700 },
+    {0xbfffd000ULL, PAGES_PER_1G + PAGES_PER_2M + 16},
+    {0x200000000ULL + PG(1), 700},
 };
 
 /* One naturally aligned 2^ALIGNED_ORDER-page pool. */
 #define ALIGNED_ORDER 11
 static const struct range_spec aligned_ranges[] = {
-	{ 0x80000000ULL, 1ULL << ALIGNED_ORDER },
+    {0x80000000ULL, 1ULL << ALIGNED_ORDER},
 };
 
 /* How large requests of a phase may get. */
 struct profile {
-	unsigned big_pct;	/* share of allocations of 65..1100 pages */
-	unsigned huge_pct;	/* share of 2M/1G-aligned whole-block allocations */
-	uint64_t max_align;	/* largest alignment of ordinary requests */
+	unsigned big_pct;   /* share of allocations of 65..1100 pages */
+	unsigned huge_pct;  /* share of 2M/1G-aligned whole-block allocations */
+	uint64_t max_align; /* largest alignment of ordinary requests */
 };
-
-#define CHECKED(c, call)                                                                       \
-	do {                                                                                   \
-		if (!(call))                                                                   \
-			fail_msg("TEST_SEED=%llu: %s", (unsigned long long)g_seed, (c)->err); \
-	} while (0)
 
 static uint64_t pick_align(uint64_t *rng, uint64_t max_align)
 {
@@ -123,17 +116,18 @@ static void op_alloc(struct pgalloc_checker *c, uint64_t *rng, const struct prof
 		uint64_t align = g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
 		uint64_t n =
 		    test_rand_below(rng, 2) ? align >> PAGE_SHIFT : test_rand_range(rng, 1, 3);
-		CHECKED(c, pgc_alloc(c, n, align, NULL));
+		pgc_assert_seeded(c, g_seed, pgc_alloc(c, n, align, NULL));
 		return;
 	}
-	CHECKED(c, pgc_alloc(c, pick_n(rng, p), pick_align(rng, p->max_align), NULL));
+	pgc_assert_seeded(c, g_seed,
+			  pgc_alloc(c, pick_n(rng, p), pick_align(rng, p->max_align), NULL));
 }
 
 static void op_alloc_at(struct pgalloc_checker *c, uint64_t *rng)
 {
 	int ri;
 	paddr_t addr = pick_page(rng, &c->model, &ri);
-	CHECKED(c, pgc_alloc_at(c, addr, test_rand_range(rng, 1, 24)));
+	pgc_assert_seeded(c, g_seed, pgc_alloc_at(c, addr, test_rand_range(rng, 1, 24)));
 }
 
 /* Frees a whole extent, a piece of one, or a run of allocated pages across extents. */
@@ -145,17 +139,17 @@ static void op_free(struct pgalloc_checker *c, uint64_t *rng)
 	struct pgm_extent e = m->ext[test_rand_below(rng, m->nr_ext)];
 	unsigned r = (unsigned)test_rand_below(rng, 100);
 	if (r < 65) {
-		CHECKED(c, pgc_free(c, e.addr, e.n));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr, e.n));
 	} else if (r < 90) {
 		uint64_t first = test_rand_below(rng, e.n);
 		uint64_t n = test_rand_range(rng, 1, e.n - first);
-		CHECKED(c, pgc_free(c, e.addr + PG(first), n));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr + PG(first), n));
 	} else {
 		/* from inside e to the end of the allocated run it belongs to */
 		const struct pgm_range *rg = &m->range[pgm_find_range(m, e.addr, e.n)];
 		uint64_t first = (e.addr - rg->base) >> PAGE_SHIFT;
 		uint64_t end = pgm_next(rg, first, false);
-		CHECKED(c, pgc_free(c, e.addr, end - first));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr, end - first));
 	}
 }
 
@@ -167,70 +161,82 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 	paddr_t page = pick_page(rng, m, &ri);
 	const struct pgm_range *r = &m->range[ri];
 	paddr_t rend = r->base + PG(r->pages);
-	struct pgm_extent e = { page, 1 };
+	struct pgm_extent e = {page, 1};
 	if (m->nr_ext)
 		e = m->ext[test_rand_below(rng, m->nr_ext)];
 
 	switch (test_rand_below(rng, 14)) {
 	case 0: /* unaligned free */
-		CHECKED(c, pgc_free(c, e.addr + test_rand_range(rng, 1, PAGE_SIZE_4K - 1), 1));
+		pgc_assert_seeded(
+		    c, g_seed, pgc_free(c, e.addr + test_rand_range(rng, 1, PAGE_SIZE_4K - 1), 1));
 		break;
 	case 1: { /* free outside every range: just below or just past a range */
 		paddr_t at =
 		    test_rand_below(rng, 2) ? r->base - PG(test_rand_range(rng, 1, 4)) : rend;
-		CHECKED(c, pgc_free(c, at, test_rand_range(rng, 1, 4)));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, at, test_rand_range(rng, 1, 4)));
 		break;
 	}
 	case 2: /* free running past the end of a range */
-		CHECKED(c, pgc_free(c, rend - PG(1), test_rand_range(rng, 2, 8)));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, rend - PG(1), test_rand_range(rng, 2, 8)));
 		break;
 	case 3: { /* free of never-allocated / already-freed pages */
 		uint64_t idx = pgm_next(r, (page - r->base) >> PAGE_SHIFT, false);
 		if (idx < r->pages)
-			CHECKED(c, pgc_free(c, r->base + PG(idx), 1));
+			pgc_assert_seeded(c, g_seed, pgc_free(c, r->base + PG(idx), 1));
 		break;
 	}
 	case 4: /* free straddling an allocated extent and what follows it */
-		CHECKED(c, pgc_free(c, e.addr, e.n + test_rand_range(rng, 1, 8)));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr, e.n + test_rand_range(rng, 1, 8)));
 		break;
 	case 5: /* free straddling what precedes an extent and the extent */
-		CHECKED(c, pgc_free(c, e.addr - PG(1), e.n + 1));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr - PG(1), e.n + 1));
 		break;
 	case 6: /* zero pages */
-		CHECKED(c, pgc_free(c, e.addr, 0));
+		pgc_assert_seeded(c, g_seed, pgc_free(c, e.addr, 0));
 		break;
 	case 7: /* alloc_at over a partly used range */
-		CHECKED(c, pgc_alloc_at(c, e.addr - PG(test_rand_below(rng, 3)), e.n + 2));
+		pgc_assert_seeded(c, g_seed,
+				  pgc_alloc_at(c, e.addr - PG(test_rand_below(rng, 3)), e.n + 2));
 		break;
 	case 8: /* alloc_at unaligned or of zero pages */
-		CHECKED(c, pgc_alloc_at(c, page + (test_rand_below(rng, 2) ? 0x10 : 0),
-					test_rand_below(rng, 2) ? 0 : 1));
+		pgc_assert_seeded(c, g_seed,
+				  pgc_alloc_at(c, page + (test_rand_below(rng, 2) ? 0x10 : 0),
+					       test_rand_below(rng, 2) ? 0 : 1));
 		break;
 	case 9: { /* alloc of zero pages or with n * 4K overflowing */
 		uint64_t n =
 		    test_rand_below(rng, 2) ? 0 : PGALLOC_MAX_PAGES + 1 + test_rand_below(rng, 9);
-		CHECKED(c, pgc_alloc(c, n, PAGE_SIZE_4K, NULL));
+		pgc_assert_seeded(c, g_seed, pgc_alloc(c, n, PAGE_SIZE_4K, NULL));
 		break;
 	}
 	case 10: { /* alloc with an alignment that is not a power of two, too small or too big */
 		static const uint64_t bad_align[] = {
-			0, 1, 2048, 3 * PAGE_SIZE_4K, PAGE_SIZE_4K + 1, 2 * PAGE_SIZE_1G,
-			1ULL << 63, UINT64_MAX,
+		    0,
+		    1,
+		    2048,
+		    3 * PAGE_SIZE_4K,
+		    PAGE_SIZE_4K + 1,
+		    2 * PAGE_SIZE_1G,
+		    1ULL << 63,
+		    UINT64_MAX,
 		};
-		CHECKED(c, pgc_alloc(c, 1, bad_align[test_rand_below(rng, 8)], NULL));
+		pgc_assert_seeded(c, g_seed,
+				  pgc_alloc(c, 1, bad_align[test_rand_below(rng, 8)], NULL));
 		break;
 	}
 	case 11: /* add_memory overlapping an existing range */
-		CHECKED(c, pgc_add_memory(c, page - PG(test_rand_below(rng, 3)),
-					  PG(test_rand_range(rng, 3, 9))));
+		pgc_assert_seeded(c, g_seed,
+				  pgc_add_memory(c, page - PG(test_rand_below(rng, 3)),
+						 PG(test_rand_range(rng, 3, 9))));
 		break;
 	case 12: /* add_memory with a bad size or base */
-		CHECKED(c,
-			pgc_add_memory(c, 0x7000000000ULL + (test_rand_below(rng, 2) ? 0x200 : 0),
-				       test_rand_below(rng, 2) ? 0 : PG(3) + 8));
+		pgc_assert_seeded(
+		    c, g_seed,
+		    pgc_add_memory(c, 0x7000000000ULL + (test_rand_below(rng, 2) ? 0x200 : 0),
+				   test_rand_below(rng, 2) ? 0 : PG(3) + 8));
 		break;
 	default: /* more than all memory */
-		CHECKED(c, pgc_alloc(c, m->total_pages + 1, PAGE_SIZE_4K, NULL));
+		pgc_assert_seeded(c, g_seed, pgc_alloc(c, m->total_pages + 1, PAGE_SIZE_4K, NULL));
 		break;
 	}
 }
@@ -258,7 +264,7 @@ static void run_random(struct pgalloc_checker *c, uint64_t *rng, unsigned nops,
 static void add_ranges(struct pgalloc_checker *c, const struct range_spec *r, unsigned nr)
 {
 	for (unsigned i = 0; i < nr; i++) {
-		CHECKED(c, pgc_add_memory(c, r[i].base, PG(r[i].pages)));
+		pgc_assert_seeded(c, g_seed, pgc_add_memory(c, r[i].base, PG(r[i].pages)));
 		assert_int_equal(c->last_rc, 0);
 	}
 }
@@ -278,12 +284,13 @@ static void run_phase(const struct pgalloc_ops *ops, const struct range_spec *ra
 	add_ranges(&c, ranges, nr);
 	pgalloc_inst_stats(&c.inst, &pristine);
 	run_random(&c, &rng, nops, p);
-	CHECKED(&c, pgc_verify_check(&c));
-	CHECKED(&c, pgc_free_all(&c));
+	pgc_assert_seeded(&c, g_seed, pgc_verify_check(&c));
+	pgc_assert_seeded(&c, g_seed, pgc_free_all(&c));
 	pgalloc_inst_stats(&c.inst, &now);
 	if (memcmp(&pristine, &now, sizeof(now)) != 0)
 		fail_msg("TEST_SEED=%llu: %s: stats after freeing everything are not the pristine "
-			 "ones", (unsigned long long)g_seed, ops->name);
+			 "ones",
+			 (unsigned long long)g_seed, ops->name);
 	*final = now;
 	pgc_destroy(&c);
 }
@@ -291,17 +298,17 @@ static void run_phase(const struct pgalloc_ops *ops, const struct range_spec *ra
 static void test_mixed(void **state)
 {
 	const struct pgalloc_ops *ops = *state;
-	const struct profile p = { .big_pct = 8, .huge_pct = 3, .max_align = PAGE_SIZE_2M };
+	const struct profile p = {.big_pct = 8, .huge_pct = 3, .max_align = PAGE_SIZE_2M};
 	struct pgalloc_stats st;
-	run_phase(ops, mixed_ranges, sizeof(mixed_ranges) / sizeof(mixed_ranges[0]), MIXED_OPS,
-		  &p, g_seed, &st);
+	run_phase(ops, mixed_ranges, sizeof(mixed_ranges) / sizeof(mixed_ranges[0]), MIXED_OPS, &p,
+		  g_seed, &st);
 	assert_int_equal(st.used_pages, 0);
 }
 
 static void test_huge(void **state)
 {
 	const struct pgalloc_ops *ops = *state;
-	const struct profile p = { .big_pct = 10, .huge_pct = 25, .max_align = PAGE_SIZE_1G };
+	const struct profile p = {.big_pct = 10, .huge_pct = 25, .max_align = PAGE_SIZE_1G};
 	struct pgalloc_stats st;
 	run_phase(ops, huge_ranges, sizeof(huge_ranges) / sizeof(huge_ranges[0]), HUGE_OPS, &p,
 		  g_seed ^ 0x5eedULL, &st);
@@ -312,7 +319,7 @@ static void test_huge(void **state)
 static void test_aligned_pool_merges_back(void **state)
 {
 	const struct pgalloc_ops *ops = *state;
-	const struct profile p = { .big_pct = 5, .huge_pct = 0, .max_align = PG(64) };
+	const struct profile p = {.big_pct = 5, .huge_pct = 0, .max_align = PG(64)};
 	struct pgalloc_stats st;
 	run_phase(ops, aligned_ranges, 1, ALIGNED_OPS, &p, g_seed ^ 0xa11ULL, &st);
 	assert_int_equal(st.free_pages, 1ULL << ALIGNED_ORDER);
@@ -329,9 +336,9 @@ static void test_aligned_pool_merges_back(void **state)
 	{                                                                                          \
 #X "_" #fn, fn, NULL, NULL, (void *)&X##_pgalloc_ops                               \
 	}
-#define STRESS_TESTS(X)                                                                        \
-	{                                                                                      \
-		T(test_mixed, X), T(test_huge, X), T(test_aligned_pool_merges_back, X),        \
+#define STRESS_TESTS(X)                                                                            \
+	{                                                                                          \
+		T(test_mixed, X), T(test_huge, X), T(test_aligned_pool_merges_back, X),            \
 	}
 
 int main(void)

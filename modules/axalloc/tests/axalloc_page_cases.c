@@ -2,7 +2,7 @@
  * axalloc_page_cases.c - test cases for axalloc's page side: the memory map
  * (RAM minus reserved ranges, metadata carving; placement cases in
  * axalloc_layout_cases.c), the page-allocator facade, out-of-memory and fault
- * injection, and frame reference counts.
+ * injection, and frame reference counts (single frames and ranges).
  *
  * Run by test_axalloc_pages.c here (buddy) and in tests/axalloc-bitmap-facade
  * (bitmap) through run_page_tests().
@@ -80,6 +80,9 @@ static void test_before_init(void **state)
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS)) {
 		assert_int_equal(frame_ref_get(RAM_BASE), 0);
 		assert_int_equal(frame_ref_inc(RAM_BASE), -EINVAL);
+		assert_int_equal(frame_ref_inc_range(RAM_BASE, 1), -EINVAL);
+		assert_int_equal(frame_ref_max(RAM_BASE, 1), 0);
+		assert_int_equal(frame_ref_put_range(RAM_BASE, 1), -EINVAL);
 	}
 }
 
@@ -660,13 +663,274 @@ static void test_frame_ref_blocks_free(void **state)
 	assert_int_equal(frame_ref_get(pa), 0);
 }
 
+/* The counts of the n frames from pa, into out[n] (frame_ref_get each). */
+static void get_counts(paddr_t pa, uint64_t n, uint32_t *out)
+{
+	for (uint64_t i = 0; i < n; i++)
+		out[i] = frame_ref_get(pa + i * PAGE_SIZE);
+}
+
+/*
+ * In a test: `call` must return err and leave every count of the n frames
+ * from pa and axalloc's stats as they were.
+ */
+#define assert_refs_fail_unchanged(pa, n, call, err)                                               \
+	do {                                                                                       \
+		uint32_t *before_ = malloc((n) * sizeof(uint32_t));                                \
+		uint32_t *after_ = malloc((n) * sizeof(uint32_t));                                 \
+		assert_non_null(before_);                                                          \
+		assert_non_null(after_);                                                           \
+		get_counts((pa), (n), before_);                                                    \
+		struct axalloc_stats st_before_ = get_stats();                                     \
+		assert_int_equal((call), (err));                                                   \
+		struct axalloc_stats st_after_ = get_stats();                                      \
+		assert_stats_equal(st_before_, st_after_);                                         \
+		get_counts((pa), (n), after_);                                                     \
+		assert_memory_equal(before_, after_, (n) * sizeof(uint32_t));                      \
+		free(before_);                                                                     \
+		free(after_);                                                                      \
+	} while (0)
+
+#define PAGES_2M (PAGE_SIZE_2M / PAGE_SIZE)
+
+/* One reference more on each frame of a range, all or nothing. */
+static void test_frame_ref_inc_range(void **state)
+{
+	(void)state;
+	paddr_t pa;
+
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
+	for (uint64_t i = 0; i < PAGES_2M; i++)
+		assert_int_equal(frame_ref_get(pa + i * PAGE_SIZE), 1);
+	assert_int_equal(frame_ref_inc_range(pa + 3 * PAGE_SIZE, 5), 0);
+	assert_int_equal(frame_ref_inc_range(pa + (PAGES_2M - 1) * PAGE_SIZE, 1), 0);
+	for (uint64_t i = 0; i < PAGES_2M; i++)
+		assert_int_equal(frame_ref_get(pa + i * PAGE_SIZE),
+				 (i >= 3 && i < 8) || i == PAGES_2M - 1 ? 2 : 1);
+
+	/* One frame at UINT32_MAX, at the start, inside, at the end: -ENOMEM, nothing counted. */
+	static const uint64_t full[] = {0, 100, PAGES_2M - 1};
+	for (unsigned k = 0; k < sizeof(full) / sizeof(full[0]); k++) {
+		paddr_t at = pa + full[k] * PAGE_SIZE;
+		uint32_t old = frame_ref_get(at);
+		assert_int_equal(frame_ref_set_for_test(at, UINT32_MAX), 0);
+		assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_inc_range(pa, PAGES_2M),
+					   -ENOMEM);
+		assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_inc_range(at, 1), -ENOMEM);
+		assert_int_equal(frame_ref_get(at), UINT32_MAX);
+		/* The frames next to it can still take one. */
+		if (full[k] > 0)
+			assert_int_equal(frame_ref_inc_range(pa, full[k]), 0);
+		if (full[k] < PAGES_2M - 1)
+			assert_int_equal(
+			    frame_ref_inc_range(at + PAGE_SIZE, PAGES_2M - 1 - full[k]), 0);
+		assert_int_equal(frame_ref_set_for_test(at, old + 1), 0);
+	}
+	for (uint64_t i = 0; i < PAGES_2M; i++)
+		assert_int_equal(frame_ref_get(pa + i * PAGE_SIZE),
+				 (i >= 3 && i < 8) || i == PAGES_2M - 1 ? 5 : 4);
+
+	/* Bad ranges: misaligned, empty, leaving the managed range; nothing changes. */
+	struct axalloc_range r[MAX_TEST_RANGES];
+	int nr = get_ranges(r);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_inc_range(pa + 8, 1), -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_inc_range(pa + PAGE_SIZE / 2, 4),
+				   -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_inc_range(pa, 0), -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_inc_range(pa, UINT64_MAX), -EINVAL);
+	for (int i = 0; i < nr; i++) {
+		paddr_t last = r[i].base + r[i].size - PAGE_SIZE;
+		uint64_t pages = r[i].size / PAGE_SIZE;
+		assert_refs_fail_unchanged(last, 1, frame_ref_inc_range(last, 2), -EINVAL);
+		assert_refs_fail_unchanged(r[i].base, 1,
+					   frame_ref_inc_range(r[i].base - PAGE_SIZE, 2), -EINVAL);
+		assert_refs_fail_unchanged(r[i].base, 2, frame_ref_inc_range(r[i].base, pages + 1),
+					   -EINVAL);
+		assert_refs_fail_unchanged(r[i].base, 1, frame_ref_inc_range(r[i].meta_base, 1),
+					   -EINVAL);
+		/* Exactly the whole range is fine. */
+		uint32_t first_count = frame_ref_get(r[i].base), last_count = frame_ref_get(last);
+		assert_int_equal(frame_ref_inc_range(r[i].base, pages), 0);
+		assert_int_equal(frame_ref_get(r[i].base), first_count + 1);
+		assert_int_equal(frame_ref_get(last), last_count + 1);
+	}
+	/* From one managed range into the next: two ranges, not one. */
+	assert_refs_fail_unchanged(
+	    r[0].base, 1, frame_ref_inc_range(r[0].base, (r[1].base - r[0].base) / PAGE_SIZE + 1),
+	    -EINVAL);
+}
+
+/* The largest count over a range; 0 for a bad one. */
+static void test_frame_ref_max(void **state)
+{
+	(void)state;
+	paddr_t pa;
+	struct axalloc_range r[MAX_TEST_RANGES];
+	get_ranges(r);
+
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(frame_ref_max(pa, PAGES_2M), 0);
+	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
+	assert_int_equal(frame_ref_max(pa, PAGES_2M), 1);
+	assert_int_equal(frame_ref_set_for_test(pa + 7 * PAGE_SIZE, 9), 0);
+	assert_int_equal(frame_ref_set_for_test(pa + (PAGES_2M - 1) * PAGE_SIZE, UINT32_MAX), 0);
+	assert_int_equal(frame_ref_max(pa, PAGES_2M), UINT32_MAX);
+	assert_int_equal(frame_ref_max(pa, PAGES_2M - 1), 9);
+	assert_int_equal(frame_ref_max(pa, 8), 9);
+	assert_int_equal(frame_ref_max(pa, 7), 1);
+	assert_int_equal(frame_ref_max(pa + 7 * PAGE_SIZE, 1), 9);
+	assert_int_equal(frame_ref_max(pa + 8 * PAGE_SIZE, PAGES_2M - 9), 1);
+	/* Bad ranges: 0 whatever the counts. */
+	assert_int_equal(frame_ref_max(pa + 7 * PAGE_SIZE, 0), 0);
+	assert_int_equal(frame_ref_max(pa + 7 * PAGE_SIZE + 8, 1), 0);
+	assert_int_equal(frame_ref_max(pa, UINT64_MAX), 0);
+	assert_int_equal(frame_ref_set_for_test(r[0].base + r[0].size - PAGE_SIZE, 3), 0);
+	assert_int_equal(frame_ref_max(r[0].base + r[0].size - PAGE_SIZE, 1), 3);
+	assert_int_equal(frame_ref_max(r[0].base + r[0].size - PAGE_SIZE, 2), 0);
+	assert_int_equal(frame_ref_max(r[0].meta_base, 1), 0);
+	assert_int_equal(frame_ref_max(0, 1), 0);
+}
+
+/* Put on a whole 2M block with every count 1: the block goes back whole. */
+static void test_frame_ref_put_range_whole(void **state)
+{
+	(void)state;
+	paddr_t pa;
+	struct axalloc_stats pristine = get_stats();
+
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
+	assert_int_equal(frame_ref_put_range(pa, PAGES_2M), 0);
+	assert_int_equal(frame_ref_max(pa, PAGES_2M), 0);
+	struct axalloc_stats now = get_stats();
+	assert_stats_equal(pristine, now);
+	/* The same 2M block can be had again. */
+	paddr_t again;
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &again), 0);
+	assert_int_equal(axalloc_free_pages(again, PAGES_2M), 0);
+
+	/* Shared once more: the first put only drops the extra references. */
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	struct axalloc_stats held = get_stats();
+	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
+	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
+	assert_int_equal(frame_ref_put_range(pa, PAGES_2M), 0);
+	now = get_stats();
+	assert_stats_equal(held, now);
+	for (uint64_t i = 0; i < PAGES_2M; i++)
+		assert_int_equal(frame_ref_get(pa + i * PAGE_SIZE), 1);
+	assert_int_equal(frame_ref_put_range(pa, PAGES_2M), 0);
+	now = get_stats();
+	assert_stats_equal(pristine, now);
+}
+
+/*
+ * Put on a 2M block with a few frames still referenced elsewhere (the
+ * first, a run inside, the last): exactly the other frames go back, the
+ * referenced ones stay allocated until their own put.
+ */
+static void test_frame_ref_put_range_partial(void **state)
+{
+	(void)state;
+	static const uint64_t kept[] = {0, 10, 11, 12, 300, PAGES_2M - 1};
+	enum { NR_KEPT = sizeof(kept) / sizeof(kept[0]) };
+	struct axalloc_stats pristine = get_stats();
+	paddr_t pa;
+
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
+	for (unsigned k = 0; k < NR_KEPT; k++)
+		assert_int_equal(frame_ref_inc(pa + kept[k] * PAGE_SIZE), 0);
+	assert_int_equal(frame_ref_put_range(pa, PAGES_2M), 0);
+
+	struct axalloc_stats now = get_stats();
+	assert_int_equal(now.pages.used_pages, pristine.pages.used_pages + NR_KEPT);
+	assert_int_equal(now.pages.free_pages, pristine.pages.free_pages - NR_KEPT);
+	for (uint64_t i = 0, k = 0; i < PAGES_2M; i++) {
+		bool is_kept = k < NR_KEPT && kept[k] == i;
+		assert_int_equal(frame_ref_get(pa + i * PAGE_SIZE), is_kept ? 1 : 0);
+		k += is_kept;
+	}
+	/* Every free page can be had, among them every freed frame, no kept one. */
+	uint64_t total = now.pages.free_pages;
+	paddr_t *pages = malloc(total * sizeof(*pages));
+	bool seen[PAGES_2M] = {false};
+	assert_non_null(pages);
+	for (uint64_t i = 0; i < total; i++) {
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[i]), 0);
+		if (pages[i] >= pa && pages[i] < pa + PAGE_SIZE_2M)
+			seen[(pages[i] - pa) / PAGE_SIZE] = true;
+	}
+	assert_int_equal(get_stats().pages.free_pages, 0);
+	for (uint64_t i = 0, k = 0; i < PAGES_2M; i++) {
+		bool is_kept = k < NR_KEPT && kept[k] == i;
+		assert_int_equal(seen[i], !is_kept);
+		k += is_kept;
+	}
+	for (uint64_t i = 0; i < total; i++)
+		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
+	free(pages);
+
+	/* A referenced frame cannot be freed directly; its own put frees it. */
+	assert_int_equal(axalloc_free_pages(pa, 1), -EBUSY);
+	assert_int_equal(frame_ref_put_range(pa, 1), 0);
+	assert_int_equal(frame_ref_put_range(pa + 10 * PAGE_SIZE, 3), 0);
+	assert_int_equal(frame_ref_put_range(pa + 300 * PAGE_SIZE, 1), 0);
+	assert_int_equal(frame_ref_put_range(pa + (PAGES_2M - 1) * PAGE_SIZE, 1), 0);
+	now = get_stats();
+	assert_stats_equal(pristine, now);
+}
+
+/* A zero count anywhere in the range, or a bad range: -EINVAL, nothing changes. */
+static void test_frame_ref_put_range_bad(void **state)
+{
+	(void)state;
+	paddr_t pa;
+	struct axalloc_range r[MAX_TEST_RANGES];
+	get_ranges(r);
+
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_put_range(pa, PAGES_2M), -EINVAL);
+	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
+	static const uint64_t zero[] = {0, 200, PAGES_2M - 1};
+	for (unsigned k = 0; k < sizeof(zero) / sizeof(zero[0]); k++) {
+		paddr_t at = pa + zero[k] * PAGE_SIZE;
+		assert_int_equal(frame_ref_set_for_test(at, 0), 0);
+		assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_put_range(pa, PAGES_2M),
+					   -EINVAL);
+		assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_put_range(at, 1), -EINVAL);
+		assert_int_equal(frame_ref_set_for_test(at, 1), 0);
+	}
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_put_range(pa + 8, 1), -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_put_range(pa, 0), -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_put_range(pa, UINT64_MAX), -EINVAL);
+	/* Leaving the managed range (the last frame holds a reference). */
+	paddr_t last = r[0].base + r[0].size - PAGE_SIZE;
+	assert_int_equal(frame_ref_set_for_test(last, 1), 0);
+	assert_refs_fail_unchanged(last, 1, frame_ref_put_range(last, 2), -EINVAL);
+	assert_refs_fail_unchanged(last, 1, frame_ref_put_range(r[0].meta_base, 1), -EINVAL);
+	assert_int_equal(frame_ref_set_for_test(last, 0), 0);
+
+	/* The block is whole and referenced: a good put still frees it all. */
+	struct axalloc_stats before = get_stats();
+	assert_int_equal(frame_ref_put_range(pa, PAGES_2M), 0);
+	struct axalloc_stats after = get_stats();
+	assert_int_equal(after.pages.free_pages, before.pages.free_pages + PAGES_2M);
+}
+
 #define FRAME_REF_TESTS                                                                            \
 	cmocka_unit_test_setup(test_frame_ref_basic, setup_std),                                   \
 	    cmocka_unit_test_setup(test_frame_ref_many_sharers, setup_std),                        \
 	    cmocka_unit_test_setup(test_frame_ref_overflow, setup_std),                            \
 	    cmocka_unit_test_setup(test_frame_ref_unmanaged, setup_std),                           \
 	    cmocka_unit_test_setup(test_frame_ref_several_ranges, setup_std),                      \
-	    cmocka_unit_test_setup(test_frame_ref_blocks_free, setup_std),
+	    cmocka_unit_test_setup(test_frame_ref_blocks_free, setup_std),                         \
+	    cmocka_unit_test_setup(test_frame_ref_inc_range, setup_std),                           \
+	    cmocka_unit_test_setup(test_frame_ref_max, setup_std),                                 \
+	    cmocka_unit_test_setup(test_frame_ref_put_range_whole, setup_std),                     \
+	    cmocka_unit_test_setup(test_frame_ref_put_range_partial, setup_std),                   \
+	    cmocka_unit_test_setup(test_frame_ref_put_range_bad, setup_std),
 #else
 #define FRAME_REF_TESTS
 #endif /* CONFIG_AXALLOC_FRAME_REFS */

@@ -171,14 +171,16 @@ static void write_protect_shared(struct aspace *src)
 
 		if (a->backend.kind != ASPACE_BACKEND_ALLOC || !(a->flags & MAPF_WRITE))
 			continue;
-		for (vaddr_t va = n->start; va < n->end; va += a->backend.pgsize) {
-			bool mapped = pt_query(&src->pt, va, NULL, NULL, NULL) == 0;
+		for (vaddr_t va = n->start; va < n->end;) {
+			uint64_t pgsize = a->backend.pgsize;
+			bool mapped = pt_query(&src->pt, va, NULL, NULL, &pgsize) == 0;
 
 			if (mapped && !in_run)
 				run = va;
 			else if (!mapped && in_run)
 				write_protect_run(src, a, run, va);
 			in_run = mapped;
+			va += pgsize;
 		}
 		if (in_run)
 			write_protect_run(src, a, run, n->end);

@@ -103,6 +103,7 @@ static int cow_fault(struct aspace *as, const struct aspace_area *a, vaddr_t va,
 	aspace_log_init(&log);
 	err = aspace_cow_break(as, a, va, &log, &done);
 	if (err) {
+		aspace_log_undo(as, &log);
 		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": COW copy of frame %#lx: %s",
 			  FAULT_ARGS(as, va, ACCESS_WRITE), ASPACE_AREA_ARGS(a), (unsigned long)pa,
 			  err_name(err));

@@ -22,6 +22,9 @@ int pt_split(struct page_table *pt, vaddr_t va)
 		return err;
 	if (size == PAGE_SIZE_4K)
 		return -EINVAL;
+	if (size == PAGE_SIZE_1G && pt->lends_kernel &&
+	    sv39_index(r.start, SV39_ROOT_LEVEL) >= SV39_KERNEL_ROOT_INDEX)
+		return -EBUSY; /* other tables hold copies of this root entry */
 	if (pt_alloc_table(pt->frames, &table_pa) != 0)
 		return -ENOMEM;
 	pte_t *table = pt_table_at(table_pa);

@@ -21,8 +21,8 @@ struct sh_walk {
 	uint64_t got, want;
 };
 
-static const char *const sh_kind_names[] = {"map",     "map_region", "unmap", "unmap_region",
-					    "protect", "remap",	     "query"};
+static const char *const sh_kind_names[] = {
+    "map", "map_region", "unmap", "unmap_region", "protect", "remap", "query", "split", "collapse"};
 
 static bool sh_flags_ok(unsigned flags)
 {
@@ -93,6 +93,20 @@ static unsigned sh_word_flags(uint64_t w)
 static vaddr_t sh_leaf_start(const struct pt_shadow *sh, vaddr_t va)
 {
 	return ALIGN_DOWN(va, sh_level_size(sh_word_level(*sh_word(sh, va))));
+}
+
+/*
+ * What the table answers for an operation on the page that must start at
+ * va (unmap, remap, split): -EINVAL bad va, -ENOENT nothing mapped there,
+ * -EBUSY va inside a huge page, else 0.
+ */
+static int sh_check_leaf_at(const struct pt_shadow *sh, vaddr_t va)
+{
+	if (va % PAGE_SIZE_4K || !sh_canonical(va))
+		return -EINVAL;
+	if (!sh_in_window(sh, va) || !(*sh_word(sh, va) & SH_PRESENT))
+		return -ENOENT;
+	return sh_leaf_start(sh, va) != va ? -EBUSY : 0;
 }
 
 static bool sh_any_present(const struct pt_shadow *sh, vaddr_t va, uint64_t size)
@@ -199,12 +213,9 @@ static int sh_model(struct pt_shadow *sh, const struct sh_op *op, bool apply)
 		return 0;
 	}
 	case SH_UNMAP: {
-		if (va % PAGE_SIZE_4K || !sh_canonical(va))
-			return -EINVAL;
-		if (!sh_in_window(sh, va) || !(*sh_word(sh, va) & SH_PRESENT))
-			return -ENOENT;
-		if (sh_leaf_start(sh, va) != va)
-			return -EBUSY;
+		int err = sh_check_leaf_at(sh, va);
+		if (err)
+			return err;
 		if (apply)
 			sh_clear(sh, va, sh_level_size(sh_word_level(*sh_word(sh, va))));
 		return 0;
@@ -231,12 +242,11 @@ static int sh_model(struct pt_shadow *sh, const struct sh_op *op, bool apply)
 		}
 		return 0;
 	case SH_REMAP: {
-		if (!sh_flags_ok(op->flags) || va % PAGE_SIZE_4K || !sh_canonical(va))
+		if (!sh_flags_ok(op->flags))
 			return -EINVAL;
-		if (!sh_in_window(sh, va) || !(*sh_word(sh, va) & SH_PRESENT))
-			return -ENOENT;
-		if (sh_leaf_start(sh, va) != va)
-			return -EBUSY;
+		int err = sh_check_leaf_at(sh, va);
+		if (err)
+			return err;
 		int level = sh_word_level(*sh_word(sh, va));
 		if (op->pa % sh_level_size(level) || !sh_pa_ok(op->pa, sh_level_size(level)))
 			return -EINVAL;
@@ -246,6 +256,40 @@ static int sh_model(struct pt_shadow *sh, const struct sh_op *op, bool apply)
 	}
 	case SH_QUERY:
 		return 0;
+	case SH_SPLIT: {
+		int err = sh_check_leaf_at(sh, va);
+		if (err)
+			return err;
+		int level = sh_word_level(*sh_word(sh, va));
+		if (level == 0)
+			return -EINVAL;
+		/* The same frames and flags, each page now in a leaf one level down. */
+		for (uint64_t off = 0; apply && off < sh_level_size(level); off += PAGE_SIZE_4K) {
+			uint64_t *w = sh_word(sh, va + off);
+			*w = (*w & ~(3ULL << SH_LEVEL_SHIFT)) |
+			     ((uint64_t)(level - 1) << SH_LEVEL_SHIFT);
+		}
+		return 0;
+	}
+	case SH_COLLAPSE: {
+		uint64_t s = op->size;
+		if (!sh_flags_ok(op->flags) || (s != PAGE_SIZE_2M && s != PAGE_SIZE_1G) || va % s ||
+		    op->pa % s || !sh_range_ok(va, s) || !sh_pa_ok(op->pa, s))
+			return -EINVAL;
+		int level = s == PAGE_SIZE_2M ? 1 : 2;
+		/* The window is 1G-aligned: the block is wholly in it or wholly out. */
+		if (!sh_in_window(sh, va))
+			return -ENOENT;
+		/* A table is below the block iff smaller pages are mapped in it. */
+		uint64_t w = *sh_word(sh, va);
+		if (((w & SH_PRESENT) && sh_word_level(w) >= level) || !sh_any_present(sh, va, s))
+			return -ENOENT;
+		if (apply) {
+			sh_clear(sh, va, s);
+			sh_set_leaf(sh, va, op->pa, level, op->flags);
+		}
+		return 0;
+	}
 	}
 	return 0;
 }
@@ -381,9 +425,17 @@ void sh_apply(struct pt_shadow *sh, const struct sh_op *op, bool verify)
 	case SH_QUERY:
 		sh_check_query(sh, op, op->va);
 		break;
+	case SH_SPLIT:
+		got = pt_split(pt, op->va);
+		break;
+	case SH_COLLAPSE:
+		got = pt_collapse(pt, op->va, op->size, op->pa, op->flags);
+		break;
 	}
 	pt_env_fail_after(-1);
-	bool oom_ok = op->fail_after >= 0 && got == -ENOMEM && (want == 0 || want == -EEXIST);
+	/* A collapse never allocates: -ENOMEM is never right for it. */
+	bool oom_ok = op->fail_after >= 0 && op->kind != SH_COLLAPSE && got == -ENOMEM &&
+		      (want == 0 || want == -EEXIST);
 	if (!oom_ok)
 		SH_EXPECT(sh, op, "result", got, want);
 	if (got == 0)
@@ -478,9 +530,10 @@ static paddr_t sh_gen_pa(struct test_src *r, const struct pt_shadow *sh, vaddr_t
 void sh_gen_op(struct pt_shadow *sh, struct test_src *r, struct sh_op *op)
 {
 	static const enum sh_kind kinds[] = {
-	    SH_MAP,	SH_MAP,	  SH_MAP_REGION,   SH_MAP_REGION,   SH_MAP_REGION,   SH_MAP_REGION,
-	    SH_UNMAP,	SH_UNMAP, SH_UNMAP_REGION, SH_UNMAP_REGION, SH_UNMAP_REGION, SH_PROTECT,
-	    SH_PROTECT, SH_REMAP, SH_QUERY,	   SH_QUERY,
+	    SH_MAP,	     SH_MAP,	 SH_MAP_REGION, SH_MAP_REGION,	 SH_MAP_REGION,
+	    SH_MAP_REGION,   SH_UNMAP,	 SH_UNMAP,	SH_UNMAP_REGION, SH_UNMAP_REGION,
+	    SH_UNMAP_REGION, SH_PROTECT, SH_PROTECT,	SH_REMAP,	 SH_QUERY,
+	    SH_QUERY,	     SH_SPLIT,	 SH_SPLIT,	SH_COLLAPSE,	 SH_COLLAPSE,
 	};
 	memset(op, 0, sizeof(*op));
 	op->kind = kinds[test_src_below(r, sizeof(kinds) / sizeof(kinds[0]))];
@@ -495,6 +548,7 @@ void sh_gen_op(struct pt_shadow *sh, struct test_src *r, struct sh_op *op)
 		break;
 	case SH_UNMAP:
 	case SH_REMAP:
+	case SH_SPLIT:
 		/* Mostly aim at the start of an existing leaf. */
 		if (test_src_below(r, 4) && (*sh_word(sh, sh->base + off) & SH_PRESENT))
 			off = sh_leaf_start(sh, sh->base + off) - sh->base;
@@ -517,6 +571,11 @@ void sh_gen_op(struct pt_shadow *sh, struct test_src *r, struct sh_op *op)
 	case SH_QUERY:
 		off += test_src_below(r, PAGE_SIZE_4K);
 		break;
+	case SH_COLLAPSE:
+		/* Mostly a 2M block (often holding a table), now and then 1G or 4K. */
+		op->size = test_src_below(r, 4) ? PAGE_SIZE_2M : sh_gen_pgsize(r);
+		off = ALIGN_DOWN(off, op->size);
+		break;
 	default:
 		op->size = sh_gen_size(r);
 		break;
@@ -525,6 +584,8 @@ void sh_gen_op(struct pt_shadow *sh, struct test_src *r, struct sh_op *op)
 	op->pa = sh_gen_pa(r, sh, op->va);
 	if (op->kind == SH_REMAP)
 		op->pa = ALIGN_DOWN(op->pa, sh_gen_pgsize(r));
+	if (op->kind == SH_COLLAPSE)
+		op->pa = ALIGN_DOWN(op->pa, op->size);
 	/* Keep valid ranges in the window; past it only where the half ends too. */
 	bool half_end = sh->base + SH_WINDOW == SH_LOW_END || sh->base + SH_WINDOW == 0;
 	if (op->size && off + op->size > SH_WINDOW && !(half_end && test_src_below(r, 4) == 0))
@@ -538,7 +599,9 @@ void sh_gen_op(struct pt_shadow *sh, struct test_src *r, struct sh_op *op)
 		op->va ^= 1ULL << (39 + test_src_below(r, 24)); /* not canonical */
 		break;
 	case 2:
-		op->size = op->kind == SH_MAP ? test_src_below(r, 4) * PAGE_SIZE_2M : 0;
+		op->size = op->kind == SH_MAP || op->kind == SH_COLLAPSE
+			       ? test_src_below(r, 4) * PAGE_SIZE_2M
+			       : 0;
 		break;
 	case 3:
 		op->size += 1 + test_src_below(r, PAGE_SIZE_4K - 1);
@@ -549,7 +612,9 @@ void sh_gen_op(struct pt_shadow *sh, struct test_src *r, struct sh_op *op)
 	default:
 		break;
 	}
-	if ((op->kind == SH_MAP || op->kind == SH_MAP_REGION) && test_src_below(r, 8) == 0)
+	if ((op->kind == SH_MAP || op->kind == SH_MAP_REGION || op->kind == SH_SPLIT ||
+	     op->kind == SH_COLLAPSE) &&
+	    test_src_below(r, 8) == 0)
 		op->fail_after = (long)test_src_below(r, 4);
 }
 

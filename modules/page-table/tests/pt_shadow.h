@@ -13,8 +13,9 @@
  * accounting and the test allocator's used pages.
  *
  * Out of memory: an operation may run with pt_env_fail_after(n) armed;
- * then -ENOMEM is an accepted answer where the model predicts 0 or -EEXIST,
- * and the table must be unchanged afterwards.
+ * then -ENOMEM is an accepted answer where the model predicts 0 or -EEXIST
+ * (except for a collapse, which needs no memory), and the table must be
+ * unchanged afterwards.
  *
  * The functions are in pt_shadow.c; a mismatch is printed, then sh_fail
  * is called.
@@ -48,13 +49,23 @@ extern void (*sh_fail)(void);
 #define SH_LEVEL_SHIFT 1
 #define SH_FLAGS_SHIFT 3
 
-enum sh_kind { SH_MAP, SH_MAP_REGION, SH_UNMAP, SH_UNMAP_REGION, SH_PROTECT, SH_REMAP, SH_QUERY };
+enum sh_kind {
+	SH_MAP,
+	SH_MAP_REGION,
+	SH_UNMAP,
+	SH_UNMAP_REGION,
+	SH_PROTECT,
+	SH_REMAP,
+	SH_QUERY,
+	SH_SPLIT,
+	SH_COLLAPSE,
+};
 
 struct sh_op {
 	enum sh_kind kind;
 	vaddr_t va;
 	paddr_t pa;
-	uint64_t size; /* pgsize for SH_MAP */
+	uint64_t size; /* pgsize for SH_MAP and SH_COLLAPSE */
 	unsigned flags;
 	bool huge;
 	long fail_after; /* -1: no allocation failure injected */

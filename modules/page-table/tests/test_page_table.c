@@ -1,11 +1,13 @@
 /*
  * test_page_table.c - unit tests of the Sv39 page table: every operation,
- * page-size choice, table accounting, bad input, out of memory, TLB flushes
- * and kernel sharing. Table pages come from the test allocator of
- * pt_test_env.h (simulated RAM) through struct pt_frame_ops; leaf frames are
- * made-up addresses that are never touched.
+ * page-size choice, table accounting, bad input, out of memory, TLB flushes,
+ * kernel sharing, splitting and collapsing huge pages, empty ranges. Table
+ * pages come from the test allocator of pt_test_env.h (simulated RAM)
+ * through struct pt_frame_ops; leaf frames are made-up addresses that are
+ * never touched.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,21 +38,76 @@
 #define LOW_END	   (1ULL << 38)
 #define HIGH_START (~0ULL << 38)
 
+/*
+ * An allocator that counts its calls and hands them on to the test allocator;
+ * each free also notes how many full TLB flushes had been done by then, so
+ * a test can tell that the tables went back only after the flush.
+ */
+struct counting_frames {
+	uint64_t allocs, frees, held;
+	paddr_t last;
+	unsigned long min_all_flushes_at_free; /* fewest hal_host_tlb_all_flushes seen by a free */
+};
+
+static int counting_alloc(void *ctx, paddr_t *pa)
+{
+	struct counting_frames *c = ctx;
+	int err = pt_env_frames.alloc(pt_env_frames.ctx, pa);
+	if (err == 0) {
+		c->allocs++;
+		c->held++;
+		c->last = *pa;
+	}
+	return err;
+}
+
+static void counting_free(void *ctx, paddr_t pa)
+{
+	struct counting_frames *c = ctx;
+	assert_true(c->held > 0);
+	c->frees++;
+	c->held--;
+	if (hal_host_tlb_all_flushes < c->min_all_flushes_at_free)
+		c->min_all_flushes_at_free = hal_host_tlb_all_flushes;
+	pt_env_frames.free(pt_env_frames.ctx, pa);
+}
+
 struct fixture {
 	struct page_table pt;
 	uint64_t baseline;
+	struct counting_frames frames; /* the table's ops' counts (setup_counting) */
 };
 
-static int setup(void **state)
+static struct fixture fixture;
+
+/* The test allocator through counting_frames: the ops of setup_counting. */
+static const struct pt_frame_ops counted_env_frames = {counting_alloc, counting_free,
+						       &fixture.frames};
+
+/* A fresh table with table pages from `ops`, the flush counters at 0. */
+static int setup_with(void **state, const struct pt_frame_ops *ops)
 {
-	static struct fixture f;
-	f.baseline = pt_env_reset();
-	if (f.baseline == UINT64_MAX || pt_init(&f.pt, &pt_env_frames) != 0)
+	struct fixture *f = &fixture;
+	memset(&f->frames, 0, sizeof(f->frames));
+	f->frames.min_all_flushes_at_free = ULONG_MAX;
+	f->baseline = pt_env_reset();
+	if (f->baseline == UINT64_MAX || pt_init(&f->pt, ops) != 0)
 		return -1;
 	hal_host_tlb_page_flushes = 0;
 	hal_host_tlb_all_flushes = 0;
-	*state = &f;
+	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, &pt_env_frames);
+}
+
+/* The table's pages come through counted_env_frames, so f->frames counts them. */
+static int setup_counting(void **state)
+{
+	return setup_with(state, &counted_env_frames);
 }
 
 /* Destroys the table and checks that every table page went back. */
@@ -155,33 +212,6 @@ static void test_init_satp_destroy(void **state)
 	check_accounting(f);
 }
 
-/* An allocator that counts its calls and hands them on to the test allocator. */
-struct counting_frames {
-	uint64_t allocs, frees, held;
-	paddr_t last;
-};
-
-static int counting_alloc(void *ctx, paddr_t *pa)
-{
-	struct counting_frames *c = ctx;
-	int err = pt_env_frames.alloc(pt_env_frames.ctx, pa);
-	if (err == 0) {
-		c->allocs++;
-		c->held++;
-		c->last = *pa;
-	}
-	return err;
-}
-
-static void counting_free(void *ctx, paddr_t pa)
-{
-	struct counting_frames *c = ctx;
-	assert_true(c->held > 0);
-	c->frees++;
-	c->held--;
-	pt_env_frames.free(pt_env_frames.ctx, pa);
-}
-
 /*
  * Every table page comes from, and goes back to, the ops the table was given
  * (with its ctx); two tables with different allocators can share a kernel half.
@@ -281,6 +311,18 @@ static void test_map_query_each_size(void **state)
 	}
 }
 
+/* Flags no leaf may have: neither R nor X, W without R, or unknown bits. */
+static const unsigned bad_leaf_flags[] = {
+    0,
+    W,
+    W | X,
+    MAPF_USER,
+    MAPF_GLOBAL | MAPF_DEVICE,
+    MAPF_ACCESSED,
+    R | (1u << 8),
+    RW | (1u << 31),
+};
+
 static void test_flags(void **state)
 {
 	struct fixture *f = *state;
@@ -328,21 +370,12 @@ static void test_flags(void **state)
 	assert_int_equal(pt_map(&f->pt, va, PB, K4, RW | MAPF_USER | MAPF_GLOBAL | MAPF_DEVICE), 0);
 	check_accounting(f);
 
-	static const unsigned bad[] = {
-	    0,
-	    W,
-	    W | X,
-	    MAPF_USER,
-	    MAPF_GLOBAL | MAPF_DEVICE,
-	    MAPF_ACCESSED,
-	    R | (1u << 8),
-	    RW | (1u << 31),
-	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_UNCHANGED(f, pt_map(&f->pt, va + K4, PB, K4, bad[i]), -EINVAL);
-		EXPECT_UNCHANGED(f, pt_map_region(&f->pt, va + K4, PB, K4, bad[i], true), -EINVAL);
-		EXPECT_UNCHANGED(f, pt_protect(&f->pt, va, K4, bad[i]), -EINVAL);
-		EXPECT_UNCHANGED(f, pt_remap(&f->pt, va, PB, bad[i]), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad_leaf_flags) / sizeof(bad_leaf_flags[0]); i++) {
+		EXPECT_UNCHANGED(f, pt_map(&f->pt, va + K4, PB, K4, bad_leaf_flags[i]), -EINVAL);
+		EXPECT_UNCHANGED(f, pt_map_region(&f->pt, va + K4, PB, K4, bad_leaf_flags[i], true),
+				 -EINVAL);
+		EXPECT_UNCHANGED(f, pt_protect(&f->pt, va, K4, bad_leaf_flags[i]), -EINVAL);
+		EXPECT_UNCHANGED(f, pt_remap(&f->pt, va, PB, bad_leaf_flags[i]), -EINVAL);
 	}
 }
 
@@ -1024,6 +1057,536 @@ static void test_share_kernel(void **state)
 	assert_int_equal(pt_env_used_pages(), f->baseline + k->nr_table_pages);
 }
 
+/*
+ * Checks that every 4K page of [va, va + size), at its first and at its last
+ * byte, translates to pa + offset with `flags` through a page of pgsize.
+ */
+static void expect_translation(const struct page_table *pt, vaddr_t va, uint64_t size, paddr_t pa,
+			       unsigned flags, uint64_t pgsize)
+{
+	for (uint64_t off = 0; off < size; off += K4) {
+		uint64_t ends[] = {off, off + K4 - 1};
+		for (int i = 0; i < 2; i++) {
+			paddr_t qpa;
+			unsigned qflags;
+			uint64_t qsize;
+			assert_int_equal(pt_query(pt, va + ends[i], &qpa, &qflags, &qsize), 0);
+			assert_int_equal(qpa, pa + ends[i]);
+			assert_int_equal(qflags, flags);
+			assert_int_equal(qsize, pgsize);
+		}
+	}
+}
+
+/*
+ * Checks that the 512 leaves below the split page at va (whose entry was
+ * `huge`, at level `level` + 1) are of the next smaller size, map the same
+ * frames in order and carry exactly the same PTE bits.
+ */
+static void expect_split_leaves(const struct page_table *pt, vaddr_t va, pte_t huge, int level)
+{
+	uint64_t size = sv39_level_size(level);
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		int l;
+		pte_t e = pt_env_leaf(pt, va + i * size, &l);
+		assert_int_equal(l, level);
+		assert_int_equal(sv39_pte_pa(e), sv39_pte_pa(huge) + i * size);
+		assert_int_equal(e & ~SV39_PTE_PPN_MASK, huge & ~SV39_PTE_PPN_MASK);
+	}
+}
+
+/*
+ * Maps a huge page (size 2M or 1G) at va to pa with flags and splits it:
+ * one flush of va, one more table page, 512 leaves one level down with the
+ * huge entry's bits, every address translating as before. Returns the
+ * huge entry.
+ */
+static pte_t map_and_split(struct fixture *f, vaddr_t va, uint64_t size, paddr_t pa, unsigned flags)
+{
+	int level;
+	uint64_t tables;
+	pte_t huge;
+
+	assert_int_equal(pt_map(&f->pt, va, pa, size, flags), 0);
+	huge = pt_env_leaf(&f->pt, va, &level);
+	assert_int_equal(level, size == G1 ? 2 : 1);
+	tables = f->pt.nr_table_pages;
+	expect_flushes(0, 0);
+	assert_int_equal(pt_split(&f->pt, va), 0);
+	expect_flushes(1, 0);
+	assert_int_equal(hal_host_tlb_last_page, va);
+	assert_int_equal(f->pt.nr_table_pages, tables + 1);
+	check_accounting(f);
+	expect_split_leaves(&f->pt, va, huge, level - 1);
+	expect_translation(&f->pt, va, size, pa, reported(flags), size / SV39_ENTRIES);
+	return huge;
+}
+
+/* A 2M page becomes 512 4K pages with the same bits, one table more, one flush. */
+static void test_split_2m(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned flags[] = {
+	    RW | MAPF_USER,
+	    RX | MAPF_GLOBAL,
+	    RW | MAPF_DEVICE | MAPF_GLOBAL,
+	    R | MAPF_USER | MAPF_DEVICE,
+	    RW | X | MAPF_USER | MAPF_GLOBAL | MAPF_DEVICE,
+	};
+	/* Neighbours that must stay as they are: a 4K page before, a 2M page after. */
+	const vaddr_t first = VB + 2 * G1 + M2;
+	assert_int_equal(pt_map(&f->pt, first - K4, PB, K4, R), 0);
+	assert_int_equal(pt_map(&f->pt, VB + 2 * G1 + 100 * M2, PB + 100 * M2, M2, R), 0);
+	for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		const vaddr_t va = first + 2 * i * M2;
+		const paddr_t pa = PB + G1 + (2 * i + 3) * M2; /* 2M- but not 1G-aligned */
+		const pte_t huge = map_and_split(f, va, M2, pa, flags[i]);
+		assert_int_equal((huge & SV39_PTE_PBMT_MASK) >> SV39_PTE_PBMT_SHIFT,
+				 (flags[i] & MAPF_DEVICE) ? SV39_PBMT_IO : SV39_PBMT_PMA);
+		assert_int_equal(pt_query(&f->pt, va + M2, NULL, NULL, NULL), -ENOENT);
+	}
+	uint64_t pgsize;
+	paddr_t qpa;
+	assert_int_equal(pt_query(&f->pt, first - K4 + 5, &qpa, NULL, &pgsize), 0);
+	assert_int_equal(qpa, PB + 5);
+	assert_int_equal(pgsize, K4);
+	assert_int_equal(pt_query(&f->pt, VB + 2 * G1 + 100 * M2, NULL, NULL, &pgsize), 0);
+	assert_int_equal(pgsize, M2);
+	struct pt_env_census c = pt_env_census(&f->pt);
+	assert_int_equal(c.leaves[0], 1 + 5 * 512);
+	assert_int_equal(c.leaves[1], 1);
+}
+
+/*
+ * A 1G page becomes 512 2M pages (low half, and at the very top of the high
+ * half), which split further into 4K pages.
+ */
+static void test_split_1g(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		vaddr_t va;
+		paddr_t pa;
+		unsigned flags;
+	} cases[] = {
+	    {VB + G1, PB + 3 * G1, RX | MAPF_GLOBAL},
+	    {~0ULL - G1 + 1, PB + 5 * G1, RW | MAPF_GLOBAL | MAPF_DEVICE},
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const vaddr_t va = cases[i].va;
+		const paddr_t pa = cases[i].pa;
+		const unsigned flags = cases[i].flags;
+		int level;
+		const uint64_t tables = f->pt.nr_table_pages;
+		map_and_split(f, va, G1, pa, flags);
+
+		/* One of the 2M pages in turn; its neighbours stay 2M. */
+		const vaddr_t va2 = va + 7 * M2;
+		const pte_t huge2 = pt_env_leaf(&f->pt, va2, &level);
+		assert_int_equal(pt_split(&f->pt, va2), 0);
+		expect_flushes(1, 0);
+		assert_int_equal(hal_host_tlb_last_page, va2);
+		assert_int_equal(f->pt.nr_table_pages, tables + 2);
+		expect_split_leaves(&f->pt, va2, huge2, 0);
+		expect_translation(&f->pt, va2, M2, pa + 7 * M2, reported(flags), K4);
+		expect_translation(&f->pt, va2 - M2, M2, pa + 6 * M2, reported(flags), M2);
+		expect_translation(&f->pt, va2 + M2, M2, pa + 8 * M2, reported(flags), M2);
+		check_accounting(f);
+	}
+	struct pt_env_census c = pt_env_census(&f->pt);
+	assert_int_equal(c.leaves[0], 2 * 512);
+	assert_int_equal(c.leaves[1], 2 * 511);
+	assert_int_equal(c.leaves[2], 0);
+}
+
+/* Non-canonical addresses that the split and collapse tests try. */
+static const vaddr_t resize_noncanon[] = {
+    LOW_END, HIGH_START - G1, 1ULL << 39, 0x8000000000000000ULL, VB | (1ULL << 50),
+};
+
+static void test_split_errors(void **state)
+{
+	struct fixture *f = *state;
+	map_layout(f);
+	expect_flushes(0, 0);
+
+	/* A 4K page, a misaligned or non-canonical va. */
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, LONE_VA), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, LAY_VA), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 2 * G1 + M2), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + G1 + 1), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 2 * G1 + 8), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + G1 + K4 / 2), -EINVAL);
+	for (size_t i = 0; i < sizeof(resize_noncanon) / sizeof(resize_noncanon[0]); i++)
+		EXPECT_UNCHANGED(f, pt_split(&f->pt, resize_noncanon[i]), -EINVAL);
+	/* Nothing mapped at va. */
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, LONE_VA + K4), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 2 * G1 + 2 * M2), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 5 * G1), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, HIGH_START), -ENOENT);
+	/* Inside a huge page but not at its start. */
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + G1 + K4), -EBUSY);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + G1 + M2), -EBUSY);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 2 * G1 - K4), -EBUSY);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 2 * G1 + 8 * K4), -EBUSY);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 2 * G1 + M2 - K4), -EBUSY);
+	/* No table page from the frame ops. */
+	pt_env_fail_after(0);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + G1), -ENOMEM);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 2 * G1), -ENOMEM);
+	pt_env_fail_after(-1);
+	expect_flushes(0, 0);
+	check_accounting(f);
+
+	/* With a page to spare the same calls succeed. */
+	pt_env_fail_after(1);
+	assert_int_equal(pt_split(&f->pt, VB + G1), 0);
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 2 * G1), -ENOMEM);
+	pt_env_fail_after(-1);
+	assert_int_equal(pt_split(&f->pt, VB + 2 * G1), 0);
+	expect_flushes(2, 0);
+	assert_int_equal(f->pt.nr_table_pages, 1 + 2 + 2 + 2 + 2);
+	check_accounting(f);
+	/* The former huge pages are now pages of the next size: 4K pages refuse. */
+	EXPECT_UNCHANGED(f, pt_split(&f->pt, VB + 2 * G1 + 8 * K4), -EINVAL);
+	assert_int_equal(pt_split(&f->pt, VB + G1 + M2), 0);
+	check_accounting(f);
+}
+
+/*
+ * After a collapse of the block at va (size 2M or 1G, from `tables` table
+ * pages and `frees` frees) to pa with flags, which freed `freed` table
+ * pages: one full flush, the frees only after it, the counts, the new leaf.
+ */
+static void expect_collapsed(struct fixture *f, vaddr_t va, uint64_t size, paddr_t pa,
+			     unsigned flags, uint64_t tables, uint64_t frees, uint64_t freed)
+{
+	int level;
+	pte_t e;
+
+	expect_flushes(0, 1);
+	assert_int_equal(f->frames.frees, frees + freed);
+	assert_int_equal(f->frames.min_all_flushes_at_free, 1);
+	assert_int_equal(f->pt.nr_table_pages, tables - freed);
+	assert_int_equal(f->frames.held, f->pt.nr_table_pages);
+	check_accounting(f);
+	e = pt_env_leaf(&f->pt, va, &level);
+	assert_int_equal(level, size == G1 ? 2 : 1);
+	assert_int_equal(sv39_pte_pa(e), pa);
+	expect_translation(&f->pt, va, size, pa, reported(flags), size);
+}
+
+/*
+ * Collapsing the table below a 2M block: full, with holes, a single page.
+ * The new leaf maps every address of the block, the level-0 table goes back
+ * to the frame ops after one full flush, the neighbours are untouched.
+ */
+static void test_collapse_2m(void **state)
+{
+	struct fixture *f = *state;
+	const vaddr_t va = VB + 2 * G1 + 3 * M2;
+	static const struct {
+		vaddr_t off; /* a page in the block, or ~0 for all of them */
+		unsigned flags;
+	} fills[][3] = {
+	    {{~0ULL, RW}},
+	    {{0, R}, {100 * K4, RX | MAPF_USER}, {M2 - K4, RW | MAPF_GLOBAL}},
+	    {{77 * K4, RW | MAPF_DEVICE}},
+	};
+	static const unsigned flags[] = {RX | MAPF_GLOBAL, RW | MAPF_DEVICE, R | MAPF_USER};
+
+	/* Neighbours in the same level-1 table: a 4K page before, a 2M page after. */
+	assert_int_equal(pt_map(&f->pt, va - K4, PB + 7 * K4, K4, RW), 0);
+	assert_int_equal(pt_map(&f->pt, va + M2, PB + 8 * M2, M2, RX), 0);
+	for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		for (unsigned k = 0; k < 3 && fills[i][k].flags; k++) {
+			if (fills[i][k].off == ~0ULL)
+				assert_int_equal(
+				    pt_map_region(&f->pt, va, PA(va), M2, fills[i][k].flags, false),
+				    0);
+			else
+				assert_int_equal(pt_map(&f->pt, va + fills[i][k].off,
+							PB + 1000 * K4 + k * K4, K4,
+							fills[i][k].flags),
+						 0);
+		}
+		const paddr_t pa = PB + (9 + 2 * i) * M2;
+		const uint64_t tables = f->pt.nr_table_pages, frees = f->frames.frees;
+		expect_flushes(0, 0);
+		f->frames.min_all_flushes_at_free = ULONG_MAX;
+
+		assert_int_equal(pt_collapse(&f->pt, va, M2, pa, flags[i]), 0);
+		expect_collapsed(f, va, M2, pa, flags[i], tables, frees, 1);
+		expect_translation(&f->pt, va - K4, K4, PB + 7 * K4, reported(RW), K4);
+		expect_translation(&f->pt, va + M2, M2, PB + 8 * M2, reported(RX), M2);
+		assert_int_equal(pt_unmap(&f->pt, va, NULL, NULL), 0);
+		expect_flushes(1, 0);
+	}
+	assert_int_equal(f->pt.nr_table_pages, 1 + 1 + 1);
+	check_accounting(f);
+}
+
+/*
+ * Collapsing a 1G block whose level-1 table holds 2M leaves and level-0
+ * tables (one full, one with a single page, two with a run across them):
+ * every table below goes back after one full flush, and no memory is needed.
+ */
+static void test_collapse_1g(void **state)
+{
+	struct fixture *f = *state;
+	const vaddr_t va = VB + 3 * G1;
+	const paddr_t pa = PB + 7 * G1;
+
+	/* Outside the block, before and after: must stay. */
+	assert_int_equal(pt_map(&f->pt, va - K4, PB + K4, K4, R), 0);
+	assert_int_equal(pt_map(&f->pt, va + G1, PB + G1, G1, RW), 0);
+	/* Inside: 2M leaves, a single 4K page, a run over two tables, a full table. */
+	assert_int_equal(pt_map(&f->pt, va, PB, M2, RX), 0);
+	assert_int_equal(pt_map(&f->pt, va + 5 * M2, PB + 5 * M2, M2, RW), 0);
+	assert_int_equal(pt_map(&f->pt, va + 511 * M2, PB + 511 * M2, M2, R), 0);
+	assert_int_equal(pt_map(&f->pt, va + M2 + 3 * K4, PB + 3 * K4, K4, RW | MAPF_USER), 0);
+	assert_int_equal(pt_map_region(&f->pt, va + 10 * M2 - 2 * K4, PB, 4 * K4, R, true), 0);
+	assert_int_equal(pt_map_region(&f->pt, va + 200 * M2, PB, M2, RW, false), 0);
+	const uint64_t tables = f->pt.nr_table_pages, frees = f->frames.frees;
+	assert_int_equal(tables, 1 + (1 + 1) + (1 + 4));
+	expect_flushes(0, 0);
+	f->frames.min_all_flushes_at_free = ULONG_MAX;
+
+	/* Collapse takes no table page: it works with the frame ops failing. */
+	pt_env_fail_after(0);
+	assert_int_equal(pt_collapse(&f->pt, va, G1, pa, RW | MAPF_USER), 0);
+	pt_env_fail_after(-1);
+	expect_collapsed(f, va, G1, pa, RW | MAPF_USER, tables, frees, 5);
+	expect_translation(&f->pt, va - K4, K4, PB + K4, reported(R), K4);
+	expect_translation(&f->pt, va + G1, M2, PB + G1, reported(RW), G1);
+	struct pt_env_census c = pt_env_census(&f->pt);
+	assert_int_equal(c.leaves[0], 1);
+	assert_int_equal(c.leaves[1], 0);
+	assert_int_equal(c.leaves[2], 2);
+}
+
+static void test_collapse_errors(void **state)
+{
+	struct fixture *f = *state;
+	map_layout(f);
+	/* A block below which a table holds one 4K page: a valid target. */
+	const vaddr_t blk = VB + 4 * G1 + M2;
+	assert_int_equal(pt_map(&f->pt, blk + K4, PB, K4, R), 0);
+	expect_flushes(0, 0);
+
+	static const uint64_t bad_sizes[] = {0, K4, 2 * M2, M2 + K4, 2 * G1, 512 * G1};
+	for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++)
+		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 4 * G1, bad_sizes[i], PB, R), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad_leaf_flags) / sizeof(bad_leaf_flags[0]); i++) {
+		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk, M2, PB, bad_leaf_flags[i]), -EINVAL);
+		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 4 * G1, G1, PB, bad_leaf_flags[i]),
+				 -EINVAL);
+	}
+	/* va or pa not aligned to the block, pa past 56 bits. */
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk + K4, M2, PB, R), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk + 1, M2, PB, R), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk, G1, PB, R), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk, M2, PB + K4, R), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk, M2, PB + 1, R), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 4 * G1, G1, PB + M2, R), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk, M2, 1ULL << 56, R), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 4 * G1, G1, 1ULL << 56, R), -EINVAL);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, blk, M2, ~0ULL - M2 + 1, R), -EINVAL);
+	/* Not canonical. */
+	for (size_t i = 0; i < sizeof(resize_noncanon) / sizeof(resize_noncanon[0]); i++) {
+		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, resize_noncanon[i], M2, PB, R), -EINVAL);
+		EXPECT_UNCHANGED(f, pt_collapse(&f->pt, resize_noncanon[i], G1, PB, R), -EINVAL);
+	}
+	/* No table below the block: nothing mapped, or a single leaf already. */
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 6 * G1, M2, PB, R), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 6 * G1, G1, PB, R), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, HIGH_START, G1, PB, R), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 2 * G1 + 2 * M2, M2, PB, R), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 4 * G1, M2, PB, R), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + G1, G1, PB, R), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + G1 + M2, M2, PB, R), -ENOENT);
+	EXPECT_UNCHANGED(f, pt_collapse(&f->pt, VB + 2 * G1, M2, PB, R), -ENOENT);
+	expect_flushes(0, 0);
+	check_accounting(f);
+
+	/* The valid target still collapses, at the highest frame the PPN holds. */
+	assert_int_equal(pt_collapse(&f->pt, blk, M2, (1ULL << 56) - M2, R), 0);
+	expect_flushes(0, 1);
+	expect_translation(&f->pt, blk, M2, (1ULL << 56) - M2, reported(R), M2);
+	check_accounting(f);
+}
+
+/* Split and collapse give back the very same table: entries, table pages, counts. */
+static void test_split_collapse_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	unsigned qflags;
+	map_layout(f);
+
+	/* 2M, with the flags read back (ACCESSED and DIRTY included). */
+	const vaddr_t va2 = VB + 2 * G1;
+	struct snap before = snap_take(f);
+	assert_int_equal(pt_split(&f->pt, va2), 0);
+	assert_int_not_equal(pt_env_fingerprint(&f->pt), before.fingerprint);
+	assert_int_equal(pt_query(&f->pt, va2, NULL, &qflags, NULL), 0);
+	assert_int_equal(pt_collapse(&f->pt, va2, M2, PA(va2), qflags), 0);
+	snap_check(f, &before);
+
+	/* 1G, split twice down to 4K in one 2M block, collapsed in one step. */
+	const vaddr_t va1 = VB + G1;
+	assert_int_equal(pt_protect(&f->pt, va1, G1, RX | MAPF_DEVICE | MAPF_USER), 0);
+	before = snap_take(f);
+	assert_int_equal(pt_split(&f->pt, va1), 0);
+	assert_int_equal(pt_split(&f->pt, va1 + 3 * M2), 0);
+	assert_int_equal(pt_collapse(&f->pt, va1, G1, PA(va1), RX | MAPF_DEVICE | MAPF_USER), 0);
+	snap_check(f, &before);
+
+	/* The top of the high half. */
+	const vaddr_t top = ~0ULL - G1 + 1;
+	assert_int_equal(pt_map(&f->pt, top, PB + 4 * G1, G1, RW | MAPF_GLOBAL), 0);
+	before = snap_take(f);
+	assert_int_equal(pt_split(&f->pt, top), 0);
+	assert_int_equal(pt_split(&f->pt, ~0ULL - M2 + 1), 0);
+	assert_int_equal(
+	    pt_collapse(&f->pt, ~0ULL - M2 + 1, M2, PB + 5 * G1 - M2, RW | MAPF_GLOBAL), 0);
+	assert_int_equal(pt_collapse(&f->pt, top, G1, PB + 4 * G1, RW | MAPF_GLOBAL), 0);
+	snap_check(f, &before);
+	check_accounting(f);
+}
+
+/* Kernel sharing: the borrower may neither split nor collapse; the lender keeps its copies valid.
+ */
+static void test_split_collapse_shared_kernel(void **state)
+{
+	struct fixture *f = *state;
+	struct page_table *k = &f->pt;
+	struct fixture u = {.baseline = f->baseline};
+	const vaddr_t lin = HIGH_START + 2 * G1;
+	uint64_t pgsize;
+	paddr_t qpa;
+
+	/* Kernel: a 1G page, a 2M page and a 4K page below one level-1 table. */
+	assert_int_equal(pt_map_region(k, lin, 2 * G1, G1 + M2 + K4, RW | MAPF_GLOBAL, true), 0);
+	assert_int_equal(k->nr_table_pages, 3);
+	assert_int_equal(pt_init(&u.pt, &pt_env_frames), 0);
+	assert_int_equal(pt_map(&u.pt, VB, PB, M2, RW | MAPF_USER), 0);
+	assert_int_equal(pt_share_kernel(&u.pt, k), 0);
+
+	/* Through the borrowed half: -EINVAL, neither table changes. */
+	uint64_t kfp = pt_env_fingerprint(k);
+	EXPECT_UNCHANGED(&u, pt_split(&u.pt, lin), -EINVAL);
+	EXPECT_UNCHANGED(&u, pt_split(&u.pt, lin + G1), -EINVAL);
+	EXPECT_UNCHANGED(&u, pt_collapse(&u.pt, lin + G1 + M2, M2, 3 * G1, R), -EINVAL);
+	EXPECT_UNCHANGED(&u, pt_collapse(&u.pt, lin + G1, G1, 3 * G1, R), -EINVAL);
+	assert_int_equal(pt_env_fingerprint(k), kfp);
+	/* Its own half is its own. */
+	assert_int_equal(pt_split(&u.pt, VB), 0);
+	assert_int_equal(pt_collapse(&u.pt, VB, M2, PB, RW | MAPF_USER), 0);
+
+	/* The lender cannot collapse a lent 1G block nor split a lent 1G page:
+	 * copies of the root entry point to its table or leaf. */
+	EXPECT_UNCHANGED(f, pt_collapse(k, lin + G1, G1, 3 * G1, RW), -EBUSY);
+	EXPECT_UNCHANGED(f, pt_split(k, lin), -EBUSY);
+	/* Below it, split and collapse work and show through. */
+	assert_int_equal(pt_split(k, lin + G1), 0);
+	assert_int_equal(pt_query(&u.pt, lin + G1 + 5 * K4 + 3, &qpa, NULL, &pgsize), 0);
+	assert_int_equal(qpa, 3 * G1 + 5 * K4 + 3);
+	assert_int_equal(pgsize, K4);
+	assert_int_equal(pt_collapse(k, lin + G1 + M2, M2, 3 * G1 + M2, RW | MAPF_GLOBAL), 0);
+	assert_int_equal(pt_query(&u.pt, lin + G1 + 2 * M2 - 1, &qpa, NULL, &pgsize), 0);
+	assert_int_equal(qpa, 3 * G1 + 2 * M2 - 1);
+	assert_int_equal(pgsize, M2);
+	EXPECT_UNCHANGED(f, pt_collapse(k, lin + G1, G1, 3 * G1, RW), -EBUSY);
+	assert_int_equal(pt_collapse(k, lin + G1, M2, 3 * G1, RW | MAPF_GLOBAL), 0);
+	assert_int_equal(k->nr_table_pages, 2);
+
+	pt_destroy(&u.pt);
+	check_accounting(f);
+}
+
+/* pt_range_empty: true exactly when no page overlaps a valid range. */
+static void test_range_empty(void **state)
+{
+	struct fixture *f = *state;
+
+	/* An empty table: each half whole, single pages. */
+	EXPECT_UNCHANGED(f, pt_range_empty(&f->pt, 0, LOW_END), true);
+	EXPECT_UNCHANGED(f, pt_range_empty(&f->pt, HIGH_START, 0 - HIGH_START), true);
+	EXPECT_UNCHANGED(f, pt_range_empty(&f->pt, VB, K4), true);
+	EXPECT_UNCHANGED(f, pt_range_empty(&f->pt, ~0ULL - K4 + 1, K4), true);
+
+	/* Bad ranges are never empty. */
+	static const struct {
+		vaddr_t va;
+		uint64_t size;
+	} bad[] = {
+	    {VB, 0},
+	    {VB + 1, K4},
+	    {VB + K4 / 2, K4},
+	    {VB, K4 + 1},
+	    {VB, K4 - 1},
+	    {LOW_END, K4},
+	    {HIGH_START - K4, K4},
+	    {1ULL << 39, K4},
+	    {0x8000000000000000ULL, M2},
+	    {LOW_END - K4, 2 * K4},
+	    {HIGH_START - K4, 2 * K4},
+	    {~0ULL - K4 + 1, 2 * K4},
+	    {K4, ~0ULL - K4 + 1},
+	    {0, LOW_END + K4},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_UNCHANGED(f, pt_range_empty(&f->pt, bad[i].va, bad[i].size), false);
+
+	/* A 4K page at each end of a range across two 1G regions. */
+	const vaddr_t s = VB + G1 - 3 * K4, e = VB + G1 + 2 * M2 + 5 * K4;
+	assert_int_equal(pt_map(&f->pt, s, PB, K4, R), 0);
+	assert_false(pt_range_empty(&f->pt, s, e - s));
+	assert_false(pt_range_empty(&f->pt, s, K4));
+	assert_false(pt_range_empty(&f->pt, s - M2, M2 + K4));
+	assert_true(pt_range_empty(&f->pt, s - M2, M2));
+	assert_true(pt_range_empty(&f->pt, s + K4, e - s - K4));
+	assert_int_equal(pt_map(&f->pt, e - K4, PB, K4, R), 0);
+	assert_false(pt_range_empty(&f->pt, s + K4, e - s - K4));
+	assert_false(pt_range_empty(&f->pt, e - K4, K4));
+	assert_false(pt_range_empty(&f->pt, e - K4, G1));
+	assert_true(pt_range_empty(&f->pt, s + K4, e - s - 2 * K4));
+	assert_true(pt_range_empty(&f->pt, e, 3 * G1));
+	assert_int_equal(pt_unmap(&f->pt, s, NULL, NULL), 0);
+	assert_true(pt_range_empty(&f->pt, VB, G1));
+	assert_false(pt_range_empty(&f->pt, s, e - s));
+
+	/* A 2M leaf: any overlap counts, the pages around it are free. */
+	const vaddr_t m = VB + 3 * G1 + 5 * M2;
+	assert_int_equal(pt_map(&f->pt, m, PB, M2, R), 0);
+	assert_false(pt_range_empty(&f->pt, m + 5 * K4, K4));
+	assert_false(pt_range_empty(&f->pt, m + M2 - K4, K4));
+	assert_false(pt_range_empty(&f->pt, m - K4, 2 * K4));
+	assert_false(pt_range_empty(&f->pt, m + M2 - K4, 2 * K4));
+	assert_false(pt_range_empty(&f->pt, VB + 3 * G1, G1));
+	assert_true(pt_range_empty(&f->pt, m - K4, K4));
+	assert_true(pt_range_empty(&f->pt, m + M2, K4));
+	assert_true(pt_range_empty(&f->pt, VB + 3 * G1, 5 * M2));
+	assert_true(pt_range_empty(&f->pt, m + M2, G1 - 6 * M2));
+
+	/* A 1G leaf. */
+	assert_int_equal(pt_map(&f->pt, VB + 6 * G1, PB, G1, R), 0);
+	assert_false(pt_range_empty(&f->pt, VB + 6 * G1 + 123 * K4, K4));
+	assert_false(pt_range_empty(&f->pt, VB + 5 * G1, G1 + K4));
+	assert_true(pt_range_empty(&f->pt, VB + 5 * G1, G1));
+	assert_true(pt_range_empty(&f->pt, VB + 7 * G1, 100 * G1));
+
+	/* The top of the high half, the range ending at 2^64. */
+	assert_int_equal(pt_map(&f->pt, ~0ULL - K4 + 1, PB, K4, R), 0);
+	assert_false(pt_range_empty(&f->pt, HIGH_START, 0 - HIGH_START));
+	assert_false(pt_range_empty(&f->pt, ~0ULL - K4 + 1, K4));
+	assert_true(pt_range_empty(&f->pt, ~0ULL - 2 * K4 + 1, K4));
+	assert_true(pt_range_empty(&f->pt, HIGH_START, 0 - HIGH_START - K4));
+	assert_false(pt_range_empty(&f->pt, 0, LOW_END));
+	check_accounting(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1045,6 +1608,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_eexist_rollback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tlb_flush_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_share_kernel, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split_2m, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split_1g, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_collapse_2m, setup_counting, teardown),
+	    cmocka_unit_test_setup_teardown(test_collapse_1g, setup_counting, teardown),
+	    cmocka_unit_test_setup_teardown(test_collapse_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split_collapse_roundtrip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split_collapse_shared_kernel, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_range_empty, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

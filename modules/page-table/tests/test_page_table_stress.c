@@ -1,8 +1,9 @@
 /*
- * test_page_table_stress.c - seeded random map/unmap/protect/remap/query
- * sequences against the shadow model (pt_shadow.h), in four windows (the
- * ends of both halves of the address space), with allocation failures
- * injected now and then, a full unmap midway and a leak check at the end.
+ * test_page_table_stress.c - seeded random sequences of map, unmap,
+ * protect, remap, query, split and collapse against the shadow model
+ * (pt_shadow.h), in four windows (the ends of both halves of the address
+ * space), with allocation failures injected now and then, a full unmap
+ * midway and a leak check at the end.
  *
  * TEST_SEED=<n> picks the seed (default below); a mismatch prints it.
  */

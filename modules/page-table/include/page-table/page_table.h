@@ -168,8 +168,9 @@ int pt_remap(struct page_table *pt, vaddr_t va, paddr_t pa, unsigned flags);
  * (nr_table_pages + 1) and flushes the huge page's TLB entry. -EINVAL va
  * not 4K-aligned or not canonical, in a borrowed kernel half, or the page
  * at va is a 4K page; -ENOENT nothing mapped at va; -EBUSY va inside a
- * huge page but not at its start; -ENOMEM no table page. Nothing changes on
- * error.
+ * huge page but not at its start, or a 1G page of a lent kernel half (other
+ * tables hold copies of its root entry); -ENOMEM no table page. Nothing
+ * changes on error.
  */
 int pt_split(struct page_table *pt, vaddr_t va);
 
