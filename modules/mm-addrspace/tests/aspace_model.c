@@ -899,15 +899,13 @@ static void model_protect_pages(struct model *m, struct model_area *a, unsigned 
 					  (flags & MAPF_WRITE) && model_page_shared(m, a, va));
 }
 
-static void model_do_protect(struct model *m, const struct model_op *op)
+/*
+ * What protect and advise do to the model once they succeeded: the
+ * transparent pages the range's ends cut split, the areas split at the
+ * ends, and each area of [s, e) gets op's flags (protect) or advice.
+ */
+static void model_retag(struct model *m, const struct model_op *op, vaddr_t s, vaddr_t e)
 {
-	vaddr_t s = op->va, e = op->va + op->size;
-	int want = -EINVAL;
-
-	if (model_range4k_ok(m, op->va, op->size) && model_flags_ok(op->flags))
-		want = model_expect_covered(m, s, e, 0, true);
-	if (!model_result(m, op, want, aspace_protect(&m->as, op->va, op->size, op->flags)))
-		return;
 	model_cut(m, s);
 	model_cut(m, e);
 	for (int i = 0; i < m->nr; i++) {
@@ -919,8 +917,22 @@ static void model_do_protect(struct model *m, const struct model_op *op)
 		}
 		if (m->areas[i].end > e)
 			model_split(m, i, e);
-		model_protect_pages(m, &m->areas[i], op->flags);
+		if (op->kind == MOP_PROTECT)
+			model_protect_pages(m, &m->areas[i], op->flags);
+		else
+			m->areas[i].advice = op->advice;
 	}
+}
+
+static void model_do_protect(struct model *m, const struct model_op *op)
+{
+	vaddr_t s = op->va, e = op->va + op->size;
+	int want = -EINVAL;
+
+	if (model_range4k_ok(m, op->va, op->size) && model_flags_ok(op->flags))
+		want = model_expect_covered(m, s, e, 0, true);
+	if (model_result(m, op, want, aspace_protect(&m->as, op->va, op->size, op->flags)))
+		model_retag(m, op, s, e);
 }
 
 static void model_do_populate(struct model *m, const struct model_op *op)
@@ -1028,21 +1040,8 @@ static void model_do_advise(struct model *m, const struct model_op *op)
 	if (model_range4k_ok(m, op->va, op->size) &&
 	    (op->advice == ASPACE_ADV_HUGEPAGE || op->advice == ASPACE_ADV_NOHUGEPAGE))
 		want = model_expect_covered(m, s, e, 0, true);
-	if (!model_result(m, op, want, aspace_advise(&m->as, op->va, op->size, op->advice)))
-		return;
-	model_cut(m, s);
-	model_cut(m, e);
-	for (int i = 0; i < m->nr; i++) {
-		if (m->areas[i].end <= s || m->areas[i].start >= e)
-			continue;
-		if (m->areas[i].start < s) {
-			model_split(m, i, s);
-			continue; /* the right part, next in the array, is handled next */
-		}
-		if (m->areas[i].end > e)
-			model_split(m, i, e);
-		m->areas[i].advice = op->advice;
-	}
+	if (model_result(m, op, want, aspace_advise(&m->as, op->va, op->size, op->advice)))
+		model_retag(m, op, s, e);
 }
 
 /*
