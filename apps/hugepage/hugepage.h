@@ -5,6 +5,7 @@
 #ifndef APPS_HUGEPAGE_HUGEPAGE_H
 #define APPS_HUGEPAGE_HUGEPAGE_H
 
+#include <klib/spread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,22 +21,17 @@
 #define HP_NR_PGSIZES  3
 #define HP_MAX_RESULTS (HP_NR_PGSIZES * 2)
 
-/* Time per read over the repetitions of one access pass, in picoseconds. */
-struct hp_spread {
-	uint64_t min, median, max;
-};
-
 /* Everything measured for one page size in one mode. */
 struct hp_result {
 	uint64_t pgsize;
 	bool populate;
-	bool measured;	       /* the region could be mapped: the numbers below are valid */
-	uint64_t map_ns;       /* aspace_map_alloc */
-	uint64_t touch_ns;     /* first write to every 4K of the region (lazy: with the faults) */
-	uint64_t faults;       /* aspace stats: faults handled during the first touch */
-	uint64_t pt_pages;     /* aspace stats: page-table pages after the touch, root included */
-	struct hp_spread seq;  /* time per read of the sequential pass */
-	struct hp_spread rand; /* time per read of the random-stride pass */
+	bool measured;	    /* the region could be mapped: the numbers below are valid */
+	uint64_t map_ns;    /* aspace_map_alloc */
+	uint64_t touch_ns;  /* first write to every 4K of the region (lazy: with the faults) */
+	uint64_t faults;    /* aspace stats: faults handled during the first touch */
+	uint64_t pt_pages;  /* aspace stats: page-table pages after the touch, root included */
+	struct spread seq;  /* time per read of the sequential pass, in picoseconds */
+	struct spread rand; /* time per read of the random-stride pass, in picoseconds */
 };
 
 /*

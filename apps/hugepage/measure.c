@@ -155,27 +155,6 @@ static uint64_t rand_pass(const volatile uint64_t *p, uint64_t slots, uint64_t s
 }
 
 /*
- * Sorts the n (>= 1) pass times v[] (ns, over `reads` reads each) and
- * returns their minimum, median and maximum per read, in picoseconds.
- */
-static struct hp_spread spread(uint64_t *v, unsigned n, uint64_t reads)
-{
-	for (unsigned i = 1; i < n; i++) {
-		uint64_t x = v[i];
-		unsigned j = i;
-
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	return (struct hp_spread){
-	    .min = v[0] * HP_PS_PER_NS / reads,
-	    .median = v[n / 2] * HP_PS_PER_NS / reads,
-	    .max = v[n - 1] * HP_PS_PER_NS / reads,
-	};
-}
-
-/*
  * Runs `reps` sequential and random-stride passes; each must read exactly
  * the pattern words (every other word of a zeroed frame is 0). Stores the
  * minimum, median and maximum time per read of each pass.
@@ -203,8 +182,8 @@ static void access_passes(const char *name, vaddr_t va, uint64_t region, unsigne
 			hp_fail("%s: random pass %u read sum %#lx, expected %#lx", name, rep,
 				(unsigned long)sum, (unsigned long)want);
 	}
-	r->seq = spread(seq_ns, reps, region / HP_SEQ_STEP);
-	r->rand = spread(rand_ns, reps, slots);
+	r->seq = spread_of(seq_ns, reps, HP_PS_PER_NS, region / HP_SEQ_STEP);
+	r->rand = spread_of(rand_ns, reps, HP_PS_PER_NS, slots);
 }
 
 /* Reads every slot's word back through the space (the kernel's view of the frames). */

@@ -35,35 +35,18 @@ struct fault_cost {
 	uint64_t pop_ns_per_mib;   /* populate map + touch, per MiB */
 };
 
-/* Formats v / unit with `decimals` decimals (unit = 10^k, decimals <= k), rounded. */
-static const char *fixed(char *buf, uint64_t v, uint64_t unit, unsigned decimals)
-{
-	uint64_t scale = 1;
-
-	for (unsigned i = 0; i < decimals; i++)
-		scale *= TENTHS;
-	uint64_t step = unit / scale, q = (v + step / 2) / step;
-
-	if (decimals == 0)
-		snprintf(buf, NUM_LEN, "%lu", (unsigned long)q);
-	else
-		snprintf(buf, NUM_LEN, "%lu.%0*lu", (unsigned long)(q / scale), (int)decimals,
-			 (unsigned long)(q % scale));
-	return buf;
-}
-
 static const char *ms(char *buf, uint64_t ns)
 {
-	return fixed(buf, ns, HP_NS_PER_MS, 3);
+	return fixed_fmt(buf, NUM_LEN, ns, HP_NS_PER_MS, 3);
 }
 
 static const char *ns_of_ps(char *buf, uint64_t ps)
 {
-	return fixed(buf, ps, HP_PS_PER_NS, 2);
+	return fixed_fmt(buf, NUM_LEN, ps, HP_PS_PER_NS, 2);
 }
 
 /* Formats a per-read time as "median (min-max)" in ns; buf holds SPREAD_LEN bytes. */
-static const char *spread_ns(char *buf, const struct hp_spread *s)
+static const char *spread_ns(char *buf, const struct spread *s)
 {
 	char lo[NUM_LEN], med[NUM_LEN], hi[NUM_LEN];
 

@@ -93,36 +93,15 @@ static uint64_t random_pass(const volatile uint8_t *p, uint64_t pages)
 	return sum;
 }
 
-/*
- * Sorts the n (>= 1) pass times v[] (ns, `reads` reads each) and returns
- * their minimum, median and maximum per read, in picoseconds.
- */
-static struct thp_spread spread(uint64_t *v, unsigned n, uint64_t reads)
-{
-	for (unsigned i = 1; i < n; i++) {
-		uint64_t x = v[i];
-		unsigned j = i;
-
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	return (struct thp_spread){
-	    .min = v[0] * THP_PS_PER_NS / reads,
-	    .median = v[n / 2] * THP_PS_PER_NS / reads,
-	    .max = v[n - 1] * THP_PS_PER_NS / reads,
-	};
-}
-
 void thp_random_passes(const char *what, vaddr_t va, uint64_t pages, unsigned reps,
-		       struct thp_spread *s)
+		       struct spread *s)
 {
 	static uint64_t ns[MAX_REPS];
 	uint64_t want = expected_sum(pages);
 
 	if (reps < 1 || reps > MAX_REPS) {
 		thp_fail("%s: %u random-access passes, must be 1..%d", what, reps, MAX_REPS);
-		*s = (struct thp_spread){0};
+		*s = (struct spread){0};
 		return;
 	}
 	for (unsigned rep = 0; rep < reps; rep++) {
@@ -133,5 +112,5 @@ void thp_random_passes(const char *what, vaddr_t va, uint64_t pages, unsigned re
 			thp_fail("%s: random pass %u read sum %#lx, expected %#lx", what, rep,
 				 (unsigned long)sum, (unsigned long)want);
 	}
-	*s = spread(ns, reps, pages);
+	*s = spread_of(ns, reps, THP_PS_PER_NS, pages);
 }

@@ -16,27 +16,10 @@
 #define LINE_LEN   512
 #define TENTHS	   10
 
-/* Formats v / unit with `decimals` decimals (unit = 10^k, decimals <= k), rounded. */
-static const char *fixed(char *buf, uint64_t v, uint64_t unit, unsigned decimals)
-{
-	uint64_t scale = 1;
-
-	for (unsigned i = 0; i < decimals; i++)
-		scale *= TENTHS;
-	uint64_t step = unit / scale, q = (v + step / 2) / step;
-
-	if (decimals == 0)
-		snprintf(buf, NUM_LEN, "%lu", (unsigned long)q);
-	else
-		snprintf(buf, NUM_LEN, "%lu.%0*lu", (unsigned long)(q / scale), (int)decimals,
-			 (unsigned long)(q % scale));
-	return buf;
-}
-
 /* Nanoseconds as milliseconds with 3 decimals. */
 static const char *ms(char *buf, uint64_t ns)
 {
-	return fixed(buf, ns, THP_NS_PER_MS, 3);
+	return fixed_fmt(buf, NUM_LEN, ns, THP_NS_PER_MS, 3);
 }
 
 /* A share in tenths of a percent as "12.5 %". */
@@ -48,12 +31,14 @@ static const char *pct(char *buf, uint64_t permille)
 }
 
 /* A per-access time as "median (min-max)" in ns; buf holds SPREAD_LEN bytes. */
-static const char *spread_ns(char *buf, const struct thp_spread *s)
+static const char *spread_ns(char *buf, const struct spread *s)
 {
 	char lo[NUM_LEN], med[NUM_LEN], hi[NUM_LEN];
 
-	snprintf(buf, SPREAD_LEN, "%s (%s-%s)", fixed(med, s->median, THP_PS_PER_NS, 2),
-		 fixed(lo, s->min, THP_PS_PER_NS, 2), fixed(hi, s->max, THP_PS_PER_NS, 2));
+	snprintf(buf, SPREAD_LEN, "%s (%s-%s)",
+		 fixed_fmt(med, NUM_LEN, s->median, THP_PS_PER_NS, 2),
+		 fixed_fmt(lo, NUM_LEN, s->min, THP_PS_PER_NS, 2),
+		 fixed_fmt(hi, NUM_LEN, s->max, THP_PS_PER_NS, 2));
 	return buf;
 }
 
@@ -150,7 +135,7 @@ static void print_collapse(const struct thp_collapse_result *c, uint64_t region)
 /* "X.Yx" of hi / lo (lo > 0). */
 static const char *ratio(char *buf, uint64_t hi, uint64_t lo)
 {
-	return fixed(buf, (hi * TENTHS + lo / 2) / lo, TENTHS, 1);
+	return fixed_fmt(buf, NUM_LEN, (hi * TENTHS + lo / 2) / lo, TENTHS, 1);
 }
 
 /* Appends how 2M pages changed one time against 4K: "cut <what> by X %" or "raised ...". */

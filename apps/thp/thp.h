@@ -7,6 +7,7 @@
 #define APPS_THP_THP_H
 
 #include <axhal/mem.h>
+#include <klib/spread.h>
 #include <mm-addrspace/aspace.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,24 +38,19 @@ struct thp_ballast {
 	paddr_t give_floor; /* lowest block given back whole or pinned (thp_ballast_shape) */
 };
 
-/* Time per access over the repetitions of one pass, in picoseconds. */
-struct thp_spread {
-	uint64_t min, median, max;
-};
-
 /* Everything measured for one policy at one fragmentation level. */
 struct thp_result {
 	enum aspace_thp_policy policy;
-	unsigned frag_pct;	/* share of the region's blocks pinned, in percent */
-	uint64_t pinned;	/* blocks given back with one pinned 4K page */
-	bool measured;		/* the run happened: the numbers below are valid */
-	uint64_t faults;	/* aspace stats: faults of the first touch */
-	uint64_t thp_2m;	/* transparent 2M pages mapped after the first touch */
-	uint64_t fallbacks;	/* thp_fault_fallback */
-	uint64_t pt_pages;	/* page-table pages, root included */
-	uint64_t touch_ns;	/* first touch: one byte written per 4K page, in order */
-	struct thp_spread rand; /* time per access of the random-access passes */
-	uint64_t used_after;	/* axalloc used pages after the run gave everything back */
+	unsigned frag_pct;   /* share of the region's blocks pinned, in percent */
+	uint64_t pinned;     /* blocks given back with one pinned 4K page */
+	bool measured;	     /* the run happened: the numbers below are valid */
+	uint64_t faults;     /* aspace stats: faults of the first touch */
+	uint64_t thp_2m;     /* transparent 2M pages mapped after the first touch */
+	uint64_t fallbacks;  /* thp_fault_fallback */
+	uint64_t pt_pages;   /* page-table pages, root included */
+	uint64_t touch_ns;   /* first touch: one byte written per 4K page, in order */
+	struct spread rand;  /* time per access of the random-access passes */
+	uint64_t used_after; /* axalloc used pages after the run gave everything back */
 };
 
 /* The collapse pass over one run's space (thp_collapse_pass). */
@@ -176,7 +172,7 @@ uint64_t thp_check_pattern(const char *what, vaddr_t va, uint64_t pages, uint64_
  * Stores the minimum, median and maximum time per access in *s.
  */
 void thp_random_passes(const char *what, vaddr_t va, uint64_t pages, unsigned reps,
-		       struct thp_spread *s);
+		       struct spread *s);
 
 /* Share of `region` that `thp_2m` 2M pages map, in tenths of a percent. */
 uint64_t thp_share_permille(uint64_t thp_2m, uint64_t region);
