@@ -3,9 +3,10 @@
  * axalloc/frame_ref.h for the contract).
  *
  * Each managed range has its own array of 32-bit counts, one per 4K frame,
- * carved by axalloc_init from the range's metadata pages. The ranges are
- * kept sorted, so a frame's count is found by binary search over at most
- * PGALLOC_MAX_RANGES entries and an index into that range's array.
+ * followed by an array of 32-bit owner words, carved by axalloc_init from
+ * the range's metadata pages. The ranges are kept sorted, so a frame's
+ * count is found by binary search over at most PGALLOC_MAX_RANGES entries
+ * and an index into that range's arrays.
  * Built with CONFIG_AXALLOC_FRAME_REFS (module.mk).
  */
 #include <assert.h>
@@ -16,11 +17,12 @@
 #include "axalloc_priv.h"
 #include <axalloc/frame_ref.h>
 
-/* The counts of frames [base, base + npages * 4K). */
+/* The counts and owner words of frames [base, base + npages * 4K). */
 struct ref_range {
 	paddr_t base;
 	uint64_t npages;
 	uint32_t *counts;
+	uint32_t *owners;
 };
 
 static struct ref_range ref_ranges[PGALLOC_MAX_RANGES];
@@ -28,7 +30,7 @@ static int nr_ref_ranges;
 
 uint64_t axalloc_frame_ref_bytes(uint64_t npages)
 {
-	return npages * sizeof(uint32_t);
+	return npages * 2 * sizeof(uint32_t);
 }
 
 void axalloc_frame_ref_reset_locked(void)
@@ -40,14 +42,15 @@ void axalloc_frame_ref_add_range_locked(paddr_t base, uint64_t npages, uint32_t 
 {
 	assert(nr_ref_ranges < PGALLOC_MAX_RANGES);
 	assert(nr_ref_ranges == 0 || ref_ranges[nr_ref_ranges - 1].base < base);
-	ref_ranges[nr_ref_ranges++] = (struct ref_range){base, npages, counts};
+	ref_ranges[nr_ref_ranges++] = (struct ref_range){base, npages, counts, counts + npages};
 }
 
 /*
- * The counts of the n frames from pa, or NULL when pa is unaligned, n is 0
- * or the frames are not all managed by one range.
+ * The range that manages all the n frames from pa, storing the index of
+ * the first in *index; NULL when pa is unaligned, n is 0 or no one range
+ * manages them all.
  */
-static uint32_t *ref_slots(paddr_t pa, uint64_t n)
+static const struct ref_range *ref_lookup(paddr_t pa, uint64_t n, uint64_t *index)
 {
 	int lo = 0, hi = nr_ref_ranges;
 
@@ -56,16 +59,34 @@ static uint32_t *ref_slots(paddr_t pa, uint64_t n)
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
 		const struct ref_range *r = &ref_ranges[mid];
-		uint64_t index = (pa - r->base) / PAGE_SIZE;
 
+		*index = (pa - r->base) / PAGE_SIZE;
 		if (pa < r->base)
 			hi = mid;
-		else if (index >= r->npages)
+		else if (*index >= r->npages)
 			lo = mid + 1;
 		else
-			return n <= r->npages - index ? &r->counts[index] : NULL;
+			return n <= r->npages - *index ? r : NULL;
 	}
 	return NULL;
+}
+
+/* The counts of the n frames from pa, or NULL (see ref_lookup). */
+static uint32_t *ref_slots(paddr_t pa, uint64_t n)
+{
+	uint64_t index;
+	const struct ref_range *r = ref_lookup(pa, n, &index);
+
+	return r ? &r->counts[index] : NULL;
+}
+
+/* The owner words of the n frames from pa, or NULL (see ref_lookup). */
+static uint32_t *owner_slots(paddr_t pa, uint64_t n)
+{
+	uint64_t index;
+	const struct ref_range *r = ref_lookup(pa, n, &index);
+
+	return r ? &r->owners[index] : NULL;
 }
 
 /* The count of the frame at pa, or NULL when pa is unaligned or not managed. */
@@ -176,6 +197,49 @@ int frame_ref_put_range(paddr_t pa, uint64_t n)
 		}
 		if (run < n)
 			axalloc_pages_free_locked(pa + run * PAGE_SIZE, n - run);
+	}
+	spin_unlock(&axalloc_lock);
+	return ret;
+}
+
+int frame_owner_set(paddr_t pa, uint64_t n, uint32_t first)
+{
+	spin_lock(&axalloc_lock);
+	uint32_t *owners = owner_slots(pa, n);
+	for (uint64_t i = 0; owners && i < n; i++)
+		owners[i] = first ? first + (uint32_t)i : 0;
+	spin_unlock(&axalloc_lock);
+	return owners ? 0 : -EINVAL;
+}
+
+uint32_t frame_owner_get(paddr_t pa)
+{
+	spin_lock(&axalloc_lock);
+	const uint32_t *owner = owner_slots(pa, 1);
+	uint32_t value = owner ? *owner : 0;
+	spin_unlock(&axalloc_lock);
+	return value;
+}
+
+int frame_ref_move(paddr_t from, paddr_t to, uint64_t n)
+{
+	int ret = 0;
+
+	spin_lock(&axalloc_lock);
+	uint32_t *src = ref_slots(from, n), *dst = ref_slots(to, n);
+	uint32_t *src_owner = owner_slots(from, n), *dst_owner = owner_slots(to, n);
+	for (uint64_t i = 0; src && dst && i < n; i++)
+		if (dst[i] != 0)
+			dst = NULL;
+	if (!src || !dst || (from < to ? to - from : from - to) < n * PAGE_SIZE) {
+		ret = -EINVAL;
+	} else {
+		for (uint64_t i = 0; i < n; i++) {
+			dst[i] = src[i];
+			dst_owner[i] = src_owner[i];
+			src[i] = 0;
+			src_owner[i] = 0;
+		}
 	}
 	spin_unlock(&axalloc_lock);
 	return ret;

@@ -143,7 +143,7 @@ int check_layout(const uint8_t *map, paddr_t win, uint64_t npages)
 	assert_int_equal(st.meta_pages, meta);
 	uint64_t need = st.pages.meta_bytes;
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS))
-		need += managed * sizeof(uint32_t);
+		need += managed * 2 * sizeof(uint32_t); /* counts and owner words */
 	assert_true(meta * PAGE_SIZE >= need);
 	free(use);
 	return runs;

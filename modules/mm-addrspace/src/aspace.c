@@ -14,6 +14,7 @@ _Static_assert(ACCESS_READ == MAPF_READ && ACCESS_WRITE == MAPF_WRITE && ACCESS_
 
 static struct page_table *kernel_table; /* set once at boot; lends its high half */
 static struct aspace *current_space;	/* the active space */
+static struct list_head live_spaces = LIST_HEAD_INIT(live_spaces); /* every created space */
 
 /* Page-table pages come from axalloc, one 4K page at a time. */
 static const struct pt_frame_ops pt_frames = {axalloc_frame_alloc, axalloc_frame_free, NULL};
@@ -72,6 +73,7 @@ static int create(struct aspace *as, vaddr_t base, uint64_t size)
 			 : IS_ENABLED(CONFIG_MM_THP_MADVISE) ? ASPACE_THP_MADVISE
 							     : ASPACE_THP_NEVER;
 	interval_tree_init(&as->areas);
+	list_add(&as->link, &live_spaces);
 	return 0;
 }
 
@@ -115,6 +117,7 @@ void aspace_destroy(struct aspace *as)
 	}
 	aspace_unmap_all(as);
 	pt_destroy(&as->pt);
+	list_del(&as->link);
 	memset(as, 0, sizeof(*as));
 }
 
@@ -223,6 +226,11 @@ const struct aspace_area *aspace_next_area(const struct aspace *as, const struct
 {
 	(void)as;
 	return aspace_area_of(interval_tree_next(&a->node));
+}
+
+struct list_head *aspace_live_spaces(void)
+{
+	return &live_spaces;
 }
 
 int aspace_set_thp_policy(struct aspace *as, enum aspace_thp_policy policy)

@@ -89,6 +89,9 @@ static inline const char *aspace_backend_name(const struct aspace_area *a)
 	    ASPACE_FLAGS_ARGS((a)->flags), aspace_backend_name(a),                                 \
 	    aspace_pgsize_name((a)->backend.pgsize)
 
+/* The list of every live space (struct aspace.link), newest first. */
+struct list_head *aspace_live_spaces(void);
+
 /* True if [va, va + size) is non-empty, does not overflow and lies in the space. */
 bool aspace_range_ok(const struct aspace *as, vaddr_t va, uint64_t size);
 
@@ -114,17 +117,20 @@ static inline uint64_t aspace_counted_frames(const struct aspace_area *a, uint64
 }
 
 /*
- * Allocates a frame for a page of pgsize of area a, aligned to pgsize,
- * zeroed when `zero`; with CONFIG_MM_COW its counted frames hold 1. 0 or
- * -ENOMEM.
+ * Allocates a frame for the page of pgsize at va of area a, aligned to
+ * pgsize, zeroed when `zero`; with CONFIG_MM_COW its counted frames hold 1
+ * and the owner word of each 4K frame is its virtual page number (the
+ * reverse map, rmap.c). 0 or -ENOMEM.
  */
-int aspace_frame_alloc(const struct aspace_area *a, uint64_t pgsize, bool zero, paddr_t *pa);
+int aspace_frame_alloc(const struct aspace_area *a, vaddr_t va, uint64_t pgsize, bool zero,
+		       paddr_t *pa);
 
 /*
  * Allocates a frame (as aspace_frame_alloc) holding a copy of the page of
- * pgsize of area a at pa. 0 or -ENOMEM.
+ * pgsize at va of area a, whose frame is pa. 0 or -ENOMEM.
  */
-int aspace_frame_dup(const struct aspace_area *a, paddr_t pa, uint64_t pgsize, paddr_t *copy);
+int aspace_frame_dup(const struct aspace_area *a, vaddr_t va, paddr_t pa, uint64_t pgsize,
+		     paddr_t *copy);
 
 /*
  * Drops one reference of the page of pgsize of area a at pa and frees what

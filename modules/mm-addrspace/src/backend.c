@@ -22,7 +22,8 @@ void aspace_account(struct aspace *as, const struct aspace_area *a, uint64_t pgs
 		as->thp_mapped[idx] += (uint64_t)n;
 }
 
-int aspace_frame_alloc(const struct aspace_area *a, uint64_t pgsize, bool zero, paddr_t *pa)
+int aspace_frame_alloc(const struct aspace_area *a, vaddr_t va, uint64_t pgsize, bool zero,
+		       paddr_t *pa)
 {
 	int err = axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, pa);
 
@@ -32,15 +33,18 @@ int aspace_frame_alloc(const struct aspace_area *a, uint64_t pgsize, bool zero, 
 		/* A fresh frame's counts are 0 (axalloc's contract): this cannot overflow. */
 		err = frame_ref_inc_range(*pa, aspace_counted_frames(a, pgsize));
 		assert(err == 0);
+		err = frame_owner_set(*pa, pgsize / PAGE_SIZE_4K, (uint32_t)(va >> PAGE_SHIFT));
+		assert(err == 0);
 	}
 	if (zero)
 		memset(phys_to_virt(*pa), 0, pgsize);
 	return 0;
 }
 
-int aspace_frame_dup(const struct aspace_area *a, paddr_t pa, uint64_t pgsize, paddr_t *copy)
+int aspace_frame_dup(const struct aspace_area *a, vaddr_t va, paddr_t pa, uint64_t pgsize,
+		     paddr_t *copy)
 {
-	int err = aspace_frame_alloc(a, pgsize, false, copy);
+	int err = aspace_frame_alloc(a, va, pgsize, false, copy);
 
 	if (err)
 		return err;
@@ -111,7 +115,7 @@ static int map_new_frame(struct aspace *as, const struct aspace_area *a, vaddr_t
 			 uint64_t pgsize)
 {
 	paddr_t pa;
-	int err = aspace_frame_alloc(a, pgsize, true, &pa);
+	int err = aspace_frame_alloc(a, va, pgsize, true, &pa);
 
 	if (err)
 		return err;

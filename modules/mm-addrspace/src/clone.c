@@ -43,7 +43,7 @@ static int copy_page(struct aspace *dst, const struct aspace_area *d, vaddr_t va
 		     uint64_t pgsize)
 {
 	paddr_t copy;
-	int err = aspace_frame_dup(d, pa, pgsize, &copy);
+	int err = aspace_frame_dup(d, va, pa, pgsize, &copy);
 
 	if (err == 0)
 		return aspace_map_frame(dst, d, va, copy, pgsize, d->flags);

@@ -19,7 +19,7 @@ int aspace_cow_copy(struct aspace *as, const struct aspace_area *a, vaddr_t va, 
 		    uint64_t pgsize, unsigned flags, struct aspace_log *log)
 {
 	paddr_t copy;
-	int err = aspace_frame_dup(a, pa, pgsize, &copy);
+	int err = aspace_frame_dup(a, va, pa, pgsize, &copy);
 
 	if (err)
 		return err;

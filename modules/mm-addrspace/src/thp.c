@@ -130,7 +130,7 @@ static int collapse_block(struct aspace *as, const struct aspace_area *a, vaddr_
 	}
 	if (nr_present == 0 || PAGES_PER_2M - nr_present > CONFIG_MM_THP_MAX_PTES_NONE)
 		return 0;
-	if (aspace_frame_alloc(a, PAGE_SIZE_2M, false, &huge) != 0) {
+	if (aspace_frame_alloc(a, b, PAGE_SIZE_2M, false, &huge) != 0) {
 		as->thp_collapse_alloc_failed++;
 		log_trace("aspace %p: collapse %#lx: no 2M frame: -ENOMEM", (void *)as,
 			  (unsigned long)b);

@@ -1,8 +1,9 @@
 /*
  * axalloc/frame_ref.h - per-frame reference counts for copy-on-write.
  *
- * Every 4K frame the page allocator manages has a 32-bit count, kept out of
- * band in an array carved with its range's metadata (see axalloc_init; one
+ * Every 4K frame the page allocator manages has a 32-bit count (and a
+ * 32-bit owner word, below), kept out of band in arrays carved with its
+ * range's metadata (see axalloc_init; one
  * array per managed range, found by address). A user counts a 2M or 1G
  * page either on its head frame only, or on each of its 4K frames so that
  * it can later be split into 4K pages that are shared and freed one by one
@@ -69,6 +70,32 @@ uint32_t frame_ref_max(paddr_t pa, uint64_t n);
  * bad range, n == 0 or a frame whose count is already 0 (nothing changes).
  */
 int frame_ref_put_range(paddr_t pa, uint64_t n);
+
+/*
+ * Owner words, for reverse mapping: every managed frame also has a 32-bit
+ * word, 0 after axalloc_init, that the user of a frame sets when it maps
+ * it and reads to find its mappings again (mm-addrspace stores the
+ * frame's virtual page number). axalloc never reads it, and freeing a
+ * frame leaves it as it is: a user must check what it finds.
+ */
+
+/*
+ * Sets the owner words of the n frames from pa (4K aligned, in one managed
+ * range) to first, first + 1, ... (all 0 when first is 0). 0 or -EINVAL
+ * (bad range, n == 0; nothing changed).
+ */
+int frame_owner_set(paddr_t pa, uint64_t n, uint32_t first);
+
+/* The owner word of the frame at pa; 0 when pa is unaligned or not managed. */
+uint32_t frame_owner_get(paddr_t pa);
+
+/*
+ * Moves the counts and owner words of the n frames from `from` to the n
+ * frames at `to` (migration): to's counts must all be 0; from's counts and
+ * owner words become 0. 0; -EINVAL for a bad or overlapping range, n == 0
+ * or a non-zero count at `to` (nothing changed).
+ */
+int frame_ref_move(paddr_t from, paddr_t to, uint64_t n);
 
 #if defined(HOST_TEST)
 /*

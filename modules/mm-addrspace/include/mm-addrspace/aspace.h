@@ -72,6 +72,7 @@
 
 #include <axhal/mem.h>
 #include <klib/interval_tree.h>
+#include <klib/list.h>
 #include <page-table/page_table.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -155,6 +156,7 @@ struct aspace_stats {
 };
 
 struct aspace {
+	struct list_head link; /* in the list of live spaces (the reverse map walks it) */
 	vaddr_t base;
 	vaddr_t end;
 	struct page_table pt;
@@ -396,6 +398,43 @@ int aspace_collapse(struct aspace *as, vaddr_t va, uint64_t size);
  * the step. Without CONFIG_MM_THP: 0.
  */
 uint64_t aspace_khugepaged_scan(struct aspace *as, uint64_t max_blocks);
+
+/* One mapping of a frame, as aspace_rmap finds it. */
+struct aspace_mapping {
+	struct aspace *as;
+	vaddr_t va;	 /* start of the page that maps the frame */
+	uint64_t pgsize; /* the page's size */
+	paddr_t pa;	 /* the page's first frame */
+};
+
+/*
+ * Reverse map (CONFIG_MM_COW): every live space that maps the 4K frame at
+ * pa through a page of an Alloc area. Stores up to max of them in out[]
+ * (newest space first) and returns how many there are, which may exceed
+ * max; 0 when none does (a free frame, a page table, the heap, a Linear
+ * page). How: every space maps an Alloc frame at one virtual address (a
+ * clone keeps its source's addresses), so axalloc keeps the frame's virtual
+ * page number in its owner word (axalloc/frame_ref.h, 4 bytes per frame,
+ * set with the count when the frame is allocated) and the lookup walks
+ * the page table of each live space at that address. Without
+ * CONFIG_MM_COW: 0.
+ */
+int aspace_rmap(paddr_t pa, struct aspace_mapping *out, int max);
+
+/*
+ * Migrates the Alloc page that holds the 4K frame at pa (a 4K page, or a
+ * transparent or fixed 2M/1G page) to a new frame of the same size and
+ * alignment: copies its bytes, points every mapping aspace_rmap finds at
+ * the new frame with the same flags (each pt_remap flushes the old TLB
+ * entry of this hart), moves the reference counts and owner words, and
+ * frees the old frame. Stores the new frame's address in *to (may be
+ * NULL). -ENOENT: no space maps pa through an Alloc page. -EBUSY: the
+ * spaces map it with pages of different sizes or starts (a transparent page
+ * split in some of them: split it in all first), or more than 64 spaces map
+ * it. -ENOMEM: no free frame.
+ * -EINVAL: without CONFIG_MM_COW. Nothing changes on error.
+ */
+int aspace_migrate(paddr_t pa, paddr_t *to);
 
 /* A snapshot of the space's statistics. */
 void aspace_stats(const struct aspace *as, struct aspace_stats *st);
