@@ -84,6 +84,13 @@ static int migrate(paddr_t pa, paddr_t *to)
 	for (int i = 1; i < n; i++)
 		if (maps[i].pa != old || maps[i].pgsize != pgsize)
 			return -EBUSY;
+	/*
+	 * Every mapper holds a count on each counted frame: a higher count is
+	 * a space the lookup missed, one that split a transparent page and no
+	 * longer maps this 4K frame but still maps others of the page.
+	 */
+	if (frame_ref_max(old, pgsize / PAGE_SIZE_4K) != (uint32_t)n)
+		return -EBUSY;
 	if (axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, &new) != 0)
 		return -ENOMEM;
 	memcpy(phys_to_virt(new), phys_to_virt(old), pgsize);
