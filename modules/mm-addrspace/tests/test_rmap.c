@@ -833,6 +833,7 @@ static void test_rmap_random(void **state)
 
 	rnd_seed = host_test_seed(RND_DEFAULT_SEED);
 	rs = rnd_seed;
+	printf("rmap random: seed %#llx\n", (unsigned long long)rnd_seed);
 	memset(rnd, 0, sizeof(rnd));
 	/* Space 0 is the fixture's; the others are clones (or empty slots). */
 	assert_int_equal(aspace_map_alloc(&f->as, RND_VA, RND_4K_PAGES * PG4K, RW, false, PG4K), 0);
