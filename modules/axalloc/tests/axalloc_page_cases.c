@@ -2,7 +2,8 @@
  * axalloc_page_cases.c - test cases for axalloc's page side: the memory map
  * (RAM minus reserved ranges, metadata carving; placement cases in
  * axalloc_layout_cases.c), the page-allocator facade, out-of-memory and fault
- * injection, and frame reference counts (single frames and ranges).
+ * injection, and frame reference counts (single frames and ranges), owner
+ * words and frame_ref_move.
  *
  * Run by test_axalloc_pages.c here (buddy) and in tests/axalloc-bitmap-facade
  * (bitmap) through run_page_tests().
@@ -83,6 +84,9 @@ static void test_before_init(void **state)
 		assert_int_equal(frame_ref_inc_range(RAM_BASE, 1), -EINVAL);
 		assert_int_equal(frame_ref_max(RAM_BASE, 1), 0);
 		assert_int_equal(frame_ref_put_range(RAM_BASE, 1), -EINVAL);
+		assert_int_equal(frame_owner_get(RAM_BASE), 0);
+		assert_int_equal(frame_owner_set(RAM_BASE, 1, 1), -EINVAL);
+		assert_int_equal(frame_ref_move(RAM_BASE, RAM_BASE + PAGE_SIZE, 1), -EINVAL);
 	}
 }
 
@@ -663,21 +667,26 @@ static void test_frame_ref_blocks_free(void **state)
 	assert_int_equal(frame_ref_get(pa), 0);
 }
 
-/* The counts of the n frames from pa, into out[n] (frame_ref_get each). */
+/*
+ * The counts of the n frames from pa into out[0, n), their owner words into
+ * out[n, 2n) (frame_ref_get and frame_owner_get each).
+ */
 static void get_counts(paddr_t pa, uint64_t n, uint32_t *out)
 {
-	for (uint64_t i = 0; i < n; i++)
+	for (uint64_t i = 0; i < n; i++) {
 		out[i] = frame_ref_get(pa + i * PAGE_SIZE);
+		out[n + i] = frame_owner_get(pa + i * PAGE_SIZE);
+	}
 }
 
 /*
- * In a test: `call` must return err and leave every count of the n frames
- * from pa and axalloc's stats as they were.
+ * In a test: `call` must return err and leave every count and owner word of
+ * the n frames from pa and axalloc's stats as they were.
  */
 #define assert_refs_fail_unchanged(pa, n, call, err)                                               \
 	do {                                                                                       \
-		uint32_t *before_ = malloc((n) * sizeof(uint32_t));                                \
-		uint32_t *after_ = malloc((n) * sizeof(uint32_t));                                 \
+		uint32_t *before_ = malloc(2 * (n) * sizeof(uint32_t));                            \
+		uint32_t *after_ = malloc(2 * (n) * sizeof(uint32_t));                             \
 		assert_non_null(before_);                                                          \
 		assert_non_null(after_);                                                           \
 		get_counts((pa), (n), before_);                                                    \
@@ -686,7 +695,7 @@ static void get_counts(paddr_t pa, uint64_t n, uint32_t *out)
 		struct axalloc_stats st_after_ = get_stats();                                      \
 		assert_stats_equal(st_before_, st_after_);                                         \
 		get_counts((pa), (n), after_);                                                     \
-		assert_memory_equal(before_, after_, (n) * sizeof(uint32_t));                      \
+		assert_memory_equal(before_, after_, 2 * (n) * sizeof(uint32_t));                  \
 		free(before_);                                                                     \
 		free(after_);                                                                      \
 	} while (0)
@@ -919,6 +928,241 @@ static void test_frame_ref_put_range_bad(void **state)
 	assert_int_equal(after.pages.free_pages, before.pages.free_pages + PAGES_2M);
 }
 
+/* The owner words of the n frames from pa are first, first + 1, ... (all 0 when first is 0). */
+static void expect_owners(paddr_t pa, uint64_t n, uint32_t first)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (frame_owner_get(pa + i * PAGE_SIZE) != (first ? first + (uint32_t)i : 0))
+			fail_msg("frame %#lx: owner %#x, expected %#x",
+				 (unsigned long)(pa + i * PAGE_SIZE),
+				 frame_owner_get(pa + i * PAGE_SIZE),
+				 first ? first + (uint32_t)i : 0);
+}
+
+/* Owner words: set over a range, read back one by one, cleared by first 0. */
+static void test_frame_owner_set_get(void **state)
+{
+	(void)state;
+	paddr_t pa;
+	struct axalloc_range r[MAX_TEST_RANGES];
+	int nr = get_ranges(r);
+
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	expect_owners(pa, PAGES_2M, 0);
+	struct axalloc_stats before = get_stats();
+	assert_int_equal(frame_owner_set(pa, PAGES_2M, 0x12345), 0);
+	expect_owners(pa, PAGES_2M, 0x12345);
+	if (in_managed(pa - PAGE_SIZE, 1))
+		assert_int_equal(frame_owner_get(pa - PAGE_SIZE), 0);
+	if (in_managed(pa + PAGE_SIZE_2M, 1))
+		assert_int_equal(frame_owner_get(pa + PAGE_SIZE_2M), 0);
+	/* A sub-range is renumbered, the rest kept. */
+	assert_int_equal(frame_owner_set(pa + 3 * PAGE_SIZE, 5, 7), 0);
+	expect_owners(pa, 3, 0x12345);
+	expect_owners(pa + 3 * PAGE_SIZE, 5, 7);
+	expect_owners(pa + 8 * PAGE_SIZE, PAGES_2M - 8, 0x12345 + 8);
+	/* first 0 clears. */
+	assert_int_equal(frame_owner_set(pa + 4 * PAGE_SIZE, 2, 0), 0);
+	expect_owners(pa + 3 * PAGE_SIZE, 1, 7);
+	expect_owners(pa + 4 * PAGE_SIZE, 2, 0);
+	expect_owners(pa + 6 * PAGE_SIZE, 2, 10);
+	/* The largest word fits. */
+	assert_int_equal(frame_owner_set(pa + 100 * PAGE_SIZE, 1, UINT32_MAX), 0);
+	assert_int_equal(frame_owner_get(pa + 100 * PAGE_SIZE), UINT32_MAX);
+	/* Owner words are no counts and no allocation. */
+	assert_int_equal(frame_ref_max(pa, PAGES_2M), 0);
+	struct axalloc_stats after = get_stats();
+	assert_stats_equal(before, after);
+	/* Not a frame address: 0, even where the frame has a word. */
+	assert_int_equal(frame_owner_get(pa + 8), 0);
+	assert_int_equal(frame_owner_get(r[0].meta_base), 0);
+	assert_int_equal(frame_owner_get(0), 0);
+
+	/* Freeing leaves the words; re-init clears them. */
+	assert_int_equal(axalloc_free_pages(pa, PAGES_2M), 0);
+	assert_int_equal(frame_owner_get(pa), 0x12345);
+	assert_int_equal(frame_owner_get(pa + 3 * PAGE_SIZE), 7);
+	/* Every range has words, up to its last frame. */
+	for (int i = 0; i < nr; i++) {
+		paddr_t last = r[i].base + r[i].size - PAGE_SIZE;
+		assert_int_equal(frame_owner_set(r[i].base, 1, 11 + i), 0);
+		assert_int_equal(frame_owner_set(last, 1, 21 + i), 0);
+		assert_int_equal(frame_owner_get(r[i].base), 11 + i);
+		assert_int_equal(frame_owner_get(last), 21 + i);
+	}
+	setup_std(NULL);
+	assert_int_equal(frame_owner_get(pa), 0);
+	assert_int_equal(frame_owner_get(pa + 3 * PAGE_SIZE), 0);
+	assert_int_equal(frame_owner_get(r[0].base), 0);
+}
+
+/* A bad range: -EINVAL, no count or owner word changed. */
+static void test_frame_owner_set_bad(void **state)
+{
+	(void)state;
+	paddr_t pa;
+	struct axalloc_range r[MAX_TEST_RANGES];
+	int nr = get_ranges(r);
+
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(frame_owner_set(pa, PAGES_2M, 500), 0);
+	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_owner_set(pa + 8, 1, 1), -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_owner_set(pa + PAGE_SIZE / 2, 4, 1),
+				   -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_owner_set(pa, 0, 1), -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_owner_set(pa, 0, 0), -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_owner_set(pa, UINT64_MAX, 1), -EINVAL);
+	assert_refs_fail_unchanged(pa, PAGES_2M, frame_owner_set(0, 1, 1), -EINVAL);
+	for (int i = 0; i < nr; i++) {
+		paddr_t last = r[i].base + r[i].size - PAGE_SIZE;
+		uint64_t pages = r[i].size / PAGE_SIZE;
+		assert_int_equal(frame_owner_set(last, 1, 77), 0);
+		assert_int_equal(frame_owner_set(r[i].base, 1, 78), 0);
+		assert_refs_fail_unchanged(last, 1, frame_owner_set(last, 2, 1), -EINVAL);
+		assert_refs_fail_unchanged(r[i].base, 1,
+					   frame_owner_set(r[i].base - PAGE_SIZE, 2, 1), -EINVAL);
+		assert_refs_fail_unchanged(r[i].base, 2, frame_owner_set(r[i].base, pages + 1, 1),
+					   -EINVAL);
+		assert_refs_fail_unchanged(r[i].base, 1, frame_owner_set(r[i].meta_base, 1, 1),
+					   -EINVAL);
+	}
+	if (nr > 1)
+		assert_refs_fail_unchanged(
+		    r[0].base, 1,
+		    frame_owner_set(r[0].base, (r[1].base - r[0].base) / PAGE_SIZE + 1, 1),
+		    -EINVAL);
+	expect_owners(pa, PAGES_2M, 500);
+}
+
+/* frame_ref_move hands counts and owner words over and zeroes the source. */
+static void test_frame_ref_move(void **state)
+{
+	(void)state;
+	paddr_t a, b;
+
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &a), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &b), 0);
+	assert_int_equal(frame_ref_inc_range(a, PAGES_2M), 0);
+	assert_int_equal(frame_ref_set_for_test(a + 7 * PAGE_SIZE, 9), 0);
+	assert_int_equal(frame_ref_set_for_test(a + (PAGES_2M - 1) * PAGE_SIZE, UINT32_MAX), 0);
+	assert_int_equal(frame_ref_set_for_test(a + 300 * PAGE_SIZE, 0), 0);
+	assert_int_equal(frame_owner_set(a, PAGES_2M, 100), 0);
+	/* The destination's stale owner words are overwritten. */
+	assert_int_equal(frame_owner_set(b, PAGES_2M, 5000), 0);
+
+	struct axalloc_stats before = get_stats();
+	assert_int_equal(frame_ref_move(a, b, PAGES_2M), 0);
+	struct axalloc_stats after = get_stats();
+	assert_stats_equal(before, after);
+	for (uint64_t i = 0; i < PAGES_2M; i++) {
+		uint32_t want = i == 7 ? 9 : i == PAGES_2M - 1 ? UINT32_MAX : i == 300 ? 0 : 1;
+		assert_int_equal(frame_ref_get(b + i * PAGE_SIZE), want);
+		assert_int_equal(frame_ref_get(a + i * PAGE_SIZE), 0);
+	}
+	expect_owners(b, PAGES_2M, 100);
+	expect_owners(a, PAGES_2M, 0);
+	/* The source can be freed now, the destination cannot. */
+	assert_int_equal(axalloc_free_pages(b, PAGES_2M), -EBUSY);
+	assert_int_equal(axalloc_free_pages(a, PAGES_2M), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &a), 0);
+
+	/* Part of a range: frames 10..12 of b to 20..22 of a, nothing else moves. */
+	assert_int_equal(frame_ref_move(b + 10 * PAGE_SIZE, a + 20 * PAGE_SIZE, 3), 0);
+	for (uint64_t i = 0; i < PAGES_2M; i++) {
+		uint32_t want_a = i >= 20 && i < 23 ? 1 : 0;
+		uint32_t want_b = i >= 10 && i < 13   ? 0
+				  : i == 7	      ? 9
+				  : i == PAGES_2M - 1 ? UINT32_MAX
+				  : i == 300	      ? 0
+						      : 1;
+		assert_int_equal(frame_ref_get(a + i * PAGE_SIZE), want_a);
+		assert_int_equal(frame_ref_get(b + i * PAGE_SIZE), want_b);
+	}
+	expect_owners(a, 20, 0);
+	expect_owners(a + 20 * PAGE_SIZE, 3, 110);
+	expect_owners(a + 23 * PAGE_SIZE, PAGES_2M - 23, 0);
+	expect_owners(b, 10, 100);
+	expect_owners(b + 10 * PAGE_SIZE, 3, 0);
+	expect_owners(b + 13 * PAGE_SIZE, PAGES_2M - 13, 113);
+
+	/* Frames with count 0 move too (their owner words go along). */
+	assert_int_equal(frame_ref_move(b + 300 * PAGE_SIZE, a + 300 * PAGE_SIZE, 1), 0);
+	assert_int_equal(frame_owner_get(a + 300 * PAGE_SIZE), 400);
+	assert_int_equal(frame_owner_get(b + 300 * PAGE_SIZE), 0);
+	assert_int_equal(frame_ref_get(a + 300 * PAGE_SIZE), 0);
+
+	/* Drop the counts so that both blocks can be freed whole. */
+	for (uint64_t i = 0; i < PAGES_2M; i++) {
+		assert_int_equal(frame_ref_set_for_test(a + i * PAGE_SIZE, 0), 0);
+		assert_int_equal(frame_ref_set_for_test(b + i * PAGE_SIZE, 0), 0);
+	}
+	assert_int_equal(axalloc_free_pages(b, PAGES_2M), 0);
+	assert_int_equal(axalloc_free_pages(a, PAGES_2M), 0);
+}
+
+/*
+ * frame_ref_move refuses a destination with a count, overlapping ranges and
+ * bad ranges: -EINVAL, no count or owner word changed anywhere.
+ */
+static void test_frame_ref_move_bad(void **state)
+{
+	(void)state;
+	paddr_t pa;
+	const uint64_t n = 2 * PAGES_2M; /* one 4M block: halves a and b */
+	struct axalloc_range r[MAX_TEST_RANGES];
+	int nr = get_ranges(r);
+
+	assert_int_equal(axalloc_alloc_pages(n, 2 * PAGE_SIZE_2M, &pa), 0);
+	paddr_t a = pa, b = pa + PAGE_SIZE_2M;
+	assert_int_equal(frame_ref_inc_range(a, PAGES_2M), 0);
+	assert_int_equal(frame_owner_set(pa, n, 1000), 0);
+	/* One count anywhere in the destination. */
+	static const uint64_t busy[] = {0, 200, PAGES_2M - 1};
+	for (unsigned k = 0; k < sizeof(busy) / sizeof(busy[0]); k++) {
+		assert_int_equal(frame_ref_set_for_test(b + busy[k] * PAGE_SIZE, 1), 0);
+		assert_refs_fail_unchanged(pa, n, frame_ref_move(a, b, PAGES_2M), -EINVAL);
+		assert_refs_fail_unchanged(pa, n, frame_ref_move(a, b + busy[k] * PAGE_SIZE, 1),
+					   -EINVAL);
+		assert_int_equal(frame_ref_set_for_test(b + busy[k] * PAGE_SIZE, 0), 0);
+	}
+	/* Overlapping ranges whose destination frames have no counts. */
+	assert_int_equal(frame_ref_set_for_test(b + 100 * PAGE_SIZE, 3), 0);
+	assert_int_equal(frame_ref_set_for_test(b + 103 * PAGE_SIZE, 5), 0);
+	assert_refs_fail_unchanged(
+	    pa, n, frame_ref_move(b + 100 * PAGE_SIZE, b + 101 * PAGE_SIZE, 2), -EINVAL);
+	assert_refs_fail_unchanged(
+	    pa, n, frame_ref_move(b + 102 * PAGE_SIZE, b + 101 * PAGE_SIZE, 2), -EINVAL);
+	assert_refs_fail_unchanged(
+	    pa, n, frame_ref_move(b + 100 * PAGE_SIZE, b + 100 * PAGE_SIZE, 1), -EINVAL);
+	assert_refs_fail_unchanged(
+	    pa, n, frame_ref_move(b + 200 * PAGE_SIZE, b + 200 * PAGE_SIZE, 1), -EINVAL);
+	assert_refs_fail_unchanged(
+	    pa, n, frame_ref_move(b + 100 * PAGE_SIZE, b + 200 * PAGE_SIZE, 101), -EINVAL);
+	/* Bad ranges. */
+	assert_refs_fail_unchanged(pa, n, frame_ref_move(a + 8, b, 1), -EINVAL);
+	assert_refs_fail_unchanged(pa, n, frame_ref_move(a, b + 8, 1), -EINVAL);
+	assert_refs_fail_unchanged(pa, n, frame_ref_move(a, b, 0), -EINVAL);
+	assert_refs_fail_unchanged(pa, n, frame_ref_move(a, b, UINT64_MAX), -EINVAL);
+	assert_refs_fail_unchanged(pa, n, frame_ref_move(a, 0, 1), -EINVAL);
+	assert_refs_fail_unchanged(pa, n, frame_ref_move(0, b, 1), -EINVAL);
+	for (int i = 0; i < nr; i++) {
+		paddr_t last = r[i].base + r[i].size - PAGE_SIZE;
+		if (last < pa || last >= pa + n * PAGE_SIZE) {
+			assert_refs_fail_unchanged(pa, n, frame_ref_move(a, last, 2), -EINVAL);
+			assert_refs_fail_unchanged(pa, n, frame_ref_move(last, b, 2), -EINVAL);
+		}
+		assert_refs_fail_unchanged(pa, n, frame_ref_move(a, r[i].meta_base, 1), -EINVAL);
+		assert_refs_fail_unchanged(pa, n, frame_ref_move(r[i].meta_base, b, 1), -EINVAL);
+	}
+	/* The good move still works after all that. */
+	assert_int_equal(frame_ref_move(a, b + PAGES_2M / 2 * PAGE_SIZE, 1), 0);
+	assert_int_equal(frame_ref_get(b + PAGES_2M / 2 * PAGE_SIZE), 1);
+	assert_int_equal(frame_owner_get(b + PAGES_2M / 2 * PAGE_SIZE), 1000);
+	assert_int_equal(frame_ref_get(a), 0);
+	assert_int_equal(frame_owner_get(a), 0);
+}
+
 #define FRAME_REF_TESTS                                                                            \
 	cmocka_unit_test_setup(test_frame_ref_basic, setup_std),                                   \
 	    cmocka_unit_test_setup(test_frame_ref_many_sharers, setup_std),                        \
@@ -930,7 +1174,11 @@ static void test_frame_ref_put_range_bad(void **state)
 	    cmocka_unit_test_setup(test_frame_ref_max, setup_std),                                 \
 	    cmocka_unit_test_setup(test_frame_ref_put_range_whole, setup_std),                     \
 	    cmocka_unit_test_setup(test_frame_ref_put_range_partial, setup_std),                   \
-	    cmocka_unit_test_setup(test_frame_ref_put_range_bad, setup_std),
+	    cmocka_unit_test_setup(test_frame_ref_put_range_bad, setup_std),                       \
+	    cmocka_unit_test_setup(test_frame_owner_set_get, setup_std),                           \
+	    cmocka_unit_test_setup(test_frame_owner_set_bad, setup_std),                           \
+	    cmocka_unit_test_setup(test_frame_ref_move, setup_std),                                \
+	    cmocka_unit_test_setup(test_frame_ref_move_bad, setup_std),
 #else
 #define FRAME_REF_TESTS
 #endif /* CONFIG_AXALLOC_FRAME_REFS */

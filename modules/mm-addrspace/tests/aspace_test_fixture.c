@@ -310,3 +310,11 @@ int oom_collapse(struct aspace *a, struct aspace *b, const void *arg)
 	(void)b;
 	return n < 0 ? n : 0;
 }
+
+int oom_migrate(struct aspace *a, struct aspace *b, const void *arg)
+{
+	const struct oom_args *o = arg;
+
+	(void)b;
+	return aspace_migrate(pa_of(a, o->va), NULL);
+}

@@ -40,16 +40,29 @@ int setup(void **state);
 
 int teardown(void **state);
 
+/*
+ * Runs `call`, expects `expected`, and checks that nothing observable changed
+ * in any of the n spaces spaces[0..n) (an array of const struct aspace *).
+ */
+#define EXPECT_UNCHANGED_SPACES(spaces, n, expected, call)                                         \
+	do {                                                                                       \
+		struct space_snap before_[(n)], after_;                                            \
+		for (int i_ = 0; i_ < (n); i_++)                                                   \
+			snap_take((spaces)[i_], &before_[i_], snap_content);                       \
+		assert_int_equal((call), (expected));                                              \
+		for (int i_ = 0; i_ < (n); i_++) {                                                 \
+			snap_take((spaces)[i_], &after_, snap_content);                            \
+			assert_true(snap_equal(&before_[i_], &after_));                            \
+			snap_free(&before_[i_]);                                                   \
+			snap_free(&after_);                                                        \
+		}                                                                                  \
+	} while (0)
+
 /* Runs `call`, expects `expected`, and checks that nothing observable changed. */
 #define EXPECT_UNCHANGED(as, expected, call)                                                       \
 	do {                                                                                       \
-		struct space_snap before_, after_;                                                 \
-		snap_take((as), &before_, snap_content);                                           \
-		assert_int_equal((call), (expected));                                              \
-		snap_take((as), &after_, snap_content);                                            \
-		assert_true(snap_equal(&before_, &after_));                                        \
-		snap_free(&before_);                                                               \
-		snap_free(&after_);                                                                \
+		const struct aspace *one_[1] = {(as)};                                             \
+		EXPECT_UNCHANGED_SPACES(one_, 1, expected, call);                                  \
 	} while (0)
 
 /* An operation run under allocation failures: on space a (and b, when it takes two). */
@@ -88,6 +101,8 @@ int oom_protect(struct aspace *a, struct aspace *b, const void *arg);
 int oom_unmap(struct aspace *a, struct aspace *b, const void *arg);
 int oom_advise(struct aspace *a, struct aspace *b, const void *arg);
 int oom_collapse(struct aspace *a, struct aspace *b, const void *arg);
+/* fail_each_allocation operation: aspace_migrate of the frame a maps at va (b unused). */
+int oom_migrate(struct aspace *a, struct aspace *b, const void *arg);
 
 /*
  * A failed aspace_collapse may change one statistic: thp_collapse_alloc_failed
