@@ -908,14 +908,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_migrate_cow_shared, setup, rmap_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_thp_shared, setup, rmap_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_thp_split_busy, setup, rmap_teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_thp_split_busy_unshared_frame, setup,
+					    rmap_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_fixed_2m, setup, rmap_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_fixed_1g, setup, rmap_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_enoent, setup, rmap_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_enomem, setup, rmap_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_then_free, setup, rmap_teardown),
 	    cmocka_unit_test_setup_teardown(test_rmap_random, setup, rmap_teardown),
-	    cmocka_unit_test_setup_teardown(test_migrate_thp_split_busy_unshared_frame, setup,
-					    rmap_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
