@@ -109,22 +109,6 @@ uint32_t frame_ref_get(paddr_t pa)
 	return count;
 }
 
-int frame_ref_inc(paddr_t pa)
-{
-	int ret = 0;
-
-	spin_lock(&axalloc_lock);
-	uint32_t *slot = ref_slot(pa);
-	if (!slot)
-		ret = -EINVAL;
-	else if (*slot == UINT32_MAX)
-		ret = -ENOMEM;
-	else
-		(*slot)++;
-	spin_unlock(&axalloc_lock);
-	return ret;
-}
-
 int frame_ref_dec(paddr_t pa)
 {
 	int ret;

@@ -80,7 +80,6 @@ static void test_before_init(void **state)
 	assert_int_equal(get_stats().failed_allocs, 2);
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS)) {
 		assert_int_equal(frame_ref_get(RAM_BASE), 0);
-		assert_int_equal(frame_ref_inc(RAM_BASE), -EINVAL);
 		assert_int_equal(frame_ref_inc_range(RAM_BASE, 1), -EINVAL);
 		assert_int_equal(frame_ref_max(RAM_BASE, 1), 0);
 		assert_int_equal(frame_ref_put_range(RAM_BASE, 1), -EINVAL);
@@ -488,7 +487,7 @@ static void test_refused_piece(void **state)
 	paddr_t pa;
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS))
-		assert_int_equal(frame_ref_inc(pa), 0);
+		assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	struct axalloc_stats before = get_stats();
 	assert_int_equal(before.refused_pages, 0);
 
@@ -532,9 +531,9 @@ static void test_frame_ref_basic(void **state)
 
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
 	assert_int_equal(frame_ref_get(pa), 0);
-	assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	assert_int_equal(frame_ref_get(pa), 1);
-	assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	assert_int_equal(frame_ref_get(pa), 2);
 	assert_int_equal(frame_ref_get(pa + PAGE_SIZE), 0);
 	assert_int_equal(frame_ref_dec(pa), 1);
@@ -553,7 +552,7 @@ static void test_frame_ref_many_sharers(void **state)
 
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
 	for (int i = 0; i < SHARERS; i++)
-		assert_int_equal(frame_ref_inc(pa), 0);
+		assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	assert_int_equal(frame_ref_get(pa), SHARERS);
 	for (int i = SHARERS - 1; i >= 0; i--)
 		assert_int_equal(frame_ref_dec(pa), i);
@@ -568,9 +567,9 @@ static void test_frame_ref_overflow(void **state)
 
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
 	assert_int_equal(frame_ref_set_for_test(pa, UINT32_MAX - 1), 0);
-	assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	assert_int_equal(frame_ref_get(pa), UINT32_MAX);
-	assert_int_equal(frame_ref_inc(pa), -ENOMEM);
+	assert_int_equal(frame_ref_inc_range(pa, 1), -ENOMEM);
 	assert_int_equal(frame_ref_get(pa), UINT32_MAX);
 	/* Large counts saturate in dec's return value only. */
 	assert_int_equal(frame_ref_dec(pa), INT32_MAX);
@@ -602,13 +601,13 @@ static void test_frame_ref_unmanaged(void **state)
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(frame_ref_get(bad[i]), 0);
-		assert_int_equal(frame_ref_inc(bad[i]), -EINVAL);
+		assert_int_equal(frame_ref_inc_range(bad[i], 1), -EINVAL);
 		assert_int_equal(frame_ref_dec(bad[i]), -EINVAL);
 		assert_int_equal(frame_ref_set_for_test(bad[i], 1), -EINVAL);
 	}
 	paddr_t pa;
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
-	assert_int_equal(frame_ref_inc(pa + 8), -EINVAL);
+	assert_int_equal(frame_ref_inc_range(pa + 8, 1), -EINVAL);
 	assert_int_equal(frame_ref_get(pa + 8), 0);
 	assert_int_equal(frame_ref_get(pa), 0);
 	assert_int_equal(axalloc_free_pages(pa, 1), 0);
@@ -632,10 +631,10 @@ static void test_frame_ref_several_ranges(void **state)
 		paddr_t first = r[i].base, last = r[i].base + r[i].size - PAGE_SIZE;
 		assert_true(first + PAGE_SIZE < last);
 		for (uint32_t k = 0; k <= (uint32_t)i; k++)
-			assert_int_equal(frame_ref_inc(first), 0);
-		assert_int_equal(frame_ref_inc(last), 0);
-		assert_int_equal(frame_ref_inc(r[i].base + r[i].size), -EINVAL);
-		assert_int_equal(frame_ref_inc(r[i].base - PAGE_SIZE), -EINVAL);
+			assert_int_equal(frame_ref_inc_range(first, 1), 0);
+		assert_int_equal(frame_ref_inc_range(last, 1), 0);
+		assert_int_equal(frame_ref_inc_range(r[i].base + r[i].size, 1), -EINVAL);
+		assert_int_equal(frame_ref_inc_range(r[i].base - PAGE_SIZE, 1), -EINVAL);
 	}
 	for (int i = 0; i < nr; i++) {
 		paddr_t first = r[i].base, last = r[i].base + r[i].size - PAGE_SIZE;
@@ -652,7 +651,7 @@ static void test_frame_ref_blocks_free(void **state)
 	paddr_t pa;
 
 	assert_int_equal(axalloc_alloc_pages(512, PAGE_SIZE_2M, &pa), 0);
-	assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	assert_int_equal(frame_ref_get(pa + PAGE_SIZE), 0);
 	struct axalloc_stats before = get_stats();
 	assert_int_equal(axalloc_free_pages(pa, 512), -EBUSY);
@@ -662,7 +661,7 @@ static void test_frame_ref_blocks_free(void **state)
 	assert_int_equal(axalloc_free_pages(pa, 512), 0);
 	/* Re-init clears every count. */
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
-	assert_int_equal(frame_ref_inc(pa), 0);
+	assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	setup_std(NULL);
 	assert_int_equal(frame_ref_get(pa), 0);
 }
@@ -850,7 +849,7 @@ static void test_frame_ref_put_range_partial(void **state)
 	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
 	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
 	for (unsigned k = 0; k < NR_KEPT; k++)
-		assert_int_equal(frame_ref_inc(pa + kept[k] * PAGE_SIZE), 0);
+		assert_int_equal(frame_ref_inc_range(pa + kept[k] * PAGE_SIZE, 1), 0);
 	assert_int_equal(frame_ref_put_range(pa, PAGES_2M), 0);
 
 	struct axalloc_stats now = get_stats();

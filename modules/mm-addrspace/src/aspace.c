@@ -1,6 +1,8 @@
 /*
- * aspace.c - address-space life cycle, activation, the global fault entry,
- * lookups (find_free_area, query, areas) and statistics.
+ * aspace.c - address-space life cycle and the list of live spaces,
+ * activation, the global fault entry, lookups (find_free_area, query,
+ * areas), statistics, and the entry points of the transparent huge page
+ * policy, collapse and scan (their work is in thp.c).
  */
 #include "aspace_internal.h"
 

@@ -112,12 +112,18 @@ static void uncopy(struct aspace *as, vaddr_t va, paddr_t old_pa)
 	aspace_frame_put(aspace_find_area(as, va), copy, pgsize);
 }
 
-/* Unmaps the pages of [start, end), which this operation mapped, and drops their frames. */
+/*
+ * Unmaps the pages of [start, end), which this operation mapped, and drops
+ * their frames. A run may go on from one area into the next (a populate
+ * over adjacent areas), and how a frame is counted depends on its area.
+ */
 static void unmap_mapped(struct aspace *as, vaddr_t start, vaddr_t end)
 {
-	const struct aspace_area *a = aspace_find_area(as, start);
+	const struct aspace_area *a = NULL;
 
 	for (vaddr_t va = start; va < end;) {
+		if (!a || va >= a->node.end)
+			a = aspace_find_area(as, va);
 		uint64_t pgsize = aspace_drop_alloc_page(as, a, va);
 
 		assert(pgsize != 0);

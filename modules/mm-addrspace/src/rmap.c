@@ -91,6 +91,7 @@ static int migrate(paddr_t pa, paddr_t *to)
 	 */
 	if (frame_ref_max(old, pgsize / PAGE_SIZE_4K) != (uint32_t)n)
 		return -EBUSY;
+	/* Not aspace_frame_alloc: the counts and owner words move, they are not set. */
 	if (axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, &new) != 0)
 		return -ENOMEM;
 	memcpy(phys_to_virt(new), phys_to_virt(old), pgsize);

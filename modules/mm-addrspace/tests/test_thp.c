@@ -985,6 +985,29 @@ static void test_thp_oom_populate(void **state)
 	check_accounting(&f->as, f->base);
 }
 
+/*
+ * A populate over adjacent areas that count frames differently (4K area
+ * with transparent pages, a fixed 2M area, a 4K area) runs out of memory at
+ * every allocation: undo must drop each page the way its own area counts
+ * it, though one MAPPED run spans the three areas.
+ */
+static void test_thp_oom_populate_across_areas(void **state)
+{
+	struct fixture *f = *state;
+	const struct oom_args pop = {.va = VA1G, .size = 3 * PG2M, .access = ACCESS_READ};
+
+	assert_int_equal(aspace_set_thp_policy(&f->as, ASPACE_THP_ALWAYS), 0);
+	map_lazy(&f->as, VA1G, PG2M);
+	assert_int_equal(aspace_map_alloc(&f->as, VA1G + PG2M, PG2M, RW, false, PG2M), 0);
+	map_lazy(&f->as, VA1G + 2 * PG2M, PG2M);
+	assert_int_equal(fail_each_allocation(oom_populate, &f->as, NULL, &pop), 4);
+	assert_int_equal(pgsize_of(&f->as, VA1G + PG4K), PG2M);
+	assert_int_equal(pgsize_of(&f->as, VA1G + PG2M), PG2M);
+	assert_int_equal(stats(&f->as).thp_mapped[ASPACE_PGSIZE_2M], 2);
+	assert_int_equal(stats(&f->as).mapped[ASPACE_PGSIZE_2M], 3);
+	check_accounting(&f->as, f->base);
+}
+
 /* Split by unmap, protect and advise: each needs one L0 table. */
 static void test_thp_oom_split(void **state)
 {
@@ -1085,6 +1108,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_thp_khugepaged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thp_oom_fault, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thp_oom_populate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_thp_oom_populate_across_areas, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thp_oom_split, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thp_oom_cow, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thp_oom_collapse, setup, teardown),

@@ -1,10 +1,11 @@
 /*
- * axalloc/frame_ref.h - per-frame reference counts for copy-on-write.
+ * axalloc/frame_ref.h - per-frame reference counts for copy-on-write, and
+ * owner words for reverse mapping.
  *
  * Every 4K frame the page allocator manages has a 32-bit count (and a
  * 32-bit owner word, below), kept out of band in arrays carved with its
- * range's metadata (see axalloc_init; one
- * array per managed range, found by address). A user counts a 2M or 1G
+ * range's metadata (see axalloc_init; one pair of arrays per managed
+ * range, found by address). A user counts a 2M or 1G
  * page either on its head frame only, or on each of its 4K frames so that
  * it can later be split into 4K pages that are shared and freed one by one
  * (mm-addrspace does so for transparent huge pages).
@@ -18,8 +19,8 @@
  * - axalloc_init sets every count to 0; axalloc_alloc_pages leaves the count
  *   of the frames it hands out at 0 and never changes a count.
  * - A user that may share a frame (mm-addrspace) raises the count of the
- *   counted frames of a page right after allocating it (0 -> 1, frame_ref_inc
- *   or frame_ref_inc_range) and once more for every further mapping.
+ *   counted frames of a page right after allocating it (0 -> 1,
+ *   frame_ref_inc_range) and once more for every further mapping.
  * - Dropping a mapping drops one reference: with frame_ref_dec the caller
  *   that sees 0 frees the whole page with axalloc_free_pages;
  *   frame_ref_put_range drops one of each 4K frame and frees those at 0.
@@ -37,13 +38,6 @@
 
 /* Count of the frame at pa; 0 when pa is unaligned or not a managed frame. */
 uint32_t frame_ref_get(paddr_t pa);
-
-/*
- * Adds one reference to the frame at pa (4K aligned, managed). Returns 0;
- * -EINVAL when pa is unaligned or not managed; -ENOMEM when the count is
- * already UINT32_MAX (the count is left unchanged; it never wraps).
- */
-int frame_ref_inc(paddr_t pa);
 
 /*
  * Drops one reference of the frame at pa. Returns the new count (>= 0;

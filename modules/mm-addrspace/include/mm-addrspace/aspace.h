@@ -65,7 +65,10 @@
  * Statistics are named as in Linux's /proc/vmstat (struct aspace_stats).
  *
  * Address spaces are not locked: callers serialise operations on one space;
- * spaces that share frames (clones) must not be changed concurrently either.
+ * spaces that share frames (clones) must not be changed concurrently either,
+ * and aspace_create, aspace_destroy, aspace_rmap and aspace_migrate, which
+ * use the list of live spaces, need serialising against each other and
+ * against every operation on any space.
  */
 #ifndef MM_ADDRSPACE_ASPACE_H
 #define MM_ADDRSPACE_ASPACE_H
@@ -147,9 +150,10 @@ struct aspace_stats {
 	uint64_t cow_copies;		    /* of those, pages copied into a new frame */
 	/* Transparent huge pages, named as in Linux's /proc/vmstat. */
 	uint64_t thp_mapped[ASPACE_NR_PGSIZES]; /* of mapped[], the transparent huge pages
-						   (bytes: like AnonHugePages in /proc/meminfo) */
+						   (times the size: AnonHugePages of /proc/meminfo) */
 	uint64_t thp_fault_alloc;		/* faults (or populates) that mapped one */
-	uint64_t thp_fault_fallback;		/* eligible blocks mapped 4K: no free frame */
+	uint64_t thp_fault_fallback;		/* eligible blocks mapped 4K: no free frame
+						   (or page table) for the huge page */
 	uint64_t thp_split_pmd;			/* transparent huge pages split */
 	uint64_t thp_collapse_alloc;		/* blocks collapsed into one */
 	uint64_t thp_collapse_alloc_failed;	/* collapses given up: no free frame */
@@ -187,7 +191,8 @@ struct aspace {
 void aspace_set_kernel_table(struct page_table *kpt);
 
 /*
- * Initialises *as as an empty address space over [base, base + size): base
+ * Initialises *as (not a live space: never created, or destroyed) as an
+ * empty address space over [base, base + size): base
  * and size 4K-aligned, size > 0, inside [USER_VA_START, USER_VA_END) (else
  * -EINVAL). Allocates the root page table (-ENOMEM). 0 on success.
  */
