@@ -150,6 +150,17 @@ void axalloc_pages_free_locked(paddr_t pa, uint64_t n)
 	(void)ret;
 }
 
+int axalloc_pages_alloc_at_locked(paddr_t pa, uint64_t n)
+{
+	return initialised ? pgalloc_alloc_at(page_alloc, pa, n) : -EINVAL;
+}
+
+int axalloc_ranges_locked(const struct axalloc_range **out)
+{
+	*out = ranges;
+	return nr_ranges;
+}
+
 void axalloc_count_failure_locked(void)
 {
 	failed_allocs++;

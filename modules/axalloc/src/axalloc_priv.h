@@ -28,6 +28,15 @@ void axalloc_pages_free_locked(paddr_t pa, uint64_t n);
 /* Counts one request answered with ENOMEM in axalloc_stats.failed_allocs. */
 void axalloc_count_failure_locked(void);
 
+/*
+ * Takes exactly the free pages [pa, pa + n * 4K) (pgalloc_alloc_at; no
+ * fault injection, not counted). 0, -EINVAL or -EEXIST.
+ */
+int axalloc_pages_alloc_at_locked(paddr_t pa, uint64_t n);
+
+/* The managed ranges (sorted by base): stores the array in *out, returns the count. */
+int axalloc_ranges_locked(const struct axalloc_range **out);
+
 /* Usable RAM (memmap.c). */
 
 /*

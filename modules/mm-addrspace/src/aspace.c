@@ -76,6 +76,8 @@ static int create(struct aspace *as, vaddr_t base, uint64_t size)
 							     : ASPACE_THP_NEVER;
 	interval_tree_init(&as->areas);
 	list_add(&as->link, &live_spaces);
+	if (IS_ENABLED(CONFIG_MM_COW))
+		axalloc_set_migrator(aspace_compaction_migrate);
 	return 0;
 }
 

@@ -89,6 +89,13 @@ static inline const char *aspace_backend_name(const struct aspace_area *a)
 	    ASPACE_FLAGS_ARGS((a)->flags), aspace_backend_name(a),                                 \
 	    aspace_pgsize_name((a)->backend.pgsize)
 
+/*
+ * axalloc's migrator (axalloc_set_migrator): aspace_migrate of the page
+ * that holds pa, or with check_only whether it would move (without
+ * allocating). Registered when a space is created (CONFIG_MM_COW).
+ */
+int aspace_compaction_migrate(paddr_t pa, bool check_only);
+
 /* The list of every live space (struct aspace.link), newest first. */
 struct list_head *aspace_live_spaces(void);
 

@@ -66,22 +66,24 @@ int aspace_rmap(paddr_t pa, struct aspace_mapping *out, int max)
 /* Most mappings aspace_migrate moves at once (the spaces of one frame). */
 #define MIGRATE_MAX_MAPPINGS 64
 
-/* aspace_migrate without its log message. */
-static int migrate(paddr_t pa, paddr_t *to)
+/*
+ * Finds the mappings of the page that holds pa (into maps, their number in
+ * *n) and checks that it can move: mapped, by at most
+ * MIGRATE_MAX_MAPPINGS spaces, all with the same page. 0, -ENOENT or -EBUSY.
+ */
+static int movable(paddr_t pa, struct aspace_mapping *maps, int *n)
 {
-	struct aspace_mapping maps[MIGRATE_MAX_MAPPINGS];
-	int n = aspace_rmap(pa, maps, MIGRATE_MAX_MAPPINGS);
+	paddr_t old;
 	uint64_t pgsize;
-	paddr_t old, new;
-	int err;
 
-	if (n == 0)
+	*n = aspace_rmap(pa, maps, MIGRATE_MAX_MAPPINGS);
+	if (*n == 0)
 		return -ENOENT;
-	if (n > MIGRATE_MAX_MAPPINGS)
+	if (*n > MIGRATE_MAX_MAPPINGS)
 		return -EBUSY;
 	old = maps[0].pa;
 	pgsize = maps[0].pgsize;
-	for (int i = 1; i < n; i++)
+	for (int i = 1; i < *n; i++)
 		if (maps[i].pa != old || maps[i].pgsize != pgsize)
 			return -EBUSY;
 	/*
@@ -89,8 +91,21 @@ static int migrate(paddr_t pa, paddr_t *to)
 	 * a space the lookup missed, one that split a transparent page and no
 	 * longer maps this 4K frame but still maps others of the page.
 	 */
-	if (frame_ref_max(old, pgsize / PAGE_SIZE_4K) != (uint32_t)n)
-		return -EBUSY;
+	return frame_ref_max(old, pgsize / PAGE_SIZE_4K) == (uint32_t)*n ? 0 : -EBUSY;
+}
+
+/* aspace_migrate without its log message. */
+static int migrate(paddr_t pa, paddr_t *to)
+{
+	struct aspace_mapping maps[MIGRATE_MAX_MAPPINGS];
+	uint64_t pgsize;
+	paddr_t old, new;
+	int n, err = movable(pa, maps, &n);
+
+	if (err)
+		return err;
+	old = maps[0].pa;
+	pgsize = maps[0].pgsize;
 	/* Not aspace_frame_alloc: the counts and owner words move, they are not set. */
 	if (axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, &new) != 0)
 		return -ENOMEM;
@@ -113,6 +128,14 @@ static int migrate(paddr_t pa, paddr_t *to)
 	if (to)
 		*to = new;
 	return 0;
+}
+
+int aspace_compaction_migrate(paddr_t pa, bool check_only)
+{
+	struct aspace_mapping maps[MIGRATE_MAX_MAPPINGS];
+	int n;
+
+	return check_only ? movable(pa, maps, &n) : aspace_migrate(pa, NULL);
 }
 
 int aspace_migrate(paddr_t pa, paddr_t *to)

@@ -107,6 +107,46 @@ struct axalloc_range {
 int axalloc_get_ranges(struct axalloc_range *out, int max);
 
 /*
+ * Compaction. A frame is movable when its user can move what it holds
+ * elsewhere: mm-addrspace registers aspace_migrate for the frames of Alloc
+ * areas. The migrator moves the page that holds the 4K frame at pa to other
+ * frames and frees the old ones (the page starts at pa when compaction
+ * calls it: the first frame of it met in address order), returning 0; or
+ * refuses with -EBUSY or -ENOENT (the frame cannot move: a page table, the
+ * heap, a pinned page) or -ENOMEM, changing nothing. With check_only it
+ * moves nothing and answers whether the page could move (0, -EBUSY or
+ * -ENOENT). It is called without the axalloc lock.
+ */
+typedef int (*axalloc_migrate_fn)(paddr_t pa, bool check_only);
+
+/* Registers the migrator (NULL: none; compaction then fails). Kept across axalloc_init. */
+void axalloc_set_migrator(axalloc_migrate_fn fn);
+
+/* What one axalloc_compact did, as Linux's compact_* counters count it. */
+struct axalloc_compact_result {
+	uint64_t blocks_tried;	 /* blocks compaction tried to empty */
+	uint64_t pages_scanned;	 /* pages examined (compact_migrate_scanned) */
+	uint64_t pages_migrated; /* pages moved out (compact_migrated... in pages) */
+	uint64_t pages_failed;	 /* pages that could not move (compact_fail's cause) */
+};
+
+/*
+ * Frees one naturally aligned block of 2^order pages (1 <= order <= 18:
+ * 2M is 9, 1G is 18) inside one managed range: if none is free, empties
+ * the block with the fewest used pages by migrating each of them, then the
+ * next cheapest, among the 16 cheapest, until a block is free. A block
+ * with a page that cannot move (the migrator's check) is skipped before
+ * anything in it moves; one where a move runs out of memory stops there. The block is left free for the caller to allocate
+ * (another allocation may take it first). Returns 0 (a block of that order
+ * is free), -ENOMEM (none could be emptied; every page moved stays moved)
+ * or -EINVAL (bad order or no migrator). Fills *res when not NULL. Cost:
+ * every page of every block is examined once to rank the blocks
+ * (O(managed pages)), then each page of each block tried. Uses no heap;
+ * not re-entrant (callers serialise compaction).
+ */
+int axalloc_compact(unsigned order, struct axalloc_compact_result *res);
+
+/*
  * Walks every heap block and free list and checks the heap's invariants
  * (boundary tags, no two adjacent free blocks, free lists and bitmaps agree,
  * byte and page counters match). Returns 0, or -EFAULT when the heap is
