@@ -83,7 +83,7 @@ static bool frame_available(uint64_t pgsize)
 {
 	paddr_t pa;
 
-	if (axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, &pa) != 0)
+	if (axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, AXALLOC_UNMOVABLE, &pa) != 0)
 		return false;
 	if (axalloc_free_pages(pa, pgsize / PAGE_SIZE_4K) != 0)
 		hp_fail("freeing the probe frame at %#lx", (unsigned long)pa);

@@ -29,7 +29,7 @@ uint64_t hp_warm_up(void)
 	for (unsigned k = 0; k < NR_BLOCK_SIZES; k++) {
 		uint64_t n = block_pages[k];
 
-		while (axalloc_alloc_pages(n, n * PAGE_SIZE_4K, &pa) == 0) {
+		while (axalloc_alloc_pages(n, n * PAGE_SIZE_4K, AXALLOC_UNMOVABLE, &pa) == 0) {
 			for (uint64_t i = 1; i < n; i++)
 				*(volatile uint64_t *)phys_to_virt(pa + i * PAGE_SIZE_4K) = 0;
 			*(paddr_t *)phys_to_virt(pa) = head[k];

@@ -60,7 +60,7 @@ static void size_classes(void)
 	for (unsigned order = 0; order <= 9; order++) {
 		uint64_t n = 1UL << order, align = PAGE_SIZE << order;
 		paddr_t pa;
-		int err = axalloc_alloc_pages(n, align, &pa);
+		int err = axalloc_alloc_pages(n, align, AXALLOC_UNMOVABLE, &pa);
 		CHECK(err == 0, "alloc of order %u: %d", order, err);
 		if (err)
 			continue;
@@ -71,12 +71,12 @@ static void size_classes(void)
 		printf("  order %u: %4lu pages at %#lx\n", order, (unsigned long)n, (unsigned long)pa);
 	}
 	paddr_t pa;
-	int err = axalloc_alloc_pages(513, PAGE_SIZE_2M, &pa);
+	int err = axalloc_alloc_pages(513, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa);
 	CHECK(err == 0 && pa % PAGE_SIZE_2M == 0, "513 pages 2M-aligned: %d", err);
 	if (!err)
 		CHECK(axalloc_free_pages(pa, 513) == 0, "free of 513 pages");
 	CHECK(axalloc_free_pages(pa, 513) == -ENOENT, "double free must be -ENOENT");
-	CHECK(axalloc_alloc_pages(1, 3 * PAGE_SIZE, &pa) == -EINVAL, "align 12K must be -EINVAL");
+	CHECK(axalloc_alloc_pages(1, 3 * PAGE_SIZE, AXALLOC_UNMOVABLE, &pa) == -EINVAL, "align 12K must be -EINVAL");
 }
 
 /* Explains the columns of pgalloc_dump's table to a reader. */
@@ -104,7 +104,7 @@ static void random_pages(void)
 		if (nr < MAX_LIVE && (nr == 0 || rng() % 3 != 0)) {
 			uint64_t n = 1 + rng() % 64, align = PAGE_SIZE << (rng() % 6);
 			paddr_t pa;
-			if (axalloc_alloc_pages(n, align, &pa) == 0) {
+			if (axalloc_alloc_pages(n, align, AXALLOC_UNMOVABLE, &pa) == 0) {
 				CHECK(pa % align == 0, "random block not aligned");
 				live[nr].pa = pa, live[nr].n = n, live[nr].tag = rng();
 				fill(pa, n, live[nr].tag);
@@ -177,7 +177,7 @@ static void timing(void)
 	paddr_t pa;
 	uint64_t t0 = axhal_ticks();
 	for (int i = 0; i < PAIR_LOOPS; i++) {
-		axalloc_alloc_pages(1, PAGE_SIZE, &pa);
+		axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa);
 		axalloc_free_pages(pa, 1);
 	}
 	uint64_t ns = axhal_ticks_to_ns(axhal_ticks() - t0);

@@ -67,14 +67,14 @@ uint64_t thp_ballast_take(struct thp_ballast *b, bool warm_up)
 {
 	paddr_t pa;
 
-	while (axalloc_alloc_pages(THP_PAGES_PER_2M, PAGE_SIZE_2M, &pa) == 0) {
+	while (axalloc_alloc_pages(THP_PAGES_PER_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa) == 0) {
 		if (warm_up)
 			warm(pa, THP_PAGES_PER_2M);
 		set_link(pa, b->blocks);
 		b->blocks = pa;
 		b->nr_blocks++;
 	}
-	while (axalloc_alloc_pages(1, PAGE_SIZE_4K, &pa) == 0)
+	while (axalloc_alloc_pages(1, PAGE_SIZE_4K, AXALLOC_UNMOVABLE, &pa) == 0)
 		hold_page(b, pa);
 	return b->nr_blocks;
 }
@@ -127,7 +127,7 @@ static bool pinned_at(uint64_t i, uint64_t give, uint64_t pinned)
 static void check_lowest_first(const struct thp_ballast *b)
 {
 	paddr_t pa;
-	int err = axalloc_alloc_pages(1, PAGE_SIZE_4K, &pa);
+	int err = axalloc_alloc_pages(1, PAGE_SIZE_4K, AXALLOC_UNMOVABLE, &pa);
 
 	if (err) {
 		thp_fail("ballast: no single page free after shaping: %d", err);

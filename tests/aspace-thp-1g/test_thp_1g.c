@@ -53,7 +53,7 @@ static void test_no_1g_frame_maps_2m(void **state)
 
 	snap_content = false;
 	while (n < (int)(sizeof(held) / sizeof(held[0])) &&
-	       axalloc_alloc_pages(PG1G / PG4K, PG1G, &held[n]) == 0)
+	       axalloc_alloc_pages(PG1G / PG4K, PG1G, AXALLOC_UNMOVABLE, &held[n]) == 0)
 		n++;
 	map_area(&f->as);
 	assert_int_equal(aspace_handle_page_fault(&f->as, VA1G + 5 * PG2M + 7, ACCESS_READ), 0);

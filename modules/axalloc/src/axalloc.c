@@ -166,9 +166,10 @@ void axalloc_count_failure_locked(void)
 	failed_allocs++;
 }
 
-int axalloc_alloc_pages(uint64_t n, uint64_t align, paddr_t *pa)
+int axalloc_alloc_pages(uint64_t n, uint64_t align, enum axalloc_mobility mob, paddr_t *pa)
 {
-	if (!pa || !pgalloc_request_valid(n, align))
+	if (!pa || !pgalloc_request_valid(n, align) ||
+	    (mob != AXALLOC_UNMOVABLE && mob != AXALLOC_MOVABLE))
 		return -EINVAL;
 	spin_lock(&axalloc_lock);
 	int ret = axalloc_pages_alloc_locked(n, align, pa);
@@ -196,7 +197,7 @@ int axalloc_free_pages(paddr_t pa, uint64_t n)
 int axalloc_frame_alloc(void *ctx, paddr_t *pa)
 {
 	(void)ctx;
-	return axalloc_alloc_pages(1, PAGE_SIZE_4K, pa);
+	return axalloc_alloc_pages(1, PAGE_SIZE_4K, AXALLOC_UNMOVABLE, pa);
 }
 
 void axalloc_frame_free(void *ctx, paddr_t pa)

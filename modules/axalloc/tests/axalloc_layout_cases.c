@@ -164,7 +164,7 @@ static uint64_t count_free_1g(void)
 	paddr_t pa[MAX_1G];
 	uint64_t n = 0;
 
-	while (n < MAX_1G && axalloc_alloc_pages(PAGES_1G, PAGE_SIZE_1G, &pa[n]) == 0) {
+	while (n < MAX_1G && axalloc_alloc_pages(PAGES_1G, PAGE_SIZE_1G, AXALLOC_UNMOVABLE, &pa[n]) == 0) {
 		bool in_range = false;
 		for (int k = 0; k < nr; k++)
 			in_range |= inside(pa[n], PAGE_SIZE_1G, r[k].base, r[k].size);
@@ -233,7 +233,7 @@ static void test_layout_qemu_2g(void **state)
 	uint64_t meta_2m = (before.meta_pages + PAGES_2M - 1) / PAGES_2M;
 	assert_true(pgalloc_suitable_blocks(&before.pages, ORDER_2M) >= whole_2m - meta_2m);
 
-	assert_int_equal(axalloc_alloc_pages(PAGES_1G, PAGE_SIZE_1G, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_1G, PAGE_SIZE_1G, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(pa, 0xc0000000UL);
 	memset(phys_to_virt(pa), 0x5a, PAGE_SIZE);
 	memset(phys_to_virt(pa + PAGE_SIZE_1G - PAGE_SIZE), 0x5a, PAGE_SIZE);
@@ -273,7 +273,7 @@ static void test_layout_side_keeps_2m(void **state)
 	assert_int_equal(init_and_check(&tail_room, 1, NULL, 0, RAM_BASE, 65 * MIB), 1);
 	assert_int_equal(get_ranges(r), 1);
 	assert_int_equal(r[0].meta_base, r[0].base + r[0].size);
-	assert_int_equal(axalloc_alloc_pages(RAM_PAGES, RAM_SIZE, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(RAM_PAGES, RAM_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(pa, RAM_BASE);
 	assert_int_equal(axalloc_free_pages(pa, RAM_PAGES), 0);
 
@@ -328,7 +328,7 @@ static void test_layout_two_gib_pieces(void **state)
 	assert_true(inside(r[0].meta_base, r[0].meta_size, ram[0].base, GIB));
 	assert_true(inside(r[1].meta_base, r[1].meta_size, ram[0].base, GIB));
 	assert_int_equal(count_free_1g(), 1);
-	assert_int_equal(axalloc_alloc_pages(PAGES_1G, PAGE_SIZE_1G, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_1G, PAGE_SIZE_1G, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(pa, 0x80000000UL);
 }
 

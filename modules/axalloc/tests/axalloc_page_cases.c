@@ -50,7 +50,7 @@ static void alloc_all_pages_and_check(void)
 	assert_non_null(pages);
 
 	for (uint64_t i = 0; i < total; i++) {
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[i]), 0);
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]), 0);
 		int k = managed_range_of(pages[i], 1);
 		assert_true(k >= 0);
 		per_range[k]++;
@@ -58,7 +58,7 @@ static void alloc_all_pages_and_check(void)
 	for (int k = 0; k < nr; k++)
 		assert_int_equal(per_range[k], r[k].size / PAGE_SIZE);
 	paddr_t pa;
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	for (uint64_t i = 0; i < total; i++)
 		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
 	struct axalloc_stats after = get_stats();
@@ -74,7 +74,7 @@ static void test_before_init(void **state)
 	paddr_t pa;
 	struct axalloc_stats st = get_stats();
 	assert_int_equal(st.pages.total_pages, 0);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_int_equal(axalloc_free_pages(RAM_BASE, 1), -EINVAL);
 	assert_null(kmalloc(16));
 	assert_int_equal(get_stats().failed_allocs, 2);
@@ -104,7 +104,7 @@ static void test_init_bad_args(void **state)
 	static const struct mem_range all = {0, UINT64_MAX};
 	paddr_t pa;
 
-	assert_int_equal(axalloc_alloc_pages(3, PAGE_SIZE, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(3, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 	struct axalloc_stats before = get_stats();
 	assert_int_equal(axalloc_init(&ram, -1, NULL, 0), -EINVAL);
 	assert_int_equal(axalloc_init(&ram, 1, NULL, -1), -EINVAL);
@@ -200,7 +200,7 @@ static void test_init_adjacent_ram_merges(void **state)
 	assert_int_equal(r[0].base + r[0].size, RAM_BASE + RAM_SIZE);
 	/* The merged range gives a block across the old boundary. */
 	paddr_t pa;
-	assert_int_equal(axalloc_alloc_pages(RAM_PAGES / 2, RAM_SIZE / 2, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(RAM_PAGES / 2, RAM_SIZE / 2, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(pa, RAM_BASE + RAM_SIZE / 2);
 	assert_int_equal(axalloc_free_pages(pa, RAM_PAGES / 2), 0);
 }
@@ -301,7 +301,7 @@ static void test_meta_not_overlapping_pages(void **state)
 	assert_non_null(pages);
 
 	for (uint64_t i = 0; i < total; i++) {
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[i]), 0);
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]), 0);
 		for (int k = 0; k < nr; k++)
 			assert_false(overlaps(pages[i], PAGE_SIZE, r[k].meta_base, r[k].meta_size));
 		memset(phys_to_virt(pages[i]), 0xa5, PAGE_SIZE);
@@ -333,7 +333,7 @@ static void test_alloc_free_every_size_class(void **state)
 
 	for (unsigned o = 0; o <= LARGEST_ORDER; o++) {
 		uint64_t n = 1ULL << o;
-		assert_int_equal(axalloc_alloc_pages(n, n * PAGE_SIZE, &pa), 0);
+		assert_int_equal(axalloc_alloc_pages(n, n * PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 		assert_true(IS_ALIGNED(pa, n * PAGE_SIZE));
 		assert_true(in_managed(pa, n));
 		assert_int_equal(get_stats().pages.used_pages, n);
@@ -344,12 +344,12 @@ static void test_alloc_free_every_size_class(void **state)
 		assert_stats_equal(base, now);
 	}
 	for (unsigned i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
-		assert_int_equal(axalloc_alloc_pages(odd[i], PAGE_SIZE, &pa), 0);
+		assert_int_equal(axalloc_alloc_pages(odd[i], PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 		assert_int_equal(get_stats().pages.used_pages, odd[i]);
 		assert_int_equal(axalloc_free_pages(pa, odd[i]), 0);
 	}
 	/* Large alignment for a single page. */
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_true(IS_ALIGNED(pa, PAGE_SIZE_2M));
 	assert_int_equal(axalloc_free_pages(pa, 1), 0);
 	struct axalloc_stats now = get_stats();
@@ -357,9 +357,9 @@ static void test_alloc_free_every_size_class(void **state)
 
 	/* No free 32 MiB or 1 GiB aligned block: -ENOMEM, counted. */
 	assert_int_equal(
-	    axalloc_alloc_pages(1ULL << (LARGEST_ORDER + 1), PAGE_SIZE << (LARGEST_ORDER + 1), &pa),
+	    axalloc_alloc_pages(1ULL << (LARGEST_ORDER + 1), PAGE_SIZE << (LARGEST_ORDER + 1), AXALLOC_UNMOVABLE, &pa),
 	    -ENOMEM);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_1G, &pa), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_1G, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	now = get_stats();
 	assert_int_equal(now.failed_allocs, base.failed_allocs + 2);
 	now.failed_allocs = base.failed_allocs;
@@ -374,15 +374,15 @@ static void test_pages_bad_args(void **state)
 	struct axalloc_range r[MAX_TEST_RANGES];
 	get_ranges(r);
 
-	assert_int_equal(axalloc_alloc_pages(4, PAGE_SIZE, &held), 0);
+	assert_int_equal(axalloc_alloc_pages(4, PAGE_SIZE, AXALLOC_UNMOVABLE, &held), 0);
 	struct axalloc_stats before = get_stats();
-	assert_int_equal(axalloc_alloc_pages(0, PAGE_SIZE, &pa), -EINVAL);
-	assert_int_equal(axalloc_alloc_pages(1, 0, &pa), -EINVAL);
-	assert_int_equal(axalloc_alloc_pages(1, 3 * PAGE_SIZE, &pa), -EINVAL);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE / 2, &pa), -EINVAL);
-	assert_int_equal(axalloc_alloc_pages(1, 2 * PAGE_SIZE_1G, &pa), -EINVAL);
-	assert_int_equal(axalloc_alloc_pages(UINT64_MAX / PAGE_SIZE + 1, PAGE_SIZE, &pa), -EINVAL);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, NULL), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(0, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, 0, AXALLOC_UNMOVABLE, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, 3 * PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE / 2, AXALLOC_UNMOVABLE, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, 2 * PAGE_SIZE_1G, AXALLOC_UNMOVABLE, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(UINT64_MAX / PAGE_SIZE + 1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, NULL), -EINVAL);
 	assert_int_equal(axalloc_free_pages(held + 1, 1), -EINVAL);
 	assert_int_equal(axalloc_free_pages(held, 0), -EINVAL);
 	assert_int_equal(axalloc_free_pages(held, UINT64_MAX / PAGE_SIZE + 1), -EINVAL);
@@ -412,9 +412,9 @@ static void test_out_of_memory(void **state)
 	assert_non_null(pages);
 
 	for (uint64_t i = 0; i < total; i++)
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[i]), 0);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), -ENOMEM);
-	assert_int_equal(axalloc_alloc_pages(2, PAGE_SIZE_2M, &pa), -ENOMEM);
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(2, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_null(kmalloc(24));
 	assert_null(kmalloc(1 << 20));
 	assert_null(kmemalign(4096, 100));
@@ -426,7 +426,7 @@ static void test_out_of_memory(void **state)
 
 	/* One page back is not enough for a heap chunk, but is for a page. */
 	assert_int_equal(axalloc_free_pages(pages[total - 1], 1), 0);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[total - 1]), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[total - 1]), 0);
 	for (uint64_t i = 0; i < total; i++)
 		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
 	assert_non_null(p = kmalloc(24));
@@ -442,25 +442,25 @@ static void test_fault_injection_pages(void **state)
 	struct axalloc_stats base = get_stats();
 
 	axalloc_fail_after(2);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &a), 0);
-	assert_int_equal(axalloc_alloc_pages(8, PAGE_SIZE, &b), 0);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), -ENOMEM);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &a), 0);
+	assert_int_equal(axalloc_alloc_pages(8, PAGE_SIZE, AXALLOC_UNMOVABLE, &b), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &c), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &c), -ENOMEM);
 	/* Bad arguments are still reported as such. */
-	assert_int_equal(axalloc_alloc_pages(0, PAGE_SIZE, &c), -EINVAL);
+	assert_int_equal(axalloc_alloc_pages(0, PAGE_SIZE, AXALLOC_UNMOVABLE, &c), -EINVAL);
 	/* Frees still work while injection is on. */
 	assert_int_equal(axalloc_free_pages(a, 1), 0);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &c), -ENOMEM);
 	assert_int_equal(get_stats().failed_allocs, base.failed_allocs + 3);
 	axalloc_fail_after(-1);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &c), 0);
 	assert_int_equal(axalloc_free_pages(c, 1), 0);
 	assert_int_equal(axalloc_free_pages(b, 8), 0);
 	/* n = 0 fails the very next one; init turns injection off. */
 	axalloc_fail_after(0);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &c), -ENOMEM);
 	setup_std(NULL);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &c), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &c), 0);
 }
 
 /* The last line axlog printed while capture_log was its output. */
@@ -485,7 +485,7 @@ static void test_refused_piece(void **state)
 	struct axalloc_layout again = {r[0].base, r[0].size / PAGE_SIZE, r[0].meta_base,
 				       r[0].meta_size / PAGE_SIZE};
 	paddr_t pa;
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS))
 		assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	struct axalloc_stats before = get_stats();
@@ -529,7 +529,7 @@ static void test_frame_ref_basic(void **state)
 	(void)state;
 	paddr_t pa;
 
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_ref_get(pa), 0);
 	assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	assert_int_equal(frame_ref_get(pa), 1);
@@ -550,7 +550,7 @@ static void test_frame_ref_many_sharers(void **state)
 	enum { SHARERS = 300 };
 	paddr_t pa;
 
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 	for (int i = 0; i < SHARERS; i++)
 		assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	assert_int_equal(frame_ref_get(pa), SHARERS);
@@ -565,7 +565,7 @@ static void test_frame_ref_overflow(void **state)
 	(void)state;
 	paddr_t pa;
 
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_ref_set_for_test(pa, UINT32_MAX - 1), 0);
 	assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	assert_int_equal(frame_ref_get(pa), UINT32_MAX);
@@ -606,7 +606,7 @@ static void test_frame_ref_unmanaged(void **state)
 		assert_int_equal(frame_ref_set_for_test(bad[i], 1), -EINVAL);
 	}
 	paddr_t pa;
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_ref_inc_range(pa + 8, 1), -EINVAL);
 	assert_int_equal(frame_ref_get(pa + 8), 0);
 	assert_int_equal(frame_ref_get(pa), 0);
@@ -650,7 +650,7 @@ static void test_frame_ref_blocks_free(void **state)
 	(void)state;
 	paddr_t pa;
 
-	assert_int_equal(axalloc_alloc_pages(512, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(512, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	assert_int_equal(frame_ref_get(pa + PAGE_SIZE), 0);
 	struct axalloc_stats before = get_stats();
@@ -660,7 +660,7 @@ static void test_frame_ref_blocks_free(void **state)
 	assert_int_equal(frame_ref_dec(pa), 0);
 	assert_int_equal(axalloc_free_pages(pa, 512), 0);
 	/* Re-init clears every count. */
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_ref_inc_range(pa, 1), 0);
 	setup_std(NULL);
 	assert_int_equal(frame_ref_get(pa), 0);
@@ -707,7 +707,7 @@ static void test_frame_ref_inc_range(void **state)
 	(void)state;
 	paddr_t pa;
 
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
 	for (uint64_t i = 0; i < PAGES_2M; i++)
 		assert_int_equal(frame_ref_get(pa + i * PAGE_SIZE), 1);
@@ -777,7 +777,7 @@ static void test_frame_ref_max(void **state)
 	struct axalloc_range r[MAX_TEST_RANGES];
 	get_ranges(r);
 
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_ref_max(pa, PAGES_2M), 0);
 	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
 	assert_int_equal(frame_ref_max(pa, PAGES_2M), 1);
@@ -807,7 +807,7 @@ static void test_frame_ref_put_range_whole(void **state)
 	paddr_t pa;
 	struct axalloc_stats pristine = get_stats();
 
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
 	assert_int_equal(frame_ref_put_range(pa, PAGES_2M), 0);
 	assert_int_equal(frame_ref_max(pa, PAGES_2M), 0);
@@ -815,11 +815,11 @@ static void test_frame_ref_put_range_whole(void **state)
 	assert_stats_equal(pristine, now);
 	/* The same 2M block can be had again. */
 	paddr_t again;
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &again), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &again), 0);
 	assert_int_equal(axalloc_free_pages(again, PAGES_2M), 0);
 
 	/* Shared once more: the first put only drops the extra references. */
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	struct axalloc_stats held = get_stats();
 	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
 	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
@@ -846,7 +846,7 @@ static void test_frame_ref_put_range_partial(void **state)
 	struct axalloc_stats pristine = get_stats();
 	paddr_t pa;
 
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
 	for (unsigned k = 0; k < NR_KEPT; k++)
 		assert_int_equal(frame_ref_inc_range(pa + kept[k] * PAGE_SIZE, 1), 0);
@@ -866,7 +866,7 @@ static void test_frame_ref_put_range_partial(void **state)
 	bool seen[PAGES_2M] = {false};
 	assert_non_null(pages);
 	for (uint64_t i = 0; i < total; i++) {
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, &pages[i]), 0);
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]), 0);
 		if (pages[i] >= pa && pages[i] < pa + PAGE_SIZE_2M)
 			seen[(pages[i] - pa) / PAGE_SIZE] = true;
 	}
@@ -898,7 +898,7 @@ static void test_frame_ref_put_range_bad(void **state)
 	struct axalloc_range r[MAX_TEST_RANGES];
 	get_ranges(r);
 
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_refs_fail_unchanged(pa, PAGES_2M, frame_ref_put_range(pa, PAGES_2M), -EINVAL);
 	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
 	static const uint64_t zero[] = {0, 200, PAGES_2M - 1};
@@ -946,7 +946,7 @@ static void test_frame_owner_set_get(void **state)
 	struct axalloc_range r[MAX_TEST_RANGES];
 	int nr = get_ranges(r);
 
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	expect_owners(pa, PAGES_2M, 0);
 	struct axalloc_stats before = get_stats();
 	assert_int_equal(frame_owner_set(pa, PAGES_2M, 0x12345), 0);
@@ -1003,7 +1003,7 @@ static void test_frame_owner_set_bad(void **state)
 	struct axalloc_range r[MAX_TEST_RANGES];
 	int nr = get_ranges(r);
 
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(frame_owner_set(pa, PAGES_2M, 500), 0);
 	assert_int_equal(frame_ref_inc_range(pa, PAGES_2M), 0);
 	assert_refs_fail_unchanged(pa, PAGES_2M, frame_owner_set(pa + 8, 1, 1), -EINVAL);
@@ -1040,8 +1040,8 @@ static void test_frame_ref_move(void **state)
 	(void)state;
 	paddr_t a, b;
 
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &a), 0);
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &b), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &a), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &b), 0);
 	assert_int_equal(frame_ref_inc_range(a, PAGES_2M), 0);
 	assert_int_equal(frame_ref_set_for_test(a + 7 * PAGE_SIZE, 9), 0);
 	assert_int_equal(frame_ref_set_for_test(a + (PAGES_2M - 1) * PAGE_SIZE, UINT32_MAX), 0);
@@ -1064,7 +1064,7 @@ static void test_frame_ref_move(void **state)
 	/* The source can be freed now, the destination cannot. */
 	assert_int_equal(axalloc_free_pages(b, PAGES_2M), -EBUSY);
 	assert_int_equal(axalloc_free_pages(a, PAGES_2M), 0);
-	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, &a), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_2M, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &a), 0);
 
 	/* Part of a range: frames 10..12 of b to 20..22 of a, nothing else moves. */
 	assert_int_equal(frame_ref_move(b + 10 * PAGE_SIZE, a + 20 * PAGE_SIZE, 3), 0);
@@ -1112,7 +1112,7 @@ static void test_frame_ref_move_bad(void **state)
 	struct axalloc_range r[MAX_TEST_RANGES];
 	int nr = get_ranges(r);
 
-	assert_int_equal(axalloc_alloc_pages(n, 2 * PAGE_SIZE_2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(n, 2 * PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
 	paddr_t a = pa, b = pa + PAGE_SIZE_2M;
 	assert_int_equal(frame_ref_inc_range(a, PAGES_2M), 0);
 	assert_int_equal(frame_owner_set(pa, n, 1000), 0);

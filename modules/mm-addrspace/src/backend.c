@@ -25,7 +25,7 @@ void aspace_account(struct aspace *as, const struct aspace_area *a, uint64_t pgs
 int aspace_frame_alloc(const struct aspace_area *a, vaddr_t va, uint64_t pgsize, bool zero,
 		       paddr_t *pa)
 {
-	int err = axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, pa);
+	int err = axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, AXALLOC_MOVABLE, pa);
 
 	if (err)
 		return err;

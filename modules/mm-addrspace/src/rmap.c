@@ -107,7 +107,7 @@ static int migrate(paddr_t pa, paddr_t *to)
 	old = maps[0].pa;
 	pgsize = maps[0].pgsize;
 	/* Not aspace_frame_alloc: the counts and owner words move, they are not set. */
-	if (axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, &new) != 0)
+	if (axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, AXALLOC_MOVABLE, &new) != 0)
 		return -ENOMEM;
 	memcpy(phys_to_virt(new), phys_to_virt(old), pgsize);
 	/* Cannot fail: fresh frames have no counts, the ranges are disjoint. */

@@ -115,8 +115,8 @@ static double copy_once(uint64_t pgsize)
 	paddr_t a, b;
 	double t0, t1;
 
-	check(axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, &a), "alloc");
-	check(axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, &b), "alloc");
+	check(axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, AXALLOC_UNMOVABLE, &a), "alloc");
+	check(axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, AXALLOC_UNMOVABLE, &b), "alloc");
 	/* Both written first, as a populated page and a zeroed frame are. */
 	memset(phys_to_virt(a), 1, pgsize);
 	memset(phys_to_virt(b), 0, pgsize);

@@ -31,7 +31,7 @@ static void hold_rest(struct held_pages *h)
 	h->pa = malloc(ENV_RAM_SIZE / PG4K * sizeof(*h->pa));
 	assert_non_null(h->pa);
 	h->n = 0;
-	while (axalloc_alloc_pages(1, PG4K, &h->pa[h->n]) == 0)
+	while (axalloc_alloc_pages(1, PG4K, AXALLOC_UNMOVABLE, &h->pa[h->n]) == 0)
 		h->n++;
 }
 
@@ -105,7 +105,7 @@ static void test_compact_known_pool(void **state)
 	paddr_t b1, b2, pa;
 
 	known_pool(f, &hog, &rest, &b1, &b2);
-	assert_int_equal(axalloc_alloc_pages(PAGES_PER_2M, PG2M, &pa), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(PAGES_PER_2M, PG2M, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_int_equal(axalloc_compact(9, &r), 0);
 	assert_int_equal(r.blocks_tried, 1);
 	assert_int_equal(r.pages_migrated, HALF);
@@ -120,9 +120,9 @@ static void test_compact_known_pool(void **state)
 		expect_fill(&f->as, VA + (1 + i) * PG4K, PG4K, 3);
 	expect_fill(&f->as, VA + (PAGES_PER_2M + 1) * PG4K, HALF * PG4K, 3);
 	/* The emptied block is free as a whole, and b2 is full. */
-	assert_int_equal(axalloc_alloc_pages(PAGES_PER_2M, PG2M, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(PAGES_PER_2M, PG2M, AXALLOC_UNMOVABLE, &pa), 0);
 	assert_int_equal(pa, b1);
-	assert_int_equal(axalloc_alloc_pages(1, PG4K, &pa), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1, PG4K, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_int_equal(axalloc_free_pages(b1, PAGES_PER_2M), 0);
 	release_pool(&hog, &rest);
 }
@@ -141,7 +141,7 @@ static void test_compact_unmovable(void **state)
 	paddr_t b1, b2, pinned, pa;
 
 	known_pool(f, &hog, &rest, &b1, &b2);
-	assert_int_equal(axalloc_alloc_pages(1, PG4K, &pinned), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PG4K, AXALLOC_UNMOVABLE, &pinned), 0);
 	assert_true(pinned >= b1 && pinned < b1 + PG2M);
 	assert_int_equal(axalloc_compact(9, &r), -ENOMEM);
 	assert_true(r.blocks_tried >= 2);
@@ -150,7 +150,7 @@ static void test_compact_unmovable(void **state)
 	for (uint64_t i = 1; i < PAGES_PER_2M; i += 2)
 		expect_fill(&f->as, VA + (1 + i) * PG4K, PG4K, 3);
 	expect_fill(&f->as, VA + (PAGES_PER_2M + 1) * PG4K, HALF * PG4K, 3);
-	assert_int_equal(axalloc_alloc_pages(PAGES_PER_2M, PG2M, &pa), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(PAGES_PER_2M, PG2M, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_int_equal(axalloc_free_pages(pinned, 1), 0);
 	release_pool(&hog, &rest);
 }

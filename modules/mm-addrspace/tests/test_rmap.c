@@ -133,7 +133,7 @@ static void expect_allocatable(paddr_t old, uint64_t n)
 	int k = 0;
 
 	while (k < 64) {
-		assert_int_equal(axalloc_alloc_pages(n, n * PG4K, &got[k]), 0);
+		assert_int_equal(axalloc_alloc_pages(n, n * PG4K, AXALLOC_UNMOVABLE, &got[k]), 0);
 		if (got[k++] == old)
 			break;
 	}
@@ -270,7 +270,7 @@ static void test_rmap_none(void **state)
 	/* A Linear page over ENV_LIN_BASE, and one over a managed frame whose word names it. */
 	assert_int_equal(aspace_map_linear(&f->as, VA2, ENV_LIN_BASE, PG4K, RW, PG4K), 0);
 	assert_int_equal(aspace_rmap(ENV_LIN_BASE, NULL, 0), 0);
-	assert_int_equal(axalloc_alloc_pages(1, PG4K, &lin), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PG4K, AXALLOC_UNMOVABLE, &lin), 0);
 	assert_int_equal(frame_owner_set(lin, 1, VPN(VA2 + PG4K)), 0);
 	assert_int_equal(aspace_map_linear(&f->as, VA2 + PG4K, lin, PG4K, RW, PG4K), 0);
 	assert_int_equal(pa_of(&f->as, VA2 + PG4K), lin);

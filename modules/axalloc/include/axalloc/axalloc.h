@@ -41,13 +41,26 @@ int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range
 		 int nr_reserved);
 
 /*
- * Allocates n contiguous 4K pages whose physical address is aligned to
- * `align` (a power of two, 4K..1G). Stores the address in *pa and returns 0;
- * -EINVAL for a bad n, align or a NULL pa, -ENOMEM when no such range is
- * free (counted in failed_allocs). The pages' contents are undefined and
- * their frame reference counts are 0 (see axalloc/frame_ref.h).
+ * Mobility of a page allocation. Movable pages are ones whose user can copy
+ * them elsewhere and switch every reference (the frames of Alloc areas,
+ * through the migrator below); everything else is unmovable: page tables,
+ * heap pages, pages the kernel holds by physical address.
  */
-int axalloc_alloc_pages(uint64_t n, uint64_t align, paddr_t *pa);
+enum axalloc_mobility {
+	AXALLOC_UNMOVABLE,
+	AXALLOC_MOVABLE,
+};
+
+/*
+ * Allocates n contiguous 4K pages whose physical address is aligned to
+ * `align` (a power of two, 4K..1G), placed by their mobility `mob` (see
+ * pgalloc.h: unmovable pages are grouped apart from movable ones). Stores
+ * the address in *pa and returns 0; -EINVAL for a bad n, align, mob or a
+ * NULL pa, -ENOMEM when no such range is free (counted in failed_allocs).
+ * The pages' contents are undefined and their frame reference counts are 0
+ * (see axalloc/frame_ref.h).
+ */
+int axalloc_alloc_pages(uint64_t n, uint64_t align, enum axalloc_mobility mob, paddr_t *pa);
 
 /*
  * Frees n pages at pa that were allocated with axalloc_alloc_pages (the same
