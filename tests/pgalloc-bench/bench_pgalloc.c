@@ -98,7 +98,7 @@ static void pool_create(struct pgalloc_inst *in, const struct pgalloc_ops *ops, 
 static paddr_t must_alloc(struct pgalloc_inst *in, uint64_t n, uint64_t align)
 {
 	paddr_t pa;
-	int rc = pgalloc_alloc(in->pg, n, align, &pa);
+	int rc = pgalloc_alloc(in->pg, n, align, PGALLOC_MOVABLE, &pa);
 	if (rc)
 		die("alloc", in->ops, rc);
 	return pa;
@@ -136,7 +136,7 @@ static double m_hot_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t
 		double t0 = bench_now_ns();
 		for (uint64_t i = 0; i < per; i++) {
 			paddr_t pa;
-			pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, &pa);
+			pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa);
 			pgalloc_free(in.pg, pa, 1);
 			sink += pa;
 		}
@@ -176,7 +176,7 @@ static double m_random_pair(const struct pgalloc_ops *ops, uint64_t bytes, uint6
 		double t0 = bench_now_ns();
 		for (uint64_t i = 0; i < per; i++) {
 			paddr_t pa;
-			pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, &pa);
+			pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa);
 			uint64_t j = test_rand_below(&rng, nv);
 			pgalloc_free(in.pg, victim[j], 1);
 			victim[j] = pa;
@@ -265,7 +265,7 @@ static void m_fill_free(const struct pgalloc_ops *ops, uint64_t bytes, uint64_t 
 	paddr_t *pa = malloc(pages * sizeof(*pa));
 	double t0 = bench_now_ns();
 	for (uint64_t i = 0; i < pages; i++)
-		pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, &pa[i]);
+		pgalloc_alloc(in.pg, 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa[i]);
 	*alloc_ns = (bench_now_ns() - t0) / (double)pages;
 	test_rand_shuffle(&rng, pa, pages);
 	t0 = bench_now_ns();
@@ -563,7 +563,7 @@ static void run_pattern(const struct pgalloc_ops *ops, enum frag_pattern p,
 	pool_create(&in, ops, PG(FRAG_POOL_PAGES));
 	for (unsigned i = 0; i < pattern_requests(p); i++) {
 		uint64_t n = pattern_size(p, i);
-		if (pgalloc_alloc(in.pg, n, PAGE_SIZE_4K, &addr[nr]) == 0)
+		if (pgalloc_alloc(in.pg, n, PAGE_SIZE_4K, PGALLOC_MOVABLE, &addr[nr]) == 0)
 			size[nr++] = n;
 	}
 	res->ok_requests = nr;
@@ -576,7 +576,7 @@ static void run_pattern(const struct pgalloc_ops *ops, enum frag_pattern p,
 		res->unusable[o] = pgalloc_unusable_index(&st, o);
 	for (unsigned i = 0; i < FRAG_PROBES; i++) {
 		paddr_t pa;
-		if (pgalloc_alloc(in.pg, FRAG_PROBE_PAGES, PAGE_SIZE_4K, &pa) != 0)
+		if (pgalloc_alloc(in.pg, FRAG_PROBE_PAGES, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa) != 0)
 			res->probes_failed++;
 	}
 	pgalloc_inst_destroy(&in);
@@ -680,7 +680,7 @@ static void run_workload(const struct pgalloc_ops *ops, unsigned occ_pct, uint64
 	for (uint64_t fill_fail = 0; used < target && fill_fail < 64;) {
 		uint64_t n, align;
 		workload_request(&rng, &n, &align);
-		if (pgalloc_alloc(in.pg, n, align, &live[nlive].pa) == 0) {
+		if (pgalloc_alloc(in.pg, n, align, PGALLOC_MOVABLE, &live[nlive].pa) == 0) {
 			live[nlive++].n = n;
 			used += n;
 		} else {
@@ -697,7 +697,7 @@ static void run_workload(const struct pgalloc_ops *ops, unsigned occ_pct, uint64
 			uint64_t n, align;
 			workload_request(&rng, &n, &align);
 			res->attempts++;
-			if (pgalloc_alloc(in.pg, n, align, &live[nlive].pa) == 0) {
+			if (pgalloc_alloc(in.pg, n, align, PGALLOC_MOVABLE, &live[nlive].pa) == 0) {
 				live[nlive++].n = n;
 				used += n;
 			} else {

@@ -120,7 +120,7 @@ bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t align, paddr_t *o
 		*out = 0;
 	unsigned mask = pgm_alloc_expect(&c->model, n, align);
 	pgalloc_inst_stats(&c->inst, &before);
-	int rc = pgalloc_alloc(c->inst.pg, n, align, &addr);
+	int rc = pgalloc_alloc(c->inst.pg, n, align, PGALLOC_MOVABLE, &addr);
 	if (!pgc_result(c, what, rc, mask, &before))
 		return false;
 	if (rc == 0) {

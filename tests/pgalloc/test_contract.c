@@ -76,7 +76,7 @@ static void assert_consistent(struct fix *f)
 static int do_alloc(struct fix *f, uint64_t n, uint64_t align)
 {
 	paddr_t pa = 0;
-	return pgalloc_alloc(f->in.pg, n, align, &pa);
+	return pgalloc_alloc(f->in.pg, n, align, PGALLOC_MOVABLE, &pa);
 }
 
 static int do_alloc_at(struct fix *f, paddr_t addr, uint64_t n)
@@ -100,7 +100,7 @@ static paddr_t alloc_ok(struct fix *f, uint64_t n, uint64_t align)
 {
 	struct pgalloc_stats before = stats_of(f);
 	paddr_t pa = 0;
-	assert_int_equal(pgalloc_alloc(f->in.pg, n, align, &pa), 0);
+	assert_int_equal(pgalloc_alloc(f->in.pg, n, align, PGALLOC_MOVABLE, &pa), 0);
 	assert_true(IS_ALIGNED(pa, align));
 	struct pgalloc_stats after = stats_of(f);
 	assert_int_equal(after.used_pages, before.used_pages + n);
@@ -398,7 +398,7 @@ static void test_multiple_ranges_unaligned_bases(void **state)
 	paddr_t *pa = calloc(total, sizeof(*pa));
 	assert_non_null(pa);
 	for (uint64_t i = 0; i < total; i++) {
-		assert_int_equal(pgalloc_alloc(f->in.pg, 1, PAGE_SIZE_4K, &pa[i]), 0);
+		assert_int_equal(pgalloc_alloc(f->in.pg, 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa[i]), 0);
 		bool inside = false;
 		for (unsigned k = 0; k < 4; k++)
 			inside |= pa[i] >= r[k].base && pa[i] < r[k].base + PG(r[k].pages);
@@ -613,7 +613,7 @@ static void test_exhaustion_and_refill(void **state)
 	assert_non_null(got);
 	for (unsigned s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		uint64_t n = sizes[s], count = 0;
-		while (pgalloc_alloc(f->in.pg, n, PAGE_SIZE_4K, &got[count]) == 0)
+		while (pgalloc_alloc(f->in.pg, n, PAGE_SIZE_4K, PGALLOC_MOVABLE, &got[count]) == 0)
 			count++;
 		assert_consistent(f);
 		struct pgalloc_stats st = stats_of(f);
@@ -663,11 +663,11 @@ static void test_alloc_error_keeps_out(void **state)
 	struct fix *f = *state;
 	paddr_t pa = 0x1234;
 	add_ok(f, BASE + PAGE_SIZE_2M, PAGES_PER_2M); /* 2M- but not 4M-aligned */
-	assert_int_equal(pgalloc_alloc(f->in.pg, 0, PAGE_SIZE_4K, &pa), -EINVAL);
-	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 3 * PAGE_SIZE_4K, &pa), -EINVAL);
-	assert_int_equal(pgalloc_alloc(f->in.pg, PGALLOC_MAX_PAGES, PAGE_SIZE_4K, &pa), -ENOMEM);
-	assert_int_equal(pgalloc_alloc(f->in.pg, PAGES_PER_2M + 1, PAGE_SIZE_4K, &pa), -ENOMEM);
-	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 2 * PAGE_SIZE_2M, &pa), -ENOMEM);
+	assert_int_equal(pgalloc_alloc(f->in.pg, 0, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa), -EINVAL);
+	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 3 * PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa), -EINVAL);
+	assert_int_equal(pgalloc_alloc(f->in.pg, PGALLOC_MAX_PAGES, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa), -ENOMEM);
+	assert_int_equal(pgalloc_alloc(f->in.pg, PAGES_PER_2M + 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa), -ENOMEM);
+	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 2 * PAGE_SIZE_2M, PGALLOC_MOVABLE, &pa), -ENOMEM);
 	assert_int_equal(pa, 0x1234);
 }
 

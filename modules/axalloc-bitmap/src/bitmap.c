@@ -280,7 +280,7 @@ static uint64_t next_full_chunk(const struct bitmap_range *r, unsigned L, uint64
 
 /*
  * Returns the lowest pfn p of r, a multiple of align_pages, with [p, p + n)
- * free, or LEVEL_BITMAP_NONE; 1 <= n <= r's size.
+ * free and inside [lo, hi), or LEVEL_BITMAP_NONE; 1 <= n.
  *
  * Candidates come from a cursor that only moves forward past positions proven
  * infeasible:
@@ -292,11 +292,16 @@ static uint64_t next_full_chunk(const struct bitmap_range *r, unsigned L, uint64
  *   - otherwise p is the next free page (summary search), aligned up.
  * A candidate is then checked; on a used page u the cursor moves to u + 1.
  */
-static uint64_t range_search(const struct bitmap_range *r, uint64_t n, uint64_t align_pages)
+static uint64_t range_search(const struct bitmap_range *r, uint64_t n, uint64_t align_pages,
+			     uint64_t lo, uint64_t hi)
 {
 	int start_lv = -1, contain_lv = -1;
 	uint64_t cursor = r->leaf_origin + (r->hint << LEVEL_BITMAP_WORD_SHIFT);
-	uint64_t last_start = r->end_pfn - n;
+	uint64_t end = hi < r->end_pfn ? hi : r->end_pfn, last_start;
+
+	if (end < r->base_pfn || end - r->base_pfn < n)
+		return LEVEL_BITMAP_NONE;
+	last_start = end - n;
 
 	for (int L = BITMAP_NR_CHUNK_LEVELS - 1; L >= 0; L--) {
 		uint64_t unit = 1ULL << level_shift[L];
@@ -307,6 +312,8 @@ static uint64_t range_search(const struct bitmap_range *r, uint64_t n, uint64_t 
 	}
 	if (cursor < r->base_pfn)
 		cursor = r->base_pfn;
+	if (cursor < lo)
+		cursor = lo;
 
 	for (;;) {
 		uint64_t p, used;
@@ -357,8 +364,11 @@ static __attribute__((noinline)) uint64_t hint_advance(struct bitmap_range *r)
 	return r->hint;
 }
 
-/* Lowest free page of the lowest range with one: the single-page fast path. */
-static int alloc_one(struct bitmap_pgalloc *a, paddr_t *out)
+/*
+ * Lowest free page of the lowest range with one, if it lies below hi (a
+ * pfn): the single-page fast path.
+ */
+static int alloc_one(struct bitmap_pgalloc *a, uint64_t hi, paddr_t *out)
 {
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
 		struct bitmap_range *r = &a->ranges[ri];
@@ -373,10 +383,12 @@ static int alloc_one(struct bitmap_pgalloc *a, paddr_t *out)
 			w = hint_advance(r);
 			word = leaf[w];
 		}
+		pfn = r->leaf_origin + (w << LEVEL_BITMAP_WORD_SHIFT) + (uint64_t)ctz64(word);
+		if (pfn >= hi)
+			return -ENOMEM;
 		leaf[w] = word & (word - 1);
 		if (leaf[w] == 0 && r->free.nlevels > 1)
 			level_bitmap_clear_from(&r->free, 1, w);
-		pfn = r->leaf_origin + (w << LEVEL_BITMAP_WORD_SHIFT) + (uint64_t)ctz64(word);
 		if (chunk_adjust(&r->chunks[BITMAP_CHUNK_2M], pfn >> BITMAP_SHIFT_2M, 1, false))
 			chunk_adjust(&r->chunks[BITMAP_CHUNK_1G], pfn >> BITMAP_SHIFT_1G, 1, false);
 		r->free_pages--;
@@ -388,19 +400,23 @@ static int alloc_one(struct bitmap_pgalloc *a, paddr_t *out)
 }
 
 /*
- * Lowest fit of n pages aligned to align_pages over the ranges in address
- * order. Kept out of line so that the single-page path stays small.
+ * Lowest fit of n pages aligned to align_pages inside pfns [lo, hi) over the
+ * ranges in address order. Kept out of line so that the single-page path
+ * stays small.
  */
 static __attribute__((noinline)) int alloc_general(struct bitmap_pgalloc *a, uint64_t n,
-						   uint64_t align_pages, paddr_t *out)
+						   uint64_t align_pages, uint64_t lo, uint64_t hi,
+						   paddr_t *out)
 {
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
 		struct bitmap_range *r = &a->ranges[ri];
 		uint64_t p;
 
-		if (r->free_pages < n)
+		if (r->free_pages < n || r->end_pfn <= lo)
 			continue;
-		p = range_search(r, n, align_pages);
+		if (r->base_pfn >= hi)
+			break;
+		p = range_search(r, n, align_pages, lo, hi);
 		if (p == LEVEL_BITMAP_NONE)
 			continue;
 		range_mark(r, p, n, false);
@@ -411,17 +427,19 @@ static __attribute__((noinline)) int alloc_general(struct bitmap_pgalloc *a, uin
 	return -ENOMEM;
 }
 
-static int bitmap_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
+static int bitmap_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
+			paddr_t *out)
 {
 	struct bitmap_pgalloc *a = bitmap_of(pg);
+	uint64_t lo_pfn = (lo + PAGE_SIZE_4K - 1) >> PAGE_SHIFT, hi_pfn = hi >> PAGE_SHIFT;
 
 	if (out == NULL)
 		return -EINVAL;
-	if (n == 1 && align == PAGE_SIZE_4K)
-		return alloc_one(a, out);
+	if (n == 1 && align == PAGE_SIZE_4K && lo == 0)
+		return alloc_one(a, hi_pfn, out);
 	if (!pgalloc_request_valid(n, align))
 		return -EINVAL;
-	return alloc_general(a, n, align >> PAGE_SHIFT, out);
+	return alloc_general(a, n, align >> PAGE_SHIFT, lo_pfn, hi_pfn, out);
 }
 
 /* The range holding all of pages [pfn, pfn + n), or NULL. */

@@ -69,7 +69,7 @@ static struct pgalloc_stats stats_of(const struct bitmap_pgalloc *a)
 static paddr_t must_alloc(struct bitmap_pgalloc *a, uint64_t n, uint64_t align)
 {
 	paddr_t p = 0;
-	assert_int_equal(pgalloc_alloc(&a->pgalloc, n, align, &p), 0);
+	assert_int_equal(pgalloc_alloc(&a->pgalloc, n, align, PGALLOC_MOVABLE, &p), 0);
 	assert_true(IS_ALIGNED(p, align));
 	return p;
 }
@@ -122,7 +122,7 @@ static void test_align_single_page(void **state)
 				assert_int_equal(must_alloc(a, 1, align), second);
 			else
 				assert_pgalloc_fails_unchanged(
-				    &a->pgalloc, pgalloc_alloc(&a->pgalloc, 1, align, &p), -ENOMEM);
+				    &a->pgalloc, pgalloc_alloc(&a->pgalloc, 1, align, PGALLOC_MOVABLE, &p), -ENOMEM);
 			assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 		}
 	}
@@ -151,7 +151,7 @@ static void test_align_general(void **state)
 	/* 32 MiB at 32M alignment: 2G + 32M is the only candidate that fits. */
 	assert_int_equal(must_alloc(a, 8192, 32 * MiB), 0x80000000 + 32 * MiB);
 	paddr_t p;
-	assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 4096, 32 * MiB, &p),
+	assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 4096, 32 * MiB, PGALLOC_MOVABLE, &p),
 				       -ENOMEM);
 	assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 }
@@ -189,7 +189,7 @@ static void test_align_multi_gib(void **state)
 	assert_int_equal(pgalloc_alloc_at(&a->pgalloc, 2 * GiB + 5 * PG, 1), 0);
 	/* Below 2G only 1G - 1M + 5 pages are free: the fit starts after the used page. */
 	assert_int_equal(must_alloc(a, 600000, 64 * KiB), 2 * GiB + 64 * KiB);
-	assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 600000, PG, &p),
+	assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 600000, PG, PGALLOC_MOVABLE, &p),
 				       -ENOMEM);
 	assert_int_equal(pgalloc_free(&a->pgalloc, 2 * GiB + 64 * KiB, 600000), 0);
 	/* 1G alignment with a partial tail: 262145 pages at 3G (2G's chunk is broken). */
@@ -197,7 +197,7 @@ static void test_align_multi_gib(void **state)
 	/* 2G's chunk is whole again but its tail page 3G is taken; 4G's chunk lost page 4G. */
 	assert_int_equal(pgalloc_free(&a->pgalloc, 2 * GiB + 5 * PG, 1), 0);
 	assert_pgalloc_fails_unchanged(
-	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G + 1, GiB, &p), -ENOMEM);
+	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G + 1, GiB, PGALLOC_MOVABLE, &p), -ENOMEM);
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G, GiB), 2 * GiB);
 	assert_int_equal(pgalloc_free(&a->pgalloc, 3 * GiB, BITMAP_PAGES_1G + 1), 0);
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G + 1, GiB), 3 * GiB);
@@ -249,10 +249,10 @@ static void test_chunk_counters(void **state)
 	assert_false(full_at(a, BITMAP_CHUNK_1G, 2 * GiB));
 	assert_int_equal(cnt_at(a, BITMAP_CHUNK_2M, 2 * GiB + 100 * MiB), 0);
 	assert_pgalloc_fails_unchanged(
-	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, GiB, &p), -ENOMEM);
+	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, GiB, PGALLOC_MOVABLE, &p), -ENOMEM);
 	/* 1 GiB - 2 MiB is free below 2G but as a 2M-aligned run it is too short. */
 	assert_pgalloc_fails_unchanged(
-	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, 2 * MiB, &p), -ENOMEM);
+	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, 2 * MiB, PGALLOC_MOVABLE, &p), -ENOMEM);
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G - 512, 2 * MiB), base);
 
 	/* One page taken from a whole 2M chunk clears its full bit; freeing restores it. */
@@ -327,9 +327,9 @@ static void test_large_fragmented_pool(void **state)
 	/* The free 2 GiB [126G + 2M, 128G + 2M) hold one whole 1G chunk. */
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G, GiB), 127 * GiB);
 	assert_pgalloc_fails_unchanged(
-	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, GiB, &p), -ENOMEM);
+	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, GiB, PGALLOC_MOVABLE, &p), -ENOMEM);
 	assert_pgalloc_fails_unchanged(
-	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, 2 * MiB, &p), -ENOMEM);
+	    &a->pgalloc, pgalloc_alloc(&a->pgalloc, BITMAP_PAGES_1G, 2 * MiB, PGALLOC_MOVABLE, &p), -ENOMEM);
 	assert_int_equal(must_alloc(a, BITMAP_PAGES_1G - 512, 2 * MiB), base + 62 * GiB);
 	assert_int_equal(pgalloc_free(&a->pgalloc, 127 * GiB, BITMAP_PAGES_1G), 0);
 	/* Single pages still come from the lowest address. */
@@ -360,11 +360,11 @@ static void test_exhaustion_refill(void **state)
 		st = stats_of(a);
 		assert_int_equal(st.free_pages, 0);
 		assert_int_equal(st.used_pages, npages);
-		assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 1, PG, &p),
+		assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 1, PG, PGALLOC_MOVABLE, &p),
 					       -ENOMEM);
 		assert_pgalloc_fails_unchanged(&a->pgalloc,
-					       pgalloc_alloc(&a->pgalloc, 1, 2 * MiB, &p), -ENOMEM);
-		assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 3, PG, &p),
+					       pgalloc_alloc(&a->pgalloc, 1, 2 * MiB, PGALLOC_MOVABLE, &p), -ENOMEM);
+		assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 3, PG, PGALLOC_MOVABLE, &p),
 					       -ENOMEM);
 		test_rand_shuffle(&seed, pages, npages);
 		for (uint64_t i = 0; i < npages; i++)
@@ -376,7 +376,7 @@ static void test_exhaustion_refill(void **state)
 	/* Fill with the largest aligned blocks, then free them all. */
 	uint64_t total = 0, nblocks = 0;
 	for (uint64_t order = 9; order != UINT64_MAX; order--) {
-		while (pgalloc_alloc(&a->pgalloc, 1ULL << order, PG << order, &p) == 0) {
+		while (pgalloc_alloc(&a->pgalloc, 1ULL << order, PG << order, PGALLOC_MOVABLE, &p) == 0) {
 			pages[nblocks++] = p;
 			total += 1ULL << order;
 			assert_true(IS_ALIGNED(p, PG << order));
@@ -422,7 +422,7 @@ static void test_multiple_ranges(void **state)
 	assert_int_equal(must_alloc(a, 300, 2 * MiB), 0x200000000ULL + 2 * MiB);
 	/* One page needs no whole chunk: 4G + 2M lies inside the 4G + 64K range. */
 	assert_int_equal(must_alloc(a, 1, 2 * MiB), 0x100200000ULL);
-	assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 1, 2 * MiB, &p),
+	assert_pgalloc_fails_unchanged(&a->pgalloc, pgalloc_alloc(&a->pgalloc, 1, 2 * MiB, PGALLOC_MOVABLE, &p),
 				       -ENOMEM);
 	/* 1 page at 1M alignment: 2G + 1M is used by the 256-page block; next is 4G + 1M. */
 	assert_int_equal(must_alloc(a, 1, MiB), 0x100100000ULL);

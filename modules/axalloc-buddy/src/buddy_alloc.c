@@ -83,19 +83,37 @@ static inline uint64_t bd_take(struct buddy_pgalloc *a, unsigned ri, unsigned z,
 }
 
 /*
- * Block-aligned placement: a block of the lowest order >= want in the
- * lowest range that has one, from the lowest zone that lists such blocks.
- * Uses its first n pages and defers the tail. False if there is no free
- * block of order >= want.
+ * The lowest zone of range r that starts at or above pfn lo and lists a
+ * block of `order` (BD_ZONE_ANY: of any order), or nr_zones.
  */
-static bool bd_take_block(struct buddy_pgalloc *a, unsigned want, uint64_t n, uint64_t *pfn)
+static unsigned bd_zone_from(const struct buddy_range *r, unsigned order, uint64_t lo)
+{
+	if (lo <= r->base_pfn) /* the hot path: O(1) */
+		return bd_zone_lowest(r, order);
+	return bd_zone_next(r, order, bd_zone_at_or_above(r, lo));
+}
+
+/*
+ * Block-aligned placement inside pfns [lo, hi): a block of the lowest order
+ * >= want in the lowest range that has one, from the lowest zone at or
+ * above lo that lists such blocks, whose first n pages end by hi. Uses
+ * those pages and defers the tail. False if there is none.
+ */
+static bool bd_take_block(struct buddy_pgalloc *a, unsigned want, uint64_t n, uint64_t lo,
+			  uint64_t hi, uint64_t *pfn)
 {
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
 		const struct buddy_range *r = &a->range[ri];
-		uint32_t avail = r->orders >> want;
-		if (avail != 0) {
+		if (r->end_pfn <= lo)
+			continue;
+		if (r->base_pfn >= hi)
+			return false;
+		for (uint32_t avail = r->orders >> want; avail != 0; avail &= avail - 1) {
 			unsigned o = want + (unsigned)__builtin_ctz(avail);
-			*pfn = bd_take(a, ri, bd_zone_lowest(r, o), o, n);
+			unsigned z = bd_zone_from(r, o, lo);
+			if (z == r->nr_zones || r->origin_pfn + bd_list_first(r, z, o) + n > hi)
+				continue;
+			*pfn = bd_take(a, ri, z, o, n);
 			return true;
 		}
 	}
@@ -103,50 +121,65 @@ static bool bd_take_block(struct buddy_pgalloc *a, unsigned want, uint64_t n, ui
 }
 
 /*
- * One page: the smallest block listed in the lowest zone (of the lowest
- * range) that lists any, in O(1). There is one: the caller saw a free page
- * and ended the deferred split.
+ * One page inside pfns [lo, hi): the smallest block listed in the lowest
+ * zone at or above lo (of the lowest range) that lists any, in O(1) when lo
+ * is 0. False if that block starts at or above hi, or there is none.
  */
-static uint64_t bd_take_page(struct buddy_pgalloc *a)
+static bool bd_take_page(struct buddy_pgalloc *a, uint64_t lo, uint64_t hi, uint64_t *pfn)
 {
-	unsigned ri = 0;
-	while (a->range[ri].orders == 0)
-		ri++;
-	const struct buddy_range *r = &a->range[ri];
-	unsigned z = bd_zone_lowest(r, BD_ZONE_ANY);
-	return bd_take(a, ri, z, (unsigned)__builtin_ctz(r->zone_orders[z]), 1);
+	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
+		const struct buddy_range *r = &a->range[ri];
+		if (r->orders == 0 || r->end_pfn <= lo)
+			continue;
+		unsigned z = bd_zone_from(r, BD_ZONE_ANY, lo);
+		if (z == r->nr_zones)
+			continue;
+		unsigned o = (unsigned)__builtin_ctz(r->zone_orders[z]);
+		if (r->origin_pfn + bd_list_first(r, z, o) >= hi)
+			return false;
+		*pfn = bd_take(a, ri, z, o, 1);
+		return true;
+	}
+	return false;
 }
 
 /*
- * Places n free pages aligned to 2^align_order pages (docs/buddy.md, "Where
- * an allocation goes") and stores the first pfn. Returns 0 or -ENOMEM (no
- * aligned run of n free pages in one range; nothing changed).
+ * Places n free pages aligned to 2^align_order pages inside pfns [lo, hi)
+ * (docs/buddy.md, "Where an allocation goes") and stores the first pfn.
+ * The fast placements look at the zones at or above lo; when they find
+ * nothing, the used bits are scanned, so a run inside the window is always
+ * found. Returns 0 or -ENOMEM (no aligned run of n free pages inside the
+ * window in one range; nothing changed).
  */
-static int bd_place(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn)
+static int bd_place(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t lo,
+		    uint64_t hi, uint64_t *pfn)
 {
 	unsigned size_order = bd_log2_ceil(n);
 	unsigned want = size_order > align_order ? size_order : align_order;
 
 	if (want == 0) {
-		*pfn = bd_take_page(a);
-		return 0;
-	}
-	if (want <= PGALLOC_MAX_ORDER) {
+		if (bd_take_page(a, lo, hi, pfn))
+			return 0;
+	} else if (want <= PGALLOC_MAX_ORDER) {
 		if (align_order < size_order) {
-			int err = bd_first_fit(a, n, align_order, pfn);
-			if (err != -EAGAIN) /* placed, or no run exists */
+			int err = bd_first_fit(a, n, align_order, lo, hi, pfn);
+			/* Exact unless gave up, or a block below lo may reach into the window. */
+			if (err == 0 || (err == -ENOMEM && lo == 0))
 				return err;
 		}
-		if (bd_take_block(a, want, n, pfn))
+		if (bd_take_block(a, want, n, lo, hi, pfn))
 			return 0;
-		/* An aligned run of exactly 2^want pages would be a listed block. */
-		if (n == bd_pages(want) && align_order == want)
+		/* Without a window, an aligned run of exactly 2^want pages would be a listed block.
+		 */
+		if (n == bd_pages(want) && align_order == want && lo == 0 &&
+		    hi == PGALLOC_MAX_PAGES)
 			return -ENOMEM;
 	}
-	return bd_search(a, n, align_order, pfn) ? 0 : -ENOMEM;
+	return bd_search(a, n, align_order, lo, hi, pfn) ? 0 : -ENOMEM;
 }
 
-int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
+int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
+		paddr_t *out)
 {
 	struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t pfn;
@@ -156,7 +189,8 @@ int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
 	if (n > a->free_pages)
 		return -ENOMEM;
 	bd_settle(a);
-	int err = bd_place(a, n, bd_log2_floor(align) - PAGE_SHIFT, &pfn);
+	int err = bd_place(a, n, bd_log2_floor(align) - PAGE_SHIFT,
+			   (lo + PAGE_SIZE_4K - 1) >> PAGE_SHIFT, hi >> PAGE_SHIFT, &pfn);
 	if (err == 0)
 		*out = pfn << PAGE_SHIFT;
 	return err;

@@ -19,7 +19,8 @@
 #define buddy_of(pg) container_of(pg, struct buddy_pgalloc, pgalloc)
 
 /* The operations buddy_pgalloc_ops names that live outside buddy_range.c. */
-int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out);
+int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
+		paddr_t *out);
 int buddy_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n);
 int buddy_free(struct pgalloc *pg, paddr_t addr, uint64_t n);
 /*
@@ -160,6 +161,24 @@ static inline bool bd_zone_unmark(const struct buddy_range *r, unsigned order, u
 	return zb[0] == 0;
 }
 
+/* The first pfn of zone z of range r (below base_pfn for zone 0 of an unaligned range). */
+static inline uint64_t bd_zone_start(const struct buddy_range *r, unsigned z)
+{
+	return (r->zone_first + z) << r->zone_shift;
+}
+
+/* The first zone of range r that starts at or above pfn lo (0 when lo <= base_pfn). */
+static inline unsigned bd_zone_at_or_above(const struct buddy_range *r, uint64_t lo)
+{
+	if (lo <= r->base_pfn)
+		return 0;
+	uint64_t z = ((lo + bd_pages(r->zone_shift) - 1) >> r->zone_shift) - r->zone_first;
+	return z < r->nr_zones ? (unsigned)z : r->nr_zones;
+}
+
+/* The first zone >= z whose list of `order` (or BD_ZONE_ANY) is non-empty, or nr_zones. */
+unsigned bd_zone_next(const struct buddy_range *r, unsigned order, unsigned z);
+
 /* ---- free lists: circular, doubly linked through the pair records ---- */
 
 /* Link index of the sentinel record that heads the list of `order` in zone z. */
@@ -275,19 +294,23 @@ void bd_carve(struct buddy_pgalloc *a, unsigned ri, uint64_t t0, uint64_t t1);
 
 /*
  * First-fit placement of n pages (2 <= n <= 2^PGALLOC_MAX_ORDER) aligned to
- * 2^align_order pages: the lowest-address such run of free pages, found
- * zone by zone through the lists of the orders such a run must overlap and
- * carved out of the blocks covering it. Returns 0 (placed), -ENOMEM (no
- * such run exists) or -EAGAIN (gave up after BUDDY_FIT_BUDGET blocks);
+ * 2^align_order pages inside pfns [lo, hi): the lowest-address such run of
+ * free pages overlapping a block listed in a zone that starts at or above
+ * lo, found zone by zone through the lists of the orders such a run must
+ * overlap and carved out of the blocks covering it. Returns 0 (placed),
+ * -ENOMEM (no such run) or -EAGAIN (gave up after BUDDY_FIT_BUDGET blocks);
  * nothing changes unless it is placed.
  */
-int bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn);
+int bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t lo,
+		 uint64_t hi, uint64_t *pfn);
 
 /*
  * Slow path of buddy_alloc, for when no listed block can hold the request:
- * the lowest aligned run of n free pages of each range in turn, found by
- * scanning the used bits, carved out. False if none exists anywhere.
+ * the lowest aligned run of n free pages inside pfns [lo, hi) of each range
+ * in turn, found by scanning the used bits, carved out. False if none
+ * exists.
  */
-bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn);
+bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t lo, uint64_t hi,
+	       uint64_t *pfn);
 
 #endif

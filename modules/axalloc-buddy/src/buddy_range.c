@@ -128,6 +128,9 @@ static int buddy_add_memory(struct pgalloc *pg, paddr_t base, uint64_t size, voi
 	a->total_pages += l.end_pfn - l.base_pfn;
 	a->free_pages += l.end_pfn - l.base_pfn;
 	a->meta_bytes += l.bytes;
+	/* The grouping windows stay whole zones: fast placement within them. */
+	if (pg->group_size < (PAGE_SIZE_4K << l.zone_shift))
+		pg->group_size = PAGE_SIZE_4K << l.zone_shift;
 	return 0;
 }
 

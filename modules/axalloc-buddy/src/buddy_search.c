@@ -9,8 +9,7 @@
  */
 #include "buddy_internal.h"
 
-/* The first zone >= z whose list of `order` is non-empty, or nr_zones. */
-static unsigned bd_zone_next(const struct buddy_range *r, unsigned order, unsigned z)
+unsigned bd_zone_next(const struct buddy_range *r, unsigned order, unsigned z)
 {
 	const uint64_t *zb = bd_zone_bits(r, order);
 	if (z >= r->nr_zones)
@@ -63,11 +62,17 @@ static bool bd_scan(const struct buddy_range *r, uint64_t lo, uint64_t limit, ui
 	return false;
 }
 
-bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn)
+bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t lo, uint64_t hi,
+	       uint64_t *pfn)
 {
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
 		const struct buddy_range *r = &a->range[ri];
-		if (bd_scan(r, r->base_pfn, r->end_pfn, n, bd_pages(align_order), pfn)) {
+		uint64_t from = lo > r->base_pfn ? lo : r->base_pfn;
+		uint64_t end = hi < r->end_pfn ? hi : r->end_pfn;
+
+		if (end < from || end - from < n)
+			continue;
+		if (bd_scan(r, from, end - n + 1, n, bd_pages(align_order), pfn)) {
 			bd_carve(a, ri, *pfn, *pfn + n);
 			return true;
 		}
@@ -76,15 +81,16 @@ bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64
 }
 
 /*
- * The lowest start of an aligned run of n free pages that overlaps a block
- * of an order in `orders` listed in zone z of range r, or UINT64_MAX if
- * there is none. Each block looked at costs one unit of *budget; when the
- * budget runs out, returns the lowest start found so far (or UINT64_MAX).
+ * The lowest start of an aligned run of n free pages inside pfns [lo, hi)
+ * that overlaps a block of an order in `orders` listed in zone z of range
+ * r, or UINT64_MAX if there is none. Each block looked at costs one unit
+ * of *budget; when the budget runs out, returns the lowest start found so
+ * far (or UINT64_MAX).
  */
 static uint64_t bd_fit_in_zone(const struct buddy_range *r, uint32_t orders, unsigned z, uint64_t n,
-			       uint64_t align, unsigned *budget)
+			       uint64_t align, uint64_t lo, uint64_t hi, unsigned *budget)
 {
-	uint64_t best = UINT64_MAX;
+	uint64_t best = UINT64_MAX, limit = hi < r->end_pfn ? hi - n + 1 : r->end_pfn;
 
 	for (uint32_t m = orders & r->zone_orders[z]; m != 0; m &= m - 1) {
 		unsigned o = (unsigned)__builtin_ctz(m);
@@ -92,11 +98,13 @@ static uint64_t bd_fit_in_zone(const struct buddy_range *r, uint32_t orders, uns
 		for (uint32_t i = bd_list_first(r, z, o); i != s; i = r->link[i >> 1].next) {
 			/* A run overlapping the block starts from h - n + 1 to its end. */
 			uint64_t h = r->origin_pfn + i, end = h + bd_pages(o);
-			uint64_t lo = h - r->base_pfn > n - 1 ? h - (n - 1) : r->base_pfn;
+			uint64_t from = h - r->base_pfn > n - 1 ? h - (n - 1) : r->base_pfn;
 			if (*budget == 0)
 				return best;
 			--*budget;
-			bd_scan(r, lo, best < end ? best : end, n, align, &best);
+			from = from > lo ? from : lo;
+			end = best < end ? best : end;
+			bd_scan(r, from, limit < end ? limit : end, n, align, &best);
 		}
 	}
 	return best;
@@ -112,7 +120,8 @@ static uint64_t bd_fit_in_zone(const struct buddy_range *r, uint32_t orders, uns
  * a run yields the first fit. This is O(zones + BUDDY_FIT_BUDGET * (orders
  * + n / 64)).
  */
-int bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t *pfn)
+int bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t lo,
+		 uint64_t hi, uint64_t *pfn)
 {
 	uint32_t orders = ~((1u << (bd_log2_floor(n + 1) - 1)) - 1);
 	unsigned budget = BUDDY_FIT_BUDGET;
@@ -120,12 +129,15 @@ int bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint
 	assert(n >= 2 && n <= bd_pages(PGALLOC_MAX_ORDER));
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
 		const struct buddy_range *r = &a->range[ri];
-		if ((r->orders & orders) == 0)
+		if ((r->orders & orders) == 0 || r->end_pfn <= lo)
 			continue;
-		for (unsigned z = bd_zone_next(r, BD_ZONE_ANY, 0); z < r->nr_zones && budget > 0;
+		if (r->base_pfn >= hi || hi - r->base_pfn < n)
+			break;
+		for (unsigned z = bd_zone_next(r, BD_ZONE_ANY, bd_zone_at_or_above(r, lo));
+		     z < r->nr_zones && bd_zone_start(r, z) < hi && budget > 0;
 		     z = bd_zone_next(r, BD_ZONE_ANY, z + 1)) {
 			uint64_t start =
-			    bd_fit_in_zone(r, orders, z, n, bd_pages(align_order), &budget);
+			    bd_fit_in_zone(r, orders, z, n, bd_pages(align_order), lo, hi, &budget);
 			if (start != UINT64_MAX) {
 				bd_carve(a, ri, start, start + n);
 				*pfn = start;

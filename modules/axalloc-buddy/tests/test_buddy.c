@@ -132,7 +132,7 @@ static void snapshot_check(const struct fixture *f, struct snapshot *s)
 static paddr_t alloc_ok(struct fixture *f, uint64_t n, uint64_t align)
 {
 	paddr_t pa = 0;
-	assert_int_equal(pgalloc_alloc(f->in.pg, n, align, &pa), 0);
+	assert_int_equal(pgalloc_alloc(f->in.pg, n, align, PGALLOC_MOVABLE, &pa), 0);
 	assert_true(IS_ALIGNED(pa, align));
 	assert_int_equal(pgalloc_check(f->in.pg), 0);
 	return pa;
@@ -229,7 +229,7 @@ static void test_tail_return(void **state)
 	st = stats_of(f->a);
 	assert_int_equal(st.free_pages, 0);
 	paddr_t pc;
-	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(f->in.pg, 1, PG, &pc));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(f->in.pg, 1, PG, PGALLOC_MOVABLE, &pc));
 
 	free_ok(f, pb, 511);
 	free_ok(f, pa, 513);
@@ -378,7 +378,7 @@ static void test_unaligned_base(void **state)
 	paddr_t p1g = alloc_ok(f, 1, ALIGN_1G);
 	assert_int_equal(p1g, 0xc0000000UL);
 	paddr_t pa;
-	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(f->in.pg, 1, ALIGN_1G, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(f->in.pg, 1, ALIGN_1G, PGALLOC_MOVABLE, &pa));
 	paddr_t p2m = alloc_ok(f, 512, ALIGN_2M);
 	assert_int_equal(p2m, base);
 	paddr_t p4m = alloc_ok(f, 1, 2 * ALIGN_2M);
@@ -515,7 +515,7 @@ static void test_first_fit(void **state)
 	assert_int_equal(st.free_pages, 52 - 3 - 6 - 4 - 3 - 30);
 	/* Left: [33, 36), [41], [538, 540). */
 	paddr_t pa;
-	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(f->in.pg, 4, PG, &pa));
+	EXPECT_FAIL(f, -ENOMEM, pgalloc_alloc(f->in.pg, 4, PG, PGALLOC_MOVABLE, &pa));
 	assert_int_equal(alloc_ok(f, 3, PG), BASE + 33 * PG);
 	assert_int_equal(alloc_ok(f, 2, PG), BASE + 538 * PG);
 	assert_int_equal(alloc_ok(f, 1, PG), BASE + 41 * PG);
@@ -608,7 +608,7 @@ static void test_seed_patterns(void **state)
 		assert_int_equal(add_range(f, BASE, PAGE_SIZE_2M), 0);
 		for (unsigned i = 0; i < requests[p]; i++) {
 			uint64_t n = seed_request(p, i);
-			if (pgalloc_alloc(&a->pgalloc, n, PG, &addr[ok]) == 0)
+			if (pgalloc_alloc(&a->pgalloc, n, PG, PGALLOC_MOVABLE, &addr[ok]) == 0)
 				size[ok++] = n;
 		}
 		assert_int_equal(ok, want_ok[p]);
@@ -618,7 +618,7 @@ static void test_seed_patterns(void **state)
 		assert_int_equal(stats_of(a).used_pages, want_used[p]);
 		for (unsigned i = 0; i < SEED_PROBES; i++) {
 			paddr_t pa;
-			failed += pgalloc_alloc(&a->pgalloc, SEED_PROBE_PAGES, PG, &pa) != 0;
+			failed += pgalloc_alloc(&a->pgalloc, SEED_PROBE_PAGES, PG, PGALLOC_MOVABLE, &pa) != 0;
 		}
 		assert_int_equal(pgalloc_check(&a->pgalloc), 0);
 		if (failed != want_failed[p])

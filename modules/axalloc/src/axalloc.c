@@ -133,11 +133,11 @@ int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range
 	return initialised ? 0 : -ENOMEM;
 }
 
-int axalloc_pages_alloc_locked(uint64_t n, uint64_t align, paddr_t *pa)
+int axalloc_pages_alloc_locked(uint64_t n, uint64_t align, enum axalloc_mobility mob, paddr_t *pa)
 {
 	if (!initialised || fail_countdown == 0)
 		return -ENOMEM;
-	int ret = pgalloc_alloc(page_alloc, n, align, pa);
+	int ret = pgalloc_alloc(page_alloc, n, align, (enum pgalloc_mobility)mob, pa);
 	if (ret == 0 && fail_countdown > 0)
 		fail_countdown--;
 	return ret;
@@ -172,7 +172,7 @@ int axalloc_alloc_pages(uint64_t n, uint64_t align, enum axalloc_mobility mob, p
 	    (mob != AXALLOC_UNMOVABLE && mob != AXALLOC_MOVABLE))
 		return -EINVAL;
 	spin_lock(&axalloc_lock);
-	int ret = axalloc_pages_alloc_locked(n, align, pa);
+	int ret = axalloc_pages_alloc_locked(n, align, mob, pa);
 	if (ret == -ENOMEM)
 		failed_allocs++;
 	spin_unlock(&axalloc_lock);

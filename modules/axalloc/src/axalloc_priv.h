@@ -17,10 +17,11 @@ extern struct spinlock axalloc_lock;
 /* Page allocator (axalloc.c). */
 
 /*
- * Allocates n pages aligned to `align` from the page allocator, honouring
- * fault injection. 0, -EINVAL or -ENOMEM; does not count failures.
+ * Allocates n pages aligned to `align` of mobility `mob` from the page
+ * allocator, honouring fault injection. 0, -EINVAL or -ENOMEM; does not
+ * count failures.
  */
-int axalloc_pages_alloc_locked(uint64_t n, uint64_t align, paddr_t *pa);
+int axalloc_pages_alloc_locked(uint64_t n, uint64_t align, enum axalloc_mobility mob, paddr_t *pa);
 
 /* Gives back pages the heap took with axalloc_pages_alloc_locked. */
 void axalloc_pages_free_locked(paddr_t pa, uint64_t n);

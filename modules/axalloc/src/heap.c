@@ -328,7 +328,7 @@ static bool grow_locked(void)
 {
 	paddr_t pa;
 
-	if (axalloc_pages_alloc_locked(CHUNK_PAGES, PAGE_SIZE, &pa) != 0)
+	if (axalloc_pages_alloc_locked(CHUNK_PAGES, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa) != 0)
 		return false;
 	struct heap_chunk *c = phys_to_virt(pa);
 	c->npages = CHUNK_PAGES;
@@ -421,7 +421,8 @@ static void *large_alloc_locked(size_t size, size_t align)
 	uint64_t npages = large_pages_for(size, off);
 	paddr_t pa;
 
-	if (npages == 0 || axalloc_pages_alloc_locked(npages, PAGE_SIZE, &pa) != 0)
+	if (npages == 0 ||
+	    axalloc_pages_alloc_locked(npages, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa) != 0)
 		return NULL;
 	char *run = phys_to_virt(pa);
 	struct large_hdr *h = (struct large_hdr *)(run + off - BLOCK_HDR);

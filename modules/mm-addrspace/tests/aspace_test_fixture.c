@@ -74,7 +74,8 @@ void hog_2m_frames(struct hog_2m *h, int broken)
 	paddr_t pa;
 
 	memset(h, 0, sizeof(*h));
-	while (axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &h->blocks[h->nr_blocks]) == 0)
+	while (axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_MOVABLE, &h->blocks[h->nr_blocks]) ==
+	       0)
 		assert_true(++h->nr_blocks < (int)(sizeof(h->blocks) / sizeof(h->blocks[0])));
 	assert_true(h->nr_blocks >= broken);
 	while (h->nr_pinned < broken) {
@@ -82,11 +83,11 @@ void hog_2m_frames(struct hog_2m *h, int broken)
 
 		assert_int_equal(axalloc_free_pages(back, n2m), 0);
 		/* The one free 2M-aligned 4K frame is the block's first. */
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_2M, AXALLOC_MOVABLE, &pa), 0);
 		assert_int_equal(pa, back);
 		h->pinned[h->nr_pinned++] = pa;
 	}
-	assert_int_equal(axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_MOVABLE, &pa), -ENOMEM);
 }
 
 void unhog_2m_frames(struct hog_2m *h)

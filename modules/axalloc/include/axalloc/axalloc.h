@@ -47,8 +47,8 @@ int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range
  * heap pages, pages the kernel holds by physical address.
  */
 enum axalloc_mobility {
-	AXALLOC_UNMOVABLE,
-	AXALLOC_MOVABLE,
+	AXALLOC_UNMOVABLE = PGALLOC_UNMOVABLE,
+	AXALLOC_MOVABLE = PGALLOC_MOVABLE,
 };
 
 /*

@@ -17,14 +17,29 @@
  * formulas (mm/vmstat.c), computed from the free-block histogram, so that
  * both allocators report numbers that compare with each other and with Linux.
  *
- * Module pgalloc is this header alone (CONFIG_PGALLOC, selected by each
- * allocator and by axalloc): it sits below all of them and needs only klib
- * and axhal, so the allocators never include a header of axalloc above them.
+ * Grouping by mobility (src/grouping.c) is written once, here, for every
+ * allocator: each allocation says whether it is movable (its user can
+ * migrate it) or unmovable. Unmovable pages live in a region of whole
+ * groups (2M blocks, or the buddy allocator's larger zones on very large
+ * ranges) that ends at the pivot, the end of the first 1G block of memory
+ * (the top of memory when lower), and grows down one group at a time, only
+ * when no unmovable request fits in it any more; movable pages are placed
+ * below it first, then above the pivot. So unmovable pages stay packed in
+ * few 2M blocks, apart from movable ones, compaction can empty the other
+ * blocks by migration, and the 1G blocks above the first stay whole. The
+ * allocators provide a placement bounded to an address window; the policy
+ * picks the window.
+ *
+ * Module pgalloc (CONFIG_PGALLOC, selected by each allocator and by
+ * axalloc) is this header and the grouping policy: it sits below all of
+ * them and needs only klib and axhal, so the allocators never include a
+ * header of axalloc above them.
  */
 #ifndef PGALLOC_PGALLOC_H
 #define PGALLOC_PGALLOC_H
 
 #include <axhal/mem.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +82,15 @@ struct pgalloc_stats {
 
 struct pgalloc;
 
+/* Whether the user of an allocation can migrate it (see the top of this file). */
+enum pgalloc_mobility {
+	PGALLOC_UNMOVABLE,
+	PGALLOC_MOVABLE,
+};
+
+/* No upper bound for a placement window. */
+#define PGALLOC_NO_LIMIT UINT64_MAX
+
 /* One allocator's operations; the pgalloc_*() functions below say what each does. */
 struct pgalloc_ops {
 	const char *name;  /* "bitmap", "buddy" */
@@ -74,26 +98,47 @@ struct pgalloc_ops {
 	void (*init)(struct pgalloc *pg);
 	size_t (*meta_bytes)(paddr_t base, uint64_t size);
 	int (*add_memory)(struct pgalloc *pg, paddr_t base, uint64_t size, void *meta);
-	int (*alloc)(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out);
+	/*
+	 * Places n pages aligned to `align` inside the window [lo, hi) (any
+	 * bounds; fastest when they are 0, PGALLOC_NO_LIMIT or multiples of
+	 * group_size), with the allocator's own placement rule restricted to the window: the same
+	 * arguments, errors and unchanged state as pgalloc_alloc, and -ENOMEM
+	 * only when no aligned run of n free pages lies inside the window.
+	 */
+	int (*alloc)(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
+		     paddr_t *out);
 	int (*alloc_at)(struct pgalloc *pg, paddr_t addr, uint64_t n);
 	int (*free)(struct pgalloc *pg, paddr_t addr, uint64_t n);
 	void (*stats)(const struct pgalloc *pg, struct pgalloc_stats *st);
 	int (*check)(const struct pgalloc *pg);
 };
 
-/* The head of every allocator's state: which operations it has. */
+/*
+ * The head of every allocator's state: which operations it has, and the
+ * grouping state the policy keeps (read it through pgalloc_grouping).
+ */
 struct pgalloc {
 	const struct pgalloc_ops *ops;
+	paddr_t unmovable_floor; /* unmovable region: [unmovable_floor, pivot) */
+	paddr_t movable_limit;	 /* the floor, or PGALLOC_NO_LIMIT while the region is empty */
+	paddr_t pivot;		 /* end of the first 1G block of memory, at most top */
+	paddr_t bottom, top;	 /* lowest base and highest end of the ranges added */
+	uint64_t group_size;	 /* bytes the region grows by; the allocator may raise it */
+	uint64_t spills;	 /* movable allocations placed in the unmovable region */
 };
 
 /*
  * Makes `pg`, the head of ops->state_size bytes of storage (any contents),
- * an allocator of kind `ops` that manages no memory yet. Never fails.
+ * an allocator of kind `ops` that manages no memory yet, with an empty
+ * unmovable region. Never fails.
  */
 static inline void pgalloc_init(struct pgalloc *pg, const struct pgalloc_ops *ops)
 {
 	ops->init(pg);
-	pg->ops = ops;
+	*pg = (struct pgalloc){.ops = ops,
+			       .movable_limit = PGALLOC_NO_LIMIT,
+			       .bottom = PGALLOC_NO_LIMIT,
+			       .group_size = PAGE_SIZE_2M};
 }
 
 /*
@@ -109,6 +154,13 @@ static inline size_t pgalloc_meta_bytes(const struct pgalloc_ops *ops, paddr_t b
 }
 
 /*
+ * Grouping policy (src/grouping.c). Records a range just added: it may move
+ * the pivot (and with it the unmovable region while that is empty). Never
+ * fails.
+ */
+void pgalloc_note_range(struct pgalloc *pg, paddr_t base, uint64_t size);
+
+/*
  * Adds the free physical range [base, base + size). `meta` is a buffer of
  * pgalloc_meta_bytes(pg->ops, base, size) bytes, 8-byte aligned, any contents,
  * that the allocator owns from now on. Returns 0, or -EINVAL (size 0, base
@@ -118,19 +170,63 @@ static inline size_t pgalloc_meta_bytes(const struct pgalloc_ops *ops, paddr_t b
  */
 static inline int pgalloc_add_memory(struct pgalloc *pg, paddr_t base, uint64_t size, void *meta)
 {
-	return pg->ops->add_memory(pg, base, size, meta);
+	int err = pg->ops->add_memory(pg, base, size, meta);
+
+	if (err == 0)
+		pgalloc_note_range(pg, base, size);
+	return err;
 }
+
+/*
+ * The slow path of pgalloc_alloc, when its window had no room (src/grouping.c):
+ * a movable request first takes back wholly free groups at the bottom of
+ * the unmovable region, then goes above the pivot, then spills into the
+ * region; an unmovable request grows the region down one group at a time
+ * until the request fits, then goes anywhere.
+ */
+int pgalloc_alloc_grouped(struct pgalloc *pg, uint64_t n, uint64_t align, enum pgalloc_mobility mob,
+			  paddr_t *out);
 
 /*
  * Allocates n contiguous pages whose physical address is a multiple of
  * `align` (a power of two from 4K to 1G, honoured for every n, exactly n
- * pages taken) and stores the address in *out. Returns 0, -EINVAL (n == 0,
- * n * 4K overflows, bad align, out NULL) or -ENOMEM (no aligned run of n free
- * pages). On error *out is not written and the stats do not change.
+ * pages taken) and stores the address in *out. A movable request goes below
+ * the unmovable region when it fits there (anywhere while the region is
+ * empty), an unmovable one inside the region when it fits there (see the
+ * top of this file); inside its window
+ * each allocator places as it always does (bitmap: lowest address first).
+ * Returns 0, -EINVAL (n == 0, n * 4K overflows, bad align, bad mob, out
+ * NULL) or -ENOMEM (no aligned run of n free pages anywhere). On error *out
+ * is not written and neither the stats nor the region change.
  */
-static inline int pgalloc_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
+static inline int pgalloc_alloc(struct pgalloc *pg, uint64_t n, uint64_t align,
+				enum pgalloc_mobility mob, paddr_t *out)
 {
-	return pg->ops->alloc(pg, n, align, out);
+	paddr_t lo = 0, hi = pg->movable_limit;
+	int err;
+
+	if (mob != PGALLOC_MOVABLE) {
+		if (mob != PGALLOC_UNMOVABLE)
+			return -EINVAL;
+		lo = pg->unmovable_floor;
+		hi = pg->pivot;
+	}
+	err = pg->ops->alloc(pg, n, align, lo, hi, out);
+	return err == -ENOMEM ? pgalloc_alloc_grouped(pg, n, align, mob, out) : err;
+}
+
+/* Where the unmovable region is and how often movable pages spilled into it. */
+struct pgalloc_grouping {
+	paddr_t unmovable_floor; /* the region is [unmovable_floor, pivot); empty when equal */
+	paddr_t pivot;
+	uint64_t group_size;
+	uint64_t spills; /* requests placed in the other kind's part */
+};
+
+/* Fills *g from pg. */
+static inline void pgalloc_grouping(const struct pgalloc *pg, struct pgalloc_grouping *g)
+{
+	*g = (struct pgalloc_grouping){pg->unmovable_floor, pg->pivot, pg->group_size, pg->spills};
 }
 
 /*
