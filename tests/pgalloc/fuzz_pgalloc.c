@@ -26,14 +26,14 @@
 #include "pgalloc_checker.h"
 #include "pgalloc_inst.h"
 
-#define PG(i) ((paddr_t)(i) << PAGE_SHIFT)
-#define SLOT_BASE(k) (0x80000000ULL + (paddr_t)(k) * PAGE_SIZE_1G)
-#define NR_SLOTS 8
-#define NR_OPCODES 7
+#define PG(i)	     ((paddr_t)(i) << PAGE_SHIFT)
+#define SLOT_BASE(k) (0x80000000ULL + (paddr_t)(k)*PAGE_SIZE_1G)
+#define NR_SLOTS     8
+#define NR_OPCODES   7
 #define PAGES_PER_1G (PAGE_SIZE_1G >> PAGE_SHIFT)
 /* Largest ordinary range (pages) and the cap on single pages one fill takes. */
 #define MAX_RANGE_PAGES 8192
-#define MAX_FILL 64
+#define MAX_FILL	64
 /* add_memory flag bits that together add 1G to the size (rare: big ranges are slow). */
 #define HUGE_FLAGS 0x70
 /* Run the allocator's O(pages) consistency checker every this many calls. */
@@ -86,8 +86,8 @@ static uint64_t rd_count(struct reader *r)
 
 static uint64_t rd_align(struct reader *r)
 {
-	static const uint64_t bad[] = { 0, 1, 2048, 3 * PAGE_SIZE_4K, PAGE_SIZE_4K + 1,
-					2 * PAGE_SIZE_1G, 1ULL << 63 };
+	static const uint64_t bad[] = {
+	    0, 1, 2048, 3 * PAGE_SIZE_4K, PAGE_SIZE_4K + 1, 2 * PAGE_SIZE_1G, 1ULL << 63};
 	uint8_t b = rd8(r);
 	if (b < 128)
 		return PAGE_SIZE_4K;
@@ -171,7 +171,7 @@ static bool op_fill(struct pgalloc_checker *c, struct reader *r)
 {
 	unsigned count = rd8(r) % MAX_FILL;
 	for (unsigned i = 0; i < count; i++) {
-		if (!pgc_alloc(c, 1, PAGE_SIZE_4K, NULL))
+		if (!pgc_alloc(c, 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, NULL))
 			return false;
 		if (c->last_rc)
 			break;
@@ -182,7 +182,7 @@ static bool op_fill(struct pgalloc_checker *c, struct reader *r)
 /* Replays the input against one allocator; returns false with c->err on a mismatch. */
 static bool replay(struct pgalloc_checker *c, const uint8_t *data, size_t size)
 {
-	struct reader r = { data, size };
+	struct reader r = {data, size};
 	while (r.left) {
 		bool ok;
 		switch (rd8(&r) % NR_OPCODES) {
@@ -191,7 +191,9 @@ static bool replay(struct pgalloc_checker *c, const uint8_t *data, size_t size)
 			break;
 		case 1: {
 			uint64_t n = rd_count(&r);
-			ok = pgc_alloc(c, n, rd_align(&r), NULL);
+			uint64_t align = rd_align(&r);
+			ok = pgc_alloc(c, n, align,
+				       rd8(&r) & 1 ? PGALLOC_UNMOVABLE : PGALLOC_MOVABLE, NULL);
 			break;
 		}
 		case 2: {

@@ -1,6 +1,8 @@
 /* pgalloc_checker.c - an allocator and its shadow model in step (see pgalloc_checker.h). */
 #include "pgalloc_checker.h"
 
+#include <string.h>
+
 void pgc_create(struct pgalloc_checker *c, const struct pgalloc_ops *ops, unsigned check_every)
 {
 	memset(c, 0, sizeof(*c));
@@ -109,26 +111,65 @@ bool pgc_add_memory(struct pgalloc_checker *c, paddr_t base, uint64_t size)
 	return pgc_after(c);
 }
 
-bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t align, paddr_t *out)
+/*
+ * Where the grouping policy may put a successful request of mobility mob,
+ * given the region before (g0) and after (g1): NULL, or what is wrong.
+ */
+static const char *grouping_error(const struct pgalloc_grouping *g0,
+				  const struct pgalloc_grouping *g1, enum pgalloc_mobility mob,
+				  paddr_t addr, uint64_t n)
 {
-	char what[96];
+	paddr_t end = addr + (n << PAGE_SHIFT);
+
+	if (g1->spills == g0->spills + 1)
+		return NULL; /* crossed over, counted */
+	if (g1->spills != g0->spills)
+		return "spills changed by more than one";
+	if (mob == PGALLOC_UNMOVABLE) {
+		if (g1->unmovable_floor > g0->unmovable_floor)
+			return "an unmovable request raised the floor";
+		if (addr < g1->unmovable_floor || end > g1->pivot)
+			return "unmovable pages outside the region, not counted as a spill";
+		return NULL;
+	}
+	if (g1->unmovable_floor < g0->unmovable_floor)
+		return "a movable request lowered the floor";
+	if (end > g1->unmovable_floor && addr < g1->pivot && g1->unmovable_floor != g1->pivot)
+		return "movable pages inside the region, not counted as a spill";
+	return NULL;
+}
+
+bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t align, enum pgalloc_mobility mob,
+	       paddr_t *out)
+{
+	char what[112];
 	struct pgalloc_stats before;
+	struct pgalloc_grouping g0, g1;
 	paddr_t addr = 0;
-	snprintf(what, sizeof(what), "alloc(n=%" PRIu64 ", align=%#" PRIx64 ")", n, align);
+	snprintf(what, sizeof(what), "alloc(n=%" PRIu64 ", align=%#" PRIx64 ", %s)", n, align,
+		 mob == PGALLOC_MOVABLE ? "movable" : "unmovable");
 	c->nr_ops++;
 	if (out)
 		*out = 0;
 	unsigned mask = pgm_alloc_expect(&c->model, n, align);
 	pgalloc_inst_stats(&c->inst, &before);
-	int rc = pgalloc_alloc(c->inst.pg, n, align, PGALLOC_MOVABLE, &addr);
+	pgalloc_grouping(c->inst.pg, &g0);
+	int rc = pgalloc_alloc(c->inst.pg, n, align, mob, &addr);
 	if (!pgc_result(c, what, rc, mask, &before))
 		return false;
+	pgalloc_grouping(c->inst.pg, &g1);
+	if (rc != 0 && memcmp(&g0, &g1, sizeof(g0)) != 0)
+		return pgc_fail(c, "%s failed but changed the unmovable region", what);
 	if (rc == 0) {
 		const char *why = pgm_alloc_result_error(&c->model, addr, n, align);
+		if (!why)
+			why = grouping_error(&g0, &g1, mob, addr, n);
 		if (why)
 			return pgc_fail(c, "%s returned %#" PRIx64 ": %s", what, addr, why);
 		paddr_t lowest;
-		if (c->lowest_fit && pgm_lowest_fit(&c->model, n, align, &lowest) && addr != lowest)
+		/* Lowest first holds over the whole pool while no unmovable page is placed. */
+		if (c->lowest_fit && mob == PGALLOC_MOVABLE && g0.unmovable_floor == g0.pivot &&
+		    pgm_lowest_fit(&c->model, n, align, &lowest) && addr != lowest)
 			return pgc_fail(c, "%s returned %#" PRIx64 ", not the lowest fit %#" PRIx64,
 					what, addr, lowest);
 		pgm_mark_used(&c->model, addr, n);

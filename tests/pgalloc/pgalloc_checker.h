@@ -48,8 +48,15 @@ bool pgc_verify_check(struct pgalloc_checker *c);
 /* add_memory(base, size) with a fresh metadata buffer. */
 bool pgc_add_memory(struct pgalloc_checker *c, paddr_t base, uint64_t size);
 
-/* alloc(n, align); *out (may be NULL) gets the address, or 0 when the call failed. */
-bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t align, paddr_t *out);
+/*
+ * alloc(n, align, mob); *out (may be NULL) gets the address, or 0 when the
+ * call failed. Also checks the grouping: a failure leaves the unmovable
+ * region as it was, a success lands on its kind's side of the floor or is
+ * counted as a spill, and an unmovable page never raises the floor nor a
+ * movable one lowers it.
+ */
+bool pgc_alloc(struct pgalloc_checker *c, uint64_t n, uint64_t align, enum pgalloc_mobility mob,
+	       paddr_t *out);
 
 /* alloc_at(addr, n). */
 bool pgc_alloc_at(struct pgalloc_checker *c, paddr_t addr, uint64_t n);

@@ -17,15 +17,15 @@
 #define TESTS_PGALLOC_MODEL_H
 
 #include <errno.h>
+#include <pgalloc/pgalloc.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pgalloc/pgalloc.h>
 
 /* Acceptable outcomes. */
-#define PGM_OK (1u << 0)
+#define PGM_OK	   (1u << 0)
 #define PGM_EINVAL (1u << 1)
 #define PGM_ENOMEM (1u << 2)
 #define PGM_EEXIST (1u << 3)

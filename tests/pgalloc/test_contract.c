@@ -398,7 +398,8 @@ static void test_multiple_ranges_unaligned_bases(void **state)
 	paddr_t *pa = calloc(total, sizeof(*pa));
 	assert_non_null(pa);
 	for (uint64_t i = 0; i < total; i++) {
-		assert_int_equal(pgalloc_alloc(f->in.pg, 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa[i]), 0);
+		assert_int_equal(pgalloc_alloc(f->in.pg, 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa[i]),
+				 0);
 		bool inside = false;
 		for (unsigned k = 0; k < 4; k++)
 			inside |= pa[i] >= r[k].base && pa[i] < r[k].base + PG(r[k].pages);
@@ -664,10 +665,15 @@ static void test_alloc_error_keeps_out(void **state)
 	paddr_t pa = 0x1234;
 	add_ok(f, BASE + PAGE_SIZE_2M, PAGES_PER_2M); /* 2M- but not 4M-aligned */
 	assert_int_equal(pgalloc_alloc(f->in.pg, 0, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa), -EINVAL);
-	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 3 * PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa), -EINVAL);
-	assert_int_equal(pgalloc_alloc(f->in.pg, PGALLOC_MAX_PAGES, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa), -ENOMEM);
-	assert_int_equal(pgalloc_alloc(f->in.pg, PAGES_PER_2M + 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa), -ENOMEM);
-	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 2 * PAGE_SIZE_2M, PGALLOC_MOVABLE, &pa), -ENOMEM);
+	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 3 * PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa),
+			 -EINVAL);
+	assert_int_equal(
+	    pgalloc_alloc(f->in.pg, PGALLOC_MAX_PAGES, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa),
+	    -ENOMEM);
+	assert_int_equal(
+	    pgalloc_alloc(f->in.pg, PAGES_PER_2M + 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, &pa), -ENOMEM);
+	assert_int_equal(pgalloc_alloc(f->in.pg, 1, 2 * PAGE_SIZE_2M, PGALLOC_MOVABLE, &pa),
+			 -ENOMEM);
 	assert_int_equal(pa, 0x1234);
 }
 
@@ -739,7 +745,8 @@ static void free_block_in_pieces(const struct pgalloc_ops *ops, uint64_t block_p
 	pgc_assert_seeded(&c, seed, pgc_add_memory(&c, block - PG(3), PG(block_pages + 8)));
 	pgalloc_inst_stats(&c.inst, &pristine);
 	paddr_t pa;
-	pgc_assert_seeded(&c, seed, pgc_alloc(&c, block_pages, PG(block_pages), &pa));
+	pgc_assert_seeded(&c, seed,
+			  pgc_alloc(&c, block_pages, PG(block_pages), PGALLOC_MOVABLE, &pa));
 	if (pa != block)
 		fail_msg("TEST_SEED=%llu: %s: the block is at %#llx, not %#llx",
 			 (unsigned long long)seed, ops->name, (unsigned long long)pa,
@@ -766,7 +773,7 @@ static void free_block_in_pieces(const struct pgalloc_ops *ops, uint64_t block_p
 			continue;
 		}
 		uint64_t n = what == 2 && piece_pages > 1 ? piece_pages : 1;
-		pgc_assert_seeded(&c, seed, pgc_alloc(&c, n, PG(n), &pa));
+		pgc_assert_seeded(&c, seed, pgc_alloc(&c, n, PG(n), PGALLOC_MOVABLE, &pa));
 		if (c.last_rc != 0)
 			continue;
 		for (uint64_t p = 0; p < n; p++) {

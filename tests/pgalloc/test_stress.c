@@ -116,11 +116,14 @@ static void op_alloc(struct pgalloc_checker *c, uint64_t *rng, const struct prof
 		uint64_t align = g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
 		uint64_t n =
 		    test_rand_below(rng, 2) ? align >> PAGE_SHIFT : test_rand_range(rng, 1, 3);
-		pgc_assert_seeded(c, g_seed, pgc_alloc(c, n, align, NULL));
+		pgc_assert_seeded(c, g_seed, pgc_alloc(c, n, align, PGALLOC_MOVABLE, NULL));
 		return;
 	}
+	/* One request in eight is unmovable: the grouping is checked with every placement. */
+	enum pgalloc_mobility mob =
+	    test_rand_below(rng, 8) == 0 ? PGALLOC_UNMOVABLE : PGALLOC_MOVABLE;
 	pgc_assert_seeded(c, g_seed,
-			  pgc_alloc(c, pick_n(rng, p), pick_align(rng, p->max_align), NULL));
+			  pgc_alloc(c, pick_n(rng, p), pick_align(rng, p->max_align), mob, NULL));
 }
 
 static void op_alloc_at(struct pgalloc_checker *c, uint64_t *rng)
@@ -206,7 +209,7 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 	case 9: { /* alloc of zero pages or with n * 4K overflowing */
 		uint64_t n =
 		    test_rand_below(rng, 2) ? 0 : PGALLOC_MAX_PAGES + 1 + test_rand_below(rng, 9);
-		pgc_assert_seeded(c, g_seed, pgc_alloc(c, n, PAGE_SIZE_4K, NULL));
+		pgc_assert_seeded(c, g_seed, pgc_alloc(c, n, PAGE_SIZE_4K, PGALLOC_MOVABLE, NULL));
 		break;
 	}
 	case 10: { /* alloc with an alignment that is not a power of two, too small or too big */
@@ -220,8 +223,9 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 		    1ULL << 63,
 		    UINT64_MAX,
 		};
-		pgc_assert_seeded(c, g_seed,
-				  pgc_alloc(c, 1, bad_align[test_rand_below(rng, 8)], NULL));
+		pgc_assert_seeded(
+		    c, g_seed,
+		    pgc_alloc(c, 1, bad_align[test_rand_below(rng, 8)], PGALLOC_MOVABLE, NULL));
 		break;
 	}
 	case 11: /* add_memory overlapping an existing range */
@@ -236,7 +240,9 @@ static void op_bad(struct pgalloc_checker *c, uint64_t *rng)
 				   test_rand_below(rng, 2) ? 0 : PG(3) + 8));
 		break;
 	default: /* more than all memory */
-		pgc_assert_seeded(c, g_seed, pgc_alloc(c, m->total_pages + 1, PAGE_SIZE_4K, NULL));
+		pgc_assert_seeded(
+		    c, g_seed,
+		    pgc_alloc(c, m->total_pages + 1, PAGE_SIZE_4K, PGALLOC_MOVABLE, NULL));
 		break;
 	}
 }
