@@ -82,14 +82,15 @@ void axalloc_frame_free(void *ctx, paddr_t pa);
 
 /* Global statistics. */
 struct axalloc_stats {
-	struct pgalloc_stats pages; /* the page allocator's own stats */
-	uint64_t meta_pages;	    /* RAM pages carved for metadata (allocator + refs) */
-	uint64_t refused_pages;	    /* usable RAM pages left unused: the allocator refused them */
-	uint64_t heap_pages;	    /* pages currently owned by the byte heap */
-	uint64_t heap_used_bytes;   /* usable bytes of the live kmalloc blocks */
-	uint64_t heap_allocs;	    /* blocks handed out; allocs - frees = live blocks */
-	uint64_t heap_frees;	    /* blocks given back (kfree, krealloc moves and frees) */
-	uint64_t failed_allocs;	    /* page or heap requests answered with ENOMEM */
+	struct pgalloc_stats pages;	  /* the page allocator's own stats */
+	struct pgalloc_grouping grouping; /* where its unmovable region is, and spills */
+	uint64_t meta_pages;		  /* RAM pages carved for metadata (allocator + refs) */
+	uint64_t refused_pages;	  /* usable RAM pages left unused: the allocator refused them */
+	uint64_t heap_pages;	  /* pages currently owned by the byte heap */
+	uint64_t heap_used_bytes; /* usable bytes of the live kmalloc blocks */
+	uint64_t heap_allocs;	  /* blocks handed out; allocs - frees = live blocks */
+	uint64_t heap_frees;	  /* blocks given back (kfree, krealloc moves and frees) */
+	uint64_t failed_allocs;	  /* page or heap requests answered with ENOMEM */
 };
 
 /* Fills *st with a consistent snapshot (taken under the lock). */
@@ -149,8 +150,8 @@ struct axalloc_compact_result {
  * the block with the fewest used pages by migrating each of them, then the
  * next cheapest, among the 16 cheapest, until a block is free. A block
  * with a page that cannot move (the migrator's check) is skipped before
- * anything in it moves; one where a move runs out of memory stops there. The block is left free for the caller to allocate
- * (another allocation may take it first). Returns 0 (a block of that order
+ * anything in it moves; one where a move runs out of memory stops there. The block is left free for
+ * the caller to allocate (another allocation may take it first). Returns 0 (a block of that order
  * is free), -ENOMEM (none could be emptied; every page moved stays moved)
  * or -EINVAL (bad order or no migrator). Fills *res when not NULL. Cost:
  * every page of every block is examined once to rank the blocks
