@@ -1,31 +1,38 @@
 /*
  * memtest - exercises the global allocator in the kernel: pages of every
  * size class with their alignment, a seeded random page workload with
- * content checks, the byte heap, and the fragmentation indexes; returns the
- * number of failed checks (0 = success).
+ * content checks, the byte heap, the fragmentation indexes, and compaction
+ * with the memory map before and after (compaction.c); returns the number of
+ * failed checks (0 = success).
  */
 #include <axalloc/axalloc.h>
 #include <axhal/time.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_LIVE 256
+#include "memtest.h"
+
+#define MAX_LIVE     256
 #define HEAP_OBJECTS 512
-#define PAIR_LOOPS 10000
+#define PAIR_LOOPS   10000
 
 static int failures;
 static uint64_t rng_state = CONFIG_MEMTEST_SEED;
 
-#define CHECK(cond, ...)                                  \
-	do {                                              \
-		if (!(cond)) {                            \
-			failures++;                       \
-			printf("memtest: FAILED: " __VA_ARGS__); \
-			printf("\n");                     \
-		}                                         \
-	} while (0)
+void memtest_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	failures++;
+	printf("memtest: FAILED: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
 
 static uint64_t rng(void)
 {
@@ -48,7 +55,8 @@ static void fill(paddr_t pa, uint64_t n, uint64_t tag)
 static int verify(paddr_t pa, uint64_t n, uint64_t tag)
 {
 	for (uint64_t i = 0; i < n; i++)
-		if (*(uint64_t *)phys_to_virt(pa + i * PAGE_SIZE) != pattern(pa + i * PAGE_SIZE, tag))
+		if (*(uint64_t *)phys_to_virt(pa + i * PAGE_SIZE) !=
+		    pattern(pa + i * PAGE_SIZE, tag))
 			return -1;
 	return 0;
 }
@@ -68,7 +76,8 @@ static void size_classes(void)
 		fill(pa, n, order);
 		CHECK(verify(pa, n, order) == 0, "order %u contents", order);
 		CHECK(axalloc_free_pages(pa, n) == 0, "free of order %u", order);
-		printf("  order %u: %4lu pages at %#lx\n", order, (unsigned long)n, (unsigned long)pa);
+		printf("  order %u: %4lu pages at %#lx\n", order, (unsigned long)n,
+		       (unsigned long)pa);
 	}
 	paddr_t pa;
 	int err = axalloc_alloc_pages(513, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa);
@@ -76,7 +85,8 @@ static void size_classes(void)
 	if (!err)
 		CHECK(axalloc_free_pages(pa, 513) == 0, "free of 513 pages");
 	CHECK(axalloc_free_pages(pa, 513) == -ENOENT, "double free must be -ENOENT");
-	CHECK(axalloc_alloc_pages(1, 3 * PAGE_SIZE, AXALLOC_UNMOVABLE, &pa) == -EINVAL, "align 12K must be -EINVAL");
+	CHECK(axalloc_alloc_pages(1, 3 * PAGE_SIZE, AXALLOC_UNMOVABLE, &pa) == -EINVAL,
+	      "align 12K must be -EINVAL");
 }
 
 /* Explains the columns of pgalloc_dump's table to a reader. */
@@ -112,8 +122,8 @@ static void random_pages(void)
 			}
 		} else {
 			int i = (int)(rng() % (uint64_t)nr);
-			CHECK(verify(live[i].pa, live[i].n, live[i].tag) == 0, "block %#lx corrupted",
-			      (unsigned long)live[i].pa);
+			CHECK(verify(live[i].pa, live[i].n, live[i].tag) == 0,
+			      "block %#lx corrupted", (unsigned long)live[i].pa);
 			CHECK(axalloc_free_pages(live[i].pa, live[i].n) == 0, "random free");
 			live[i] = live[--nr];
 		}
@@ -125,7 +135,8 @@ static void random_pages(void)
 	legend();
 	while (nr > 0) {
 		nr--;
-		CHECK(verify(live[nr].pa, live[nr].n, live[nr].tag) == 0, "block corrupted at the end");
+		CHECK(verify(live[nr].pa, live[nr].n, live[nr].tag) == 0,
+		      "block corrupted at the end");
 		axalloc_free_pages(live[nr].pa, live[nr].n);
 	}
 }
@@ -138,7 +149,8 @@ static void heap(void)
 	for (int i = 0; i < HEAP_OBJECTS; i++) {
 		len[i] = 1 + rng() % (i % 8 == 0 ? 20000 : 300);
 		obj[i] = kmalloc(len[i]);
-		CHECK(obj[i] != NULL && (uintptr_t)obj[i] % 16 == 0, "kmalloc(%lu)", (unsigned long)len[i]);
+		CHECK(obj[i] != NULL && (uintptr_t)obj[i] % 16 == 0, "kmalloc(%lu)",
+		      (unsigned long)len[i]);
 		if (obj[i])
 			memset(obj[i], i & 0xff, len[i]);
 	}
@@ -181,7 +193,8 @@ static void timing(void)
 		axalloc_free_pages(pa, 1);
 	}
 	uint64_t ns = axhal_ticks_to_ns(axhal_ticks() - t0);
-	printf("single-page alloc+free pair under QEMU: %lu ns\n", (unsigned long)(ns / PAIR_LOOPS));
+	printf("single-page alloc+free pair under QEMU: %lu ns\n",
+	       (unsigned long)(ns / PAIR_LOOPS));
 }
 
 int main(void)
@@ -195,6 +208,7 @@ int main(void)
 	size_classes();
 	random_pages();
 	heap();
+	memtest_compaction();
 	timing();
 	axalloc_stats(&after);
 	/* the heap may keep one spare chunk: compare the pages outside the heap */
@@ -202,7 +216,8 @@ int main(void)
 	uint64_t used_after = after.pages.used_pages - after.heap_pages;
 	CHECK(used_after == used_before, "used pages outside the heap %lu, %lu before the test",
 	      (unsigned long)used_after, (unsigned long)used_before);
-	printf("memtest: used pages outside the heap back to %lu (heap holds %lu); %d failed checks\n",
-	       (unsigned long)used_after, (unsigned long)after.heap_pages, failures);
+	printf(
+	    "memtest: used pages outside the heap back to %lu (heap holds %lu); %d failed checks\n",
+	    (unsigned long)used_after, (unsigned long)after.heap_pages, failures);
 	return failures;
 }

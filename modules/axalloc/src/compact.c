@@ -40,11 +40,18 @@ struct candidate {
 	bool tried;
 };
 
-/* Used pages of the n pages from base; 0 also when the block is wholly free. */
-static uint64_t probe_used_locked(paddr_t base, uint64_t n)
+axalloc_migrate_fn axalloc_migrator_locked(void)
+{
+	return migrator;
+}
+
+uint64_t axalloc_probe_used_locked(paddr_t base, uint64_t n, uint64_t *used_bits)
 {
 	uint64_t used = 0;
 
+	if (used_bits)
+		for (uint64_t w = 0; w < (n + 63) / 64; w++)
+			used_bits[w] = 0;
 	if (axalloc_pages_alloc_at_locked(base, n) == 0) {
 		axalloc_pages_free_locked(base, n);
 		return 0;
@@ -52,10 +59,13 @@ static uint64_t probe_used_locked(paddr_t base, uint64_t n)
 	for (uint64_t i = 0; i < n; i++) {
 		paddr_t pa = base + i * PAGE_SIZE;
 
-		if (axalloc_pages_alloc_at_locked(pa, 1) == 0)
+		if (axalloc_pages_alloc_at_locked(pa, 1) == 0) {
 			axalloc_pages_free_locked(pa, 1);
-		else
-			used++;
+			continue;
+		}
+		used++;
+		if (used_bits)
+			used_bits[i / 64] |= 1ULL << (i % 64);
 	}
 	return used;
 }
@@ -94,7 +104,7 @@ static int rank_blocks_locked(unsigned order, struct candidate *cands, paddr_t *
 
 		for (paddr_t b = ALIGN_UP(ranges[r].base, size); b < end && end - b >= size;
 		     b += size) {
-			uint64_t used = probe_used_locked(b, n);
+			uint64_t used = axalloc_probe_used_locked(b, n, NULL);
 
 			res->pages_scanned += n;
 			if (used == 0) {
@@ -137,14 +147,13 @@ static int check_movable(paddr_t base, uint64_t n, struct axalloc_compact_result
 {
 	for (uint64_t i = 0; i < n; i++) {
 		paddr_t pa = base + i * PAGE_SIZE;
+		uint64_t used;
 		int err;
 
 		spin_lock(&axalloc_lock);
-		err = axalloc_pages_alloc_at_locked(pa, 1);
-		if (err == 0)
-			axalloc_pages_free_locked(pa, 1);
+		used = axalloc_probe_used_locked(pa, 1, NULL);
 		spin_unlock(&axalloc_lock);
-		if (err != 0 && (err = migrator(pa, true)) != 0) {
+		if (used && (err = migrator(pa, true)) != 0) {
 			res->pages_failed++;
 			return err;
 		}

@@ -1202,5 +1202,5 @@ int run_page_tests(const char *allocator)
 	    cmocka_unit_test_setup(test_refused_piece, setup_std),
 	    FRAME_REF_TESTS};
 	return cmocka_run_group_tests_name(allocator, tests, NULL, NULL) +
-	       run_layout_tests(allocator);
+	       run_layout_tests(allocator) + run_block_map_tests(allocator);
 }

@@ -86,8 +86,9 @@ bool init_and_check_layout(const struct mem_range *ram, int nr_ram, const struct
  * page run fails at once when axalloc's is another). They return the number
  * of failed cases.
  */
-int run_heap_tests(const char *allocator);   /* axalloc_heap_cases.c */
-int run_page_tests(const char *allocator);   /* axalloc_page_cases.c, layout cases included */
-int run_layout_tests(const char *allocator); /* axalloc_layout_cases.c */
+int run_heap_tests(const char *allocator);	/* axalloc_heap_cases.c */
+int run_page_tests(const char *allocator);	/* axalloc_page_cases.c, and the two below */
+int run_layout_tests(const char *allocator);	/* axalloc_layout_cases.c */
+int run_block_map_tests(const char *allocator); /* axalloc_block_map_cases.c */
 
 #endif

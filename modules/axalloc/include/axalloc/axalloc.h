@@ -160,6 +160,36 @@ struct axalloc_compact_result {
  */
 int axalloc_compact(unsigned order, struct axalloc_compact_result *res);
 
+/* Classes of a 2M block in the memory map (axalloc_block_map). */
+#define AXALLOC_BLOCK_FREE	'.' /* every managed page of the block is free */
+#define AXALLOC_BLOCK_MOVABLE	'M' /* pages in use, every one movable */
+#define AXALLOC_BLOCK_UNMOVABLE 'U' /* pages in use, none movable */
+#define AXALLOC_BLOCK_MIXED	'X' /* both movable and unmovable pages in use */
+
+/*
+ * The physical memory map, one character per naturally aligned 2M block
+ * that overlaps a managed range, in address order (a block a range only
+ * partly covers counts as one; its unmanaged pages are ignored): one of
+ * the AXALLOC_BLOCK_* classes. A used page is movable when the registered
+ * migrator's check (migrator(pa, true), called without the lock) answers
+ * 0; without a migrator none is. Writes at most len - 1 characters and a
+ * NUL into buf (nothing when len is 0; buf may then be NULL) and returns
+ * the number of blocks, as snprintf does. Changes nothing: each block's
+ * pages are probed under the lock (alloc_at, given back at once), so the
+ * map is a snapshot only while nobody else allocates. Cost: one alloc_at
+ * per page of a block in use, one migrator check per used page (fewer
+ * once a block is known mixed).
+ */
+size_t axalloc_block_map(char *buf, size_t len);
+
+/*
+ * Prints the memory map with printf: `title`, a legend, the map in lines
+ * of 64 blocks (128 MiB) each starting at a 128 MiB-aligned physical
+ * address printed first (a block that holds no managed page is a space),
+ * then the number of blocks of each class. Uses no heap; changes nothing.
+ */
+void axalloc_print_block_map(const char *title);
+
 /*
  * Walks every heap block and free list and checks the heap's invariants
  * (boundary tags, no two adjacent free blocks, free lists and bitmaps agree,
