@@ -213,14 +213,19 @@ void axalloc_stats(struct axalloc_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	spin_lock(&axalloc_lock);
-	if (initialised) {
+	if (initialised)
 		pgalloc_stats(page_alloc, &st->pages);
-		pgalloc_grouping(page_alloc, &st->grouping);
-	}
 	st->meta_pages = meta_pages;
 	st->refused_pages = refused_pages;
 	st->failed_allocs = failed_allocs;
 	axalloc_heap_stats_locked(st);
+	spin_unlock(&axalloc_lock);
+}
+
+void axalloc_grouping(struct pgalloc_grouping *g)
+{
+	spin_lock(&axalloc_lock);
+	pgalloc_grouping(page_alloc, g);
 	spin_unlock(&axalloc_lock);
 }
 

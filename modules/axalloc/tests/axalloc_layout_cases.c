@@ -164,7 +164,8 @@ static uint64_t count_free_1g(void)
 	paddr_t pa[MAX_1G];
 	uint64_t n = 0;
 
-	while (n < MAX_1G && axalloc_alloc_pages(PAGES_1G, PAGE_SIZE_1G, AXALLOC_UNMOVABLE, &pa[n]) == 0) {
+	while (n < MAX_1G &&
+	       axalloc_alloc_pages(PAGES_1G, PAGE_SIZE_1G, AXALLOC_UNMOVABLE, &pa[n]) == 0) {
 		bool in_range = false;
 		for (int k = 0; k < nr; k++)
 			in_range |= inside(pa[n], PAGE_SIZE_1G, r[k].base, r[k].size);

@@ -50,7 +50,8 @@ static void alloc_all_pages_and_check(void)
 	assert_non_null(pages);
 
 	for (uint64_t i = 0; i < total; i++) {
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]), 0);
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]),
+				 0);
 		int k = managed_range_of(pages[i], 1);
 		assert_true(k >= 0);
 		per_range[k]++;
@@ -200,7 +201,8 @@ static void test_init_adjacent_ram_merges(void **state)
 	assert_int_equal(r[0].base + r[0].size, RAM_BASE + RAM_SIZE);
 	/* The merged range gives a block across the old boundary. */
 	paddr_t pa;
-	assert_int_equal(axalloc_alloc_pages(RAM_PAGES / 2, RAM_SIZE / 2, AXALLOC_UNMOVABLE, &pa), 0);
+	assert_int_equal(axalloc_alloc_pages(RAM_PAGES / 2, RAM_SIZE / 2, AXALLOC_UNMOVABLE, &pa),
+			 0);
 	assert_int_equal(pa, RAM_BASE + RAM_SIZE / 2);
 	assert_int_equal(axalloc_free_pages(pa, RAM_PAGES / 2), 0);
 }
@@ -301,7 +303,8 @@ static void test_meta_not_overlapping_pages(void **state)
 	assert_non_null(pages);
 
 	for (uint64_t i = 0; i < total; i++) {
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]), 0);
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]),
+				 0);
 		for (int k = 0; k < nr; k++)
 			assert_false(overlaps(pages[i], PAGE_SIZE, r[k].meta_base, r[k].meta_size));
 		memset(phys_to_virt(pages[i]), 0xa5, PAGE_SIZE);
@@ -356,9 +359,10 @@ static void test_alloc_free_every_size_class(void **state)
 	assert_stats_equal(base, now);
 
 	/* No free 32 MiB or 1 GiB aligned block: -ENOMEM, counted. */
-	assert_int_equal(
-	    axalloc_alloc_pages(1ULL << (LARGEST_ORDER + 1), PAGE_SIZE << (LARGEST_ORDER + 1), AXALLOC_UNMOVABLE, &pa),
-	    -ENOMEM);
+	assert_int_equal(axalloc_alloc_pages(1ULL << (LARGEST_ORDER + 1),
+					     PAGE_SIZE << (LARGEST_ORDER + 1), AXALLOC_UNMOVABLE,
+					     &pa),
+			 -ENOMEM);
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_1G, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	now = get_stats();
 	assert_int_equal(now.failed_allocs, base.failed_allocs + 2);
@@ -381,7 +385,9 @@ static void test_pages_bad_args(void **state)
 	assert_int_equal(axalloc_alloc_pages(1, 3 * PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), -EINVAL);
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE / 2, AXALLOC_UNMOVABLE, &pa), -EINVAL);
 	assert_int_equal(axalloc_alloc_pages(1, 2 * PAGE_SIZE_1G, AXALLOC_UNMOVABLE, &pa), -EINVAL);
-	assert_int_equal(axalloc_alloc_pages(UINT64_MAX / PAGE_SIZE + 1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), -EINVAL);
+	assert_int_equal(
+	    axalloc_alloc_pages(UINT64_MAX / PAGE_SIZE + 1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa),
+	    -EINVAL);
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, NULL), -EINVAL);
 	assert_int_equal(axalloc_free_pages(held + 1, 1), -EINVAL);
 	assert_int_equal(axalloc_free_pages(held, 0), -EINVAL);
@@ -412,7 +418,8 @@ static void test_out_of_memory(void **state)
 	assert_non_null(pages);
 
 	for (uint64_t i = 0; i < total; i++)
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]), 0);
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]),
+				 0);
 	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_int_equal(axalloc_alloc_pages(2, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_null(kmalloc(24));
@@ -426,7 +433,8 @@ static void test_out_of_memory(void **state)
 
 	/* One page back is not enough for a heap chunk, but is for a page. */
 	assert_int_equal(axalloc_free_pages(pages[total - 1], 1), 0);
-	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[total - 1]), 0);
+	assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[total - 1]),
+			 0);
 	for (uint64_t i = 0; i < total; i++)
 		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
 	assert_non_null(p = kmalloc(24));
@@ -866,7 +874,8 @@ static void test_frame_ref_put_range_partial(void **state)
 	bool seen[PAGES_2M] = {false};
 	assert_non_null(pages);
 	for (uint64_t i = 0; i < total; i++) {
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]), 0);
+		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[i]),
+				 0);
 		if (pages[i] >= pa && pages[i] < pa + PAGE_SIZE_2M)
 			seen[(pages[i] - pa) / PAGE_SIZE] = true;
 	}

@@ -83,7 +83,6 @@ void axalloc_frame_free(void *ctx, paddr_t pa);
 /* Global statistics. */
 struct axalloc_stats {
 	struct pgalloc_stats pages;	  /* the page allocator's own stats */
-	struct pgalloc_grouping grouping; /* where its unmovable region is, and spills */
 	uint64_t meta_pages;		  /* RAM pages carved for metadata (allocator + refs) */
 	uint64_t refused_pages;	  /* usable RAM pages left unused: the allocator refused them */
 	uint64_t heap_pages;	  /* pages currently owned by the byte heap */
@@ -95,6 +94,14 @@ struct axalloc_stats {
 
 /* Fills *st with a consistent snapshot (taken under the lock). */
 void axalloc_stats(struct axalloc_stats *st);
+
+/*
+ * Fills *g with where the page allocator's unmovable region is and how many
+ * requests spilled across it (see pgalloc.h). The floor moves with
+ * allocations and stays down after frees until movable requests need the
+ * groups back, so it is apart from the stats, which a free restores.
+ */
+void axalloc_grouping(struct pgalloc_grouping *g);
 
 /* Name of the configured page allocator: "bitmap" or "buddy". */
 const char *axalloc_page_allocator_name(void);
