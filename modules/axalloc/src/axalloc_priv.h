@@ -37,6 +37,23 @@ int axalloc_pages_alloc_at_locked(paddr_t pa, uint64_t n);
 /* The managed ranges (sorted by base): stores the array in *out, returns the count. */
 int axalloc_ranges_locked(const struct axalloc_range **out);
 
+/* Compaction (compact.c). */
+
+/*
+ * Direct compaction for an allocation of n pages aligned to `align` that
+ * failed: compacts for the smallest order whose block holds it when that is
+ * 2M or more, direct compaction is on, no compaction is running and enough
+ * pages are free (else does nothing). Call without the lock. 0 when a block
+ * of that order is free now (retry the allocation), else -ENOMEM.
+ */
+int axalloc_direct_compact(uint64_t n, uint64_t align);
+
+/* Zeroes the compaction counters and sets direct compaction to its Kconfig default. */
+void axalloc_compact_reset_locked(void);
+
+/* Fills the compact_* fields of *st. */
+void axalloc_compact_stats_locked(struct axalloc_stats *st);
+
 /* Usable RAM (memmap.c). */
 
 /*

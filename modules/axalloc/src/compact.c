@@ -12,17 +12,36 @@
  * goes on. When a page refuses to move, the isolated pages go back and the
  * next cheapest block is tried; when every page is isolated, the whole
  * block is given back free.
+ *
+ * Direct compaction (CONFIG_AXALLOC_DIRECT_COMPACTION): an allocation of 2M
+ * or more that failed compacts for its order, then retries once
+ * (axalloc.c). One compaction runs at a time: while one runs (its migrator
+ * allocating a 2M target for a transparent huge page, say), a failed
+ * allocation fails plainly and axalloc_compact answers -EBUSY. The counters
+ * of every compaction go to axalloc_stats.
  */
 #include <assert.h>
 #include <axalloc/axalloc.h>
 #include <errno.h>
+#include <klib/bitops.h>
+#include <klib/kconfig.h>
 
 #include "axalloc_priv.h"
 
 #define MAX_COMPACT_ORDER 18 /* 1G */
 #define NR_CANDIDATES	  16 /* the cheapest blocks kept from the ranking */
+#define MIN_DIRECT_ORDER  9  /* 2M: smaller failed allocations do not compact */
 
 static axalloc_migrate_fn migrator;
+/* A compaction is running (the recursion guard); set and tested under the lock. */
+static bool compacting;
+/* Direct compaction is on (axalloc_set_direct_compaction). */
+static bool direct_on;
+/* The compaction counters of axalloc_stats (see there). */
+struct compact_counts {
+	uint64_t stall, success, fail, scanned, migrated, failed;
+};
+static struct compact_counts counts;
 /* Which pages of the block being emptied compaction holds (one block at a time). */
 static uint64_t isolated[(1ULL << MAX_COMPACT_ORDER) / 64];
 
@@ -201,18 +220,13 @@ static int empty_block(paddr_t base, uint64_t n, struct axalloc_compact_result *
 	return 0;
 }
 
-int axalloc_compact(unsigned order, struct axalloc_compact_result *res)
+/* axalloc_compact once it holds the guard. */
+static int compact(unsigned order, struct axalloc_compact_result *res)
 {
-	struct axalloc_compact_result local;
 	struct candidate cands[NR_CANDIDATES];
 	paddr_t free_block;
 	int count;
 
-	if (!res)
-		res = &local;
-	*res = (struct axalloc_compact_result){0};
-	if (order < 1 || order > MAX_COMPACT_ORDER || !migrator)
-		return -EINVAL;
 	spin_lock(&axalloc_lock);
 	count = rank_blocks_locked(order, cands, &free_block, res);
 	spin_unlock(&axalloc_lock);
@@ -225,4 +239,102 @@ int axalloc_compact(unsigned order, struct axalloc_compact_result *res)
 			return 0;
 	}
 	return -ENOMEM;
+}
+
+/*
+ * Takes the guard for a compaction of `order` (direct: a stall) unless one
+ * is running or the arguments rule it out. 0, -EINVAL (bad order, no
+ * migrator) or -EBUSY (a compaction is running).
+ */
+static int begin(unsigned order, bool direct)
+{
+	int err = 0;
+
+	spin_lock(&axalloc_lock);
+	if (order < 1 || order > MAX_COMPACT_ORDER || !migrator)
+		err = -EINVAL;
+	else if (compacting)
+		err = -EBUSY;
+	else
+		compacting = true;
+	if (err == 0 && direct)
+		counts.stall++;
+	spin_unlock(&axalloc_lock);
+	return err;
+}
+
+/* Counts a compaction's outcome `err` and what it did, and drops the guard. */
+static void end(int err, const struct axalloc_compact_result *res)
+{
+	spin_lock(&axalloc_lock);
+	if (err == 0)
+		counts.success++;
+	else
+		counts.fail++;
+	counts.scanned += res->pages_scanned;
+	counts.migrated += res->pages_migrated;
+	counts.failed += res->pages_failed;
+	compacting = false;
+	spin_unlock(&axalloc_lock);
+}
+
+int axalloc_compact(unsigned order, struct axalloc_compact_result *res)
+{
+	struct axalloc_compact_result local;
+	int err;
+
+	if (!res)
+		res = &local;
+	*res = (struct axalloc_compact_result){0};
+	err = begin(order, false);
+	if (err)
+		return err;
+	err = compact(order, res);
+	end(err, res);
+	return err;
+}
+
+int axalloc_direct_compact(uint64_t n, uint64_t align)
+{
+	unsigned order = (unsigned)log2_ceil64(n > align / PAGE_SIZE ? n : align / PAGE_SIZE);
+	struct axalloc_compact_result res = {0};
+	struct axalloc_stats st;
+	int err;
+
+	if (!IS_ENABLED(CONFIG_AXALLOC_DIRECT_COMPACTION) || !direct_on ||
+	    order < MIN_DIRECT_ORDER || order > MAX_COMPACT_ORDER)
+		return -ENOMEM;
+	/* Moving pages never adds free ones: too few free pages, nothing to gain. */
+	axalloc_stats(&st);
+	if (st.pages.free_pages < 1ULL << order || begin(order, true) != 0)
+		return -ENOMEM;
+	err = compact(order, &res);
+	end(err, &res);
+	return err;
+}
+
+int axalloc_set_direct_compaction(bool on)
+{
+	if (on && !IS_ENABLED(CONFIG_AXALLOC_DIRECT_COMPACTION))
+		return -EINVAL;
+	spin_lock(&axalloc_lock);
+	direct_on = on;
+	spin_unlock(&axalloc_lock);
+	return 0;
+}
+
+void axalloc_compact_reset_locked(void)
+{
+	counts = (struct compact_counts){0};
+	direct_on = IS_ENABLED(CONFIG_AXALLOC_DIRECT_COMPACTION);
+}
+
+void axalloc_compact_stats_locked(struct axalloc_stats *st)
+{
+	st->compact_stall = counts.stall;
+	st->compact_success = counts.success;
+	st->compact_fail = counts.fail;
+	st->compact_migrate_scanned = counts.scanned;
+	st->compact_pages_migrated = counts.migrated;
+	st->compact_pages_failed = counts.failed;
 }
