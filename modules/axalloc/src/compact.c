@@ -5,7 +5,8 @@
  *
  * Ranking: every block of the order inside a managed range is probed page by
  * page with alloc_at (a free page is taken and given back at once) to count
- * its used pages; a block with none is free already. Emptying a block:
+ * its used pages, until it has as many as the costliest of the cheapest
+ * blocks kept so far; a block with none is free already. Emptying a block:
  * first every free page of it is taken (isolated), so that the pages moved
  * out cannot land in it again; then each used page, in address order, is
  * handed to the migrator, and the frames it frees are isolated as the scan
@@ -59,16 +60,21 @@ struct candidate {
 	bool tried;
 };
 
-/* Used pages of the n pages from base; 0 also when the block is wholly free. */
-static uint64_t probe_used_locked(paddr_t base, uint64_t n)
+/*
+ * Used pages of the n pages from base, counted up to `limit` (a block with
+ * that many cannot rank among the cheapest, so counting stops there); 0
+ * also when the block is wholly free. Adds the pages examined to *scanned.
+ */
+static uint64_t probe_used_locked(paddr_t base, uint64_t n, uint64_t limit, uint64_t *scanned)
 {
-	uint64_t used = 0;
+	uint64_t used = 0, i;
 
 	if (axalloc_pages_alloc_at_locked(base, n) == 0) {
 		axalloc_pages_free_locked(base, n);
+		*scanned += n;
 		return 0;
 	}
-	for (uint64_t i = 0; i < n; i++) {
+	for (i = 0; i < n && used < limit; i++) {
 		paddr_t pa = base + i * PAGE_SIZE;
 
 		if (axalloc_pages_alloc_at_locked(pa, 1) == 0)
@@ -76,21 +82,31 @@ static uint64_t probe_used_locked(paddr_t base, uint64_t n)
 		else
 			used++;
 	}
+	*scanned += i;
 	return used;
+}
+
+/* The index of the candidate with the most used pages among NR_CANDIDATES. */
+static int worst_of(const struct candidate *cands)
+{
+	int worst = 0;
+
+	for (int i = 1; i < NR_CANDIDATES; i++)
+		if (cands[i].used > cands[worst].used)
+			worst = i;
+	return worst;
 }
 
 /* Keeps c among the NR_CANDIDATES cheapest in cands (count so far in *count). */
 static void keep_cheapest(struct candidate *cands, int *count, struct candidate c)
 {
-	int worst = 0;
+	int worst;
 
 	if (*count < NR_CANDIDATES) {
 		cands[(*count)++] = c;
 		return;
 	}
-	for (int i = 1; i < NR_CANDIDATES; i++)
-		if (cands[i].used > cands[worst].used)
-			worst = i;
+	worst = worst_of(cands);
 	if (c.used < cands[worst].used)
 		cands[worst] = c;
 }
@@ -113,9 +129,9 @@ static int rank_blocks_locked(unsigned order, struct candidate *cands, paddr_t *
 
 		for (paddr_t b = ALIGN_UP(ranges[r].base, size); b < end && end - b >= size;
 		     b += size) {
-			uint64_t used = probe_used_locked(b, n);
+			uint64_t limit = count < NR_CANDIDATES ? n : cands[worst_of(cands)].used;
+			uint64_t used = probe_used_locked(b, n, limit, &res->pages_scanned);
 
-			res->pages_scanned += n;
 			if (used == 0) {
 				*free_block = b;
 				return -1;

@@ -185,8 +185,9 @@ struct axalloc_compact_result {
  * order or no migrator) or -EBUSY (a compaction is running: called from
  * the migrator; nothing done). Fills *res when not NULL and adds it to the
  * compact_* counters of axalloc_stats. Cost: every page of every block is
- * examined once to rank the blocks (O(managed pages)), then each page of
- * each block tried. Uses no heap. One compaction runs at a time; callers
+ * examined at most once to rank the blocks (O(managed pages); a block
+ * stops being counted once it cannot rank among the 16 cheapest), then
+ * each page of each block tried. Uses no heap. One compaction runs at a time; callers
  * on several harts serialise it.
  */
 int axalloc_compact(unsigned order, struct axalloc_compact_result *res);
