@@ -66,12 +66,13 @@ enum axalloc_mobility {
  * block is 2M or more (n pages or `align`, whichever is larger) finds no
  * free range, it first compacts for that block's order (axalloc_compact,
  * counted in compact_stall) and tries once more. The migrator then runs
- * inside this call and may move movable pages, also the caller's own: a
- * caller must not hold a physical address of a movable page across the
- * call unless its migrator refuses to move that page. Moved pages stay
- * moved when the allocation still fails. Not while a compaction is running
- * (the migrator's own allocations fail plainly), and not when fewer pages
- * than the block are free.
+ * inside this call and may move movable pages smaller than that block
+ * (larger ones would need a free block of their size), also the caller's
+ * own: a caller must not hold the physical address of such a page across
+ * the call unless its migrator refuses to move that page. Moved pages stay
+ * moved (contents and mappings kept) when the allocation still fails.
+ * Not while a compaction is running (the migrator's own allocations fail
+ * plainly), and not when fewer pages than the block are free.
  */
 int axalloc_alloc_pages(uint64_t n, uint64_t align, enum axalloc_mobility mob, paddr_t *pa);
 
