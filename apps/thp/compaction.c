@@ -1,7 +1,9 @@
 /*
  * compaction.c - direct compaction around one run's first touch: on while
  * the region is touched in fragmented memory, off everywhere else, and the
- * compact_* counters it moved.
+ * compact_* counters it moved. thp_compaction_start runs with memory as
+ * fragmented as the run gets it, thp_compaction_stop once the touch has
+ * compacted it: the moments to show the memory map before and after.
  */
 #include <axalloc/axalloc.h>
 #include <klib/errname.h>
