@@ -1,1 +1,2 @@
-obj-y += main.o ballast.o access.o measure.o collapse.o split.o report.o
+obj-y += main.o ballast.o fragment.o access.o measure.o compaction.o collapse.o split.o \
+	report.o

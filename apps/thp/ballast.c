@@ -7,13 +7,18 @@
  * so freeing them never makes a free 2M block; the app keeps them all).
  * It then gives back only what the run should see:
  *
- *   - a spare pool: the lowest held blocks, each with one page kept, so
- *     511 free pages each and never a free 2M block. Both page allocators
- *     serve a single page from the lowest address (bitmap) or the lowest
- *     zone (buddy), so page tables, heap chunks and 4K faults take from
- *     here first and never break a free 2M block while the pool lasts;
- *   - the run's N = region / 2M blocks, a share of them "pinned" (one 4K
- *     page kept: 511 free pages, no free 2M block), the rest whole.
+ *   - the run's N = region / 2M blocks, a share of them "pinned": the
+ *     first 4K frame of each holds a page of another space (fragment.c),
+ *     moved there with aspace_migrate while it was the only free frame, so
+ *     511 free pages and no free 2M block, but compaction can empty it;
+ *     the rest whole;
+ *   - a spare pool: the lowest held blocks, each with two pages kept, so
+ *     510 free pages each and never a free 2M block (nor one compaction
+ *     would try before a pinned block: it tries the fewest used pages
+ *     first). Both page allocators serve a single page from the lowest
+ *     address (bitmap) or the lowest zone (buddy), so page tables, heap
+ *     chunks, 4K faults and pages moved by compaction take from here first
+ *     and never break a free 2M block while the pool lasts.
  *
  * So exactly N - pinned 2M frames are free when the run starts.
  */
@@ -27,14 +32,17 @@
 #define ORDER_2M 9
 /*
  * Spare pool, in pages: a pinned block offers 511 pages but a 4K fallback
- * in it needs 512 plus its level-0 table, and under `never` every block
- * needs a level-0 table: at most 2 pages per block, so 4 per block is
- * generous. Plus the root and level-1 tables, the heap's 16-page chunks
+ * in it needs 512 plus its level-0 table, under `never` every block
+ * needs a level-0 table, and with direct compaction the fragmenting page
+ * of a pinned block moves here: at most 2 pages per block, so 4 per block
+ * is generous. Plus the root and level-1 tables, the heap's 16-page chunks
  * for area nodes and page logs: SPARE_FIXED_PAGES covers them twice over.
  */
 #define SPARE_PAGES_PER_BLOCK 4
 #define SPARE_FIXED_PAGES     64
-#define PAGES_KEPT	      1
+#define SPARE_PAGES_KEPT      2
+/* Where a given block keeps its link while the blocks are shaped: its second frame. */
+#define GIVEN_LINK PAGE_SIZE_4K
 
 /* The link stored in the first word of the held page or block at pa. */
 static paddr_t link_of(paddr_t pa)
@@ -106,15 +114,43 @@ static paddr_t unlink_first(struct thp_ballast *b)
 	return pa;
 }
 
-/* Frees the last 511 pages of the (unlinked) block at pa and holds its first page. */
-static void pin(struct thp_ballast *b, paddr_t pa)
+/* Frees all but the first SPARE_PAGES_KEPT pages of the (unlinked) block at pa, holding those. */
+static void keep_spare(struct thp_ballast *b, paddr_t pa)
 {
-	int err = axalloc_free_pages(pa + PAGES_KEPT * PAGE_SIZE_4K, THP_PAGES_PER_2M - PAGES_KEPT);
+	int err = axalloc_free_pages(pa + SPARE_PAGES_KEPT * PAGE_SIZE_4K,
+				     THP_PAGES_PER_2M - SPARE_PAGES_KEPT);
 
 	if (err)
-		thp_fail("ballast: freeing 511 pages of the block at %#lx: %d", (unsigned long)pa,
-			 err);
-	hold_page(b, pa);
+		thp_fail("ballast: freeing the spare pages of the block at %#lx: %d",
+			 (unsigned long)pa, err);
+	for (uint64_t i = 0; i < SPARE_PAGES_KEPT; i++)
+		hold_page(b, pa + i * PAGE_SIZE_4K);
+}
+
+/*
+ * Moves fragmenting page `nr` into the first frame of the (held) block at
+ * pa: frees that frame, the only free one, migrates the page there and
+ * holds the frame the page left.
+ */
+static void pin(struct thp_ballast *b, paddr_t pa, uint64_t nr)
+{
+	paddr_t to = pa, from, again;
+	int err = axalloc_free_pages(to, 1);
+
+	if (!err)
+		err = thp_frag_move(nr, to, &from);
+	if (!err)
+		err = axalloc_alloc_pages(1, PAGE_SIZE_4K, AXALLOC_UNMOVABLE, &again);
+	if (err) {
+		thp_fail("ballast: moving fragmenting page %lu into %#lx: %d", (unsigned long)nr,
+			 (unsigned long)to, err);
+		return;
+	}
+	if (again != from)
+		thp_fail("ballast: the frame fragmenting page %lu left (%#lx) is not the free one "
+			 "(%#lx)",
+			 (unsigned long)nr, (unsigned long)from, (unsigned long)again);
+	hold_page(b, again);
 }
 
 /* True if block i of `give` is one of `pinned` spread evenly over them. */
@@ -143,19 +179,30 @@ static void check_lowest_first(const struct thp_ballast *b)
 
 int thp_ballast_shape(struct thp_ballast *b, uint64_t spare, uint64_t give, uint64_t pinned)
 {
+	paddr_t given = 0;
+
 	if (b->nr_blocks < spare + give || pinned > give)
 		return -ENOMEM;
-	for (uint64_t i = 0; i < spare; i++)
-		pin(b, unlink_lowest(b));
+	/* Everything is held: each fragmenting page can only move where it should. */
 	b->give_floor = ~(paddr_t)0;
-	for (uint64_t i = 0; i < give; i++) {
+	for (uint64_t i = 0, nr = 0; i < give; i++) {
 		paddr_t pa = unlink_first(b);
 
 		if (pa < b->give_floor)
 			b->give_floor = pa;
 		if (pinned_at(i, give, pinned))
-			pin(b, pa);
-		else if (axalloc_free_pages(pa, THP_PAGES_PER_2M) != 0)
+			pin(b, pa, nr++);
+		set_link(pa + GIVEN_LINK, given);
+		given = pa;
+	}
+	for (uint64_t i = 0; i < spare; i++)
+		keep_spare(b, unlink_lowest(b));
+	for (uint64_t i = give; i-- > 0;) {
+		paddr_t pa = given;
+		uint64_t kept = pinned_at(i, give, pinned) ? 1 : 0;
+
+		given = link_of(pa + GIVEN_LINK);
+		if (axalloc_free_pages(pa + kept * PAGE_SIZE_4K, THP_PAGES_PER_2M - kept) != 0)
 			thp_fail("ballast: giving back the block at %#lx", (unsigned long)pa);
 	}
 	check_lowest_first(b);
@@ -183,7 +230,7 @@ void thp_ballast_release(struct thp_ballast *b)
 uint64_t thp_spare_blocks(uint64_t blocks)
 {
 	uint64_t pages = blocks * SPARE_PAGES_PER_BLOCK + SPARE_FIXED_PAGES;
-	uint64_t per_block = THP_PAGES_PER_2M - PAGES_KEPT;
+	uint64_t per_block = THP_PAGES_PER_2M - SPARE_PAGES_KEPT;
 
 	return (pages + per_block - 1) / per_block;
 }

@@ -1,7 +1,8 @@
 /*
- * collapse.c - the thp app's collapse pass: with the ballast released, a
- * khugepaged-style scan and then aspace_collapse (MADV_COLLAPSE) turn the
- * 4K pages a fragmented run left into transparent 2M pages.
+ * collapse.c - the thp app's collapse pass: with the ballast and the
+ * fragmenting pages released, a khugepaged-style scan and then
+ * aspace_collapse (MADV_COLLAPSE) turn the 4K pages a fragmented run left
+ * into transparent 2M pages.
  */
 #include <axhal/time.h>
 #include <klib/errname.h>

@@ -1,8 +1,8 @@
 /*
  * report.c - the thp app's output: the table of the runs, the collapse
- * pass, a closing line computed from the numbers and, with
- * CONFIG_THP_BENCH_MARKDOWN, the same as markdown between BENCH-BEGIN and
- * BENCH-END for `make bench`.
+ * pass, the run with direct compaction, a closing line computed from the
+ * numbers and, with CONFIG_THP_BENCH_MARKDOWN, the same as markdown
+ * between BENCH-BEGIN and BENCH-END for `make bench`.
  */
 #include <axalloc/axalloc.h>
 #include <axhal/time.h>
@@ -54,23 +54,36 @@ const char *thp_policy_name(enum aspace_thp_policy policy)
 					      : "never";
 }
 
-/* The measured run of `policy` at `frag_pct` among res[0..n), or NULL. */
+/* The measured run of `policy` at `frag_pct`, with direct compaction or not, or NULL. */
 static const struct thp_result *find(const struct thp_result *res, int n,
-				     enum aspace_thp_policy policy, unsigned frag_pct)
+				     enum aspace_thp_policy policy, unsigned frag_pct,
+				     bool compaction)
 {
 	for (int i = 0; i < n; i++)
-		if (res[i].measured && res[i].policy == policy && res[i].frag_pct == frag_pct)
+		if (res[i].measured && res[i].policy == policy && res[i].frag_pct == frag_pct &&
+		    res[i].compaction == compaction)
 			return &res[i];
 	return NULL;
 }
 
-/* The table of the runs: one row per measured (policy, fragmentation). */
+/* The run with direct compaction, or NULL. */
+static const struct thp_result *find_compaction(const struct thp_result *res, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (res[i].measured && res[i].compaction)
+			return &res[i];
+	return NULL;
+}
+
+/* The table of the runs without direct compaction: one row per (policy, fragmentation). */
 static void print_table(const struct thp_result *res, int n, uint64_t region, unsigned reps)
 {
 	char a[NUM_LEN], b[NUM_LEN], c[SPREAD_LEN];
 
 	printf("first touch: one byte written per 4K page in address order, once; random: %lu "
-	       "reads at seeded random addresses, median of %u passes (fastest-slowest)\n",
+	       "reads at seeded random addresses, median of %u passes (fastest-slowest); "
+	       "pinned: blocks holding one movable 4K page of another space; direct compaction "
+	       "off\n",
 	       (unsigned long)(region / PAGE_SIZE_4K), reps);
 	printf("%-8s  %5s  %6s  %8s  %8s  %9s  %8s  %14s  %-27s  %s\n", "policy", "frag", "pinned",
 	       "faults", "2M share", "fallbacks", "PT pages", "first touch ms",
@@ -78,7 +91,7 @@ static void print_table(const struct thp_result *res, int n, uint64_t region, un
 	for (int i = 0; i < n; i++) {
 		const struct thp_result *r = &res[i];
 
-		if (!r->measured)
+		if (!r->measured || r->compaction)
 			continue;
 		printf("%-8s  %3u %%  %6lu  %8lu  %8s  %9lu  %8lu  %14s  %-27s  %lu\n",
 		       thp_policy_name(r->policy), r->frag_pct, (unsigned long)r->pinned,
@@ -106,7 +119,8 @@ static void print_collapse(const struct thp_collapse_result *c, uint64_t region)
 	char a[NUM_LEN], b[NUM_LEN], d[NUM_LEN], e[NUM_LEN];
 	uint64_t blocks = region / PAGE_SIZE_2M;
 
-	printf("\ncollapse: the %s run at %u %%, ballast released: %lu free 2M frames; 2M share "
+	printf("\ncollapse: the %s run at %u %%, ballast and fragmenting pages released: %lu free "
+	       "2M frames; 2M share "
 	       "%s\n",
 	       thp_policy_name(c->policy), c->frag_pct, (unsigned long)c->free_2m,
 	       pct(a, thp_share_permille(c->thp_before, region)));
@@ -132,6 +146,36 @@ static void print_collapse(const struct thp_collapse_result *c, uint64_t region)
 	       (unsigned long)c->pt_after, (unsigned long)c->alloc_failed);
 }
 
+/*
+ * The run with direct compaction against the same run without: what the
+ * touch got and cost, and the compact_* counters.
+ */
+static void print_compaction(const struct thp_result *res, int n, uint64_t region)
+{
+	const struct thp_result *c = find_compaction(res, n);
+	const struct thp_result *off = c ? find(res, n, c->policy, c->frag_pct, false) : NULL;
+	char a[NUM_LEN], b[NUM_LEN], d[NUM_LEN], e[NUM_LEN];
+
+	if (!c || !off)
+		return;
+	printf("\ncompaction: %s at %u %% again, direct compaction on: %lu pinned blocks, each "
+	       "holding one movable 4K page of another space\n",
+	       thp_policy_name(c->policy), c->frag_pct, (unsigned long)c->pinned);
+	printf("compaction: faults %lu -> %lu, 2M share %s -> %s, fallbacks %lu -> %lu, "
+	       "page-table pages %lu -> %lu, first touch %s -> %s ms\n",
+	       (unsigned long)off->faults, (unsigned long)c->faults,
+	       pct(a, thp_share_permille(off->thp_2m, region)),
+	       pct(b, thp_share_permille(c->thp_2m, region)), (unsigned long)off->fallbacks,
+	       (unsigned long)c->fallbacks, (unsigned long)off->pt_pages,
+	       (unsigned long)c->pt_pages, ms(d, off->touch_ns), ms(e, c->touch_ns));
+	printf("compaction: compact_stall %lu, compact_success %lu, compact_fail %lu, "
+	       "compact_migrate_scanned %lu, pages migrated %lu, pages that would not move "
+	       "%lu\n",
+	       (unsigned long)c->compact.stall, (unsigned long)c->compact.success,
+	       (unsigned long)c->compact.fail, (unsigned long)c->compact.scanned,
+	       (unsigned long)c->compact.migrated, (unsigned long)c->compact.failed);
+}
+
 /* "X.Yx" of hi / lo (lo > 0). */
 static const char *ratio(char *buf, uint64_t hi, uint64_t lo)
 {
@@ -155,9 +199,10 @@ static void change(char *line, size_t len, size_t *pos, const char *what, uint64
 static void conclusion(const struct thp_result *res, int n, const struct thp_collapse_result *c,
 		       uint64_t region, char *line, size_t len)
 {
-	const struct thp_result *small = find(res, n, ASPACE_THP_NEVER, 0);
-	const struct thp_result *huge = find(res, n, ASPACE_THP_ALWAYS, 0);
-	const struct thp_result *frag = find(res, n, ASPACE_THP_ALWAYS, 90);
+	const struct thp_result *small = find(res, n, ASPACE_THP_NEVER, 0, false);
+	const struct thp_result *huge = find(res, n, ASPACE_THP_ALWAYS, 0, false);
+	const struct thp_result *frag = find(res, n, ASPACE_THP_ALWAYS, 90, false);
+	const struct thp_result *compacted = find(res, n, ASPACE_THP_ALWAYS, 90, true);
 	char a[NUM_LEN], b[NUM_LEN], d[NUM_LEN];
 	size_t pos = 0;
 
@@ -180,6 +225,9 @@ static void conclusion(const struct thp_result *res, int n, const struct thp_col
 				"%sat 90 %% fragmentation `always` got 2M pages for only %s of the "
 				"region",
 				pos ? "; " : "", pct(a, thp_share_permille(frag->thp_2m, region)));
+	if (frag && compacted && pos < len)
+		pos += snprintf(line + pos, len - pos, ", with direct compaction for %s",
+				pct(a, thp_share_permille(compacted->thp_2m, region)));
 	if (c->done && pos < len)
 		pos += snprintf(line + pos, len - pos,
 				"%son the %s run at %u %% khugepaged and collapse raised the 2M "
@@ -189,6 +237,28 @@ static void conclusion(const struct thp_result *res, int n, const struct thp_col
 				pct(d, thp_share_permille(c->thp_after, region)));
 	if (line[0] == '\0')
 		snprintf(line, len, "not enough runs measured to compare");
+}
+
+/* The run with direct compaction against the same run without, as a markdown paragraph. */
+static void print_compaction_markdown(const struct thp_result *res, int n, uint64_t region)
+{
+	const struct thp_result *c = find_compaction(res, n);
+	const struct thp_result *off = c ? find(res, n, c->policy, c->frag_pct, false) : NULL;
+	char a[NUM_LEN], b[NUM_LEN], d[NUM_LEN], e[NUM_LEN];
+
+	if (!c || !off)
+		return;
+	printf("\nDirect compaction, %s at %u %% again (the pinned pages are movable pages of "
+	       "another space): 2M share %s -> %s, first touch %s -> %s ms; compact_stall %lu, "
+	       "compact_success %lu, compact_fail %lu, compact_migrate_scanned %lu, %lu pages "
+	       "migrated, %lu would not move.\n",
+	       thp_policy_name(c->policy), c->frag_pct,
+	       pct(a, thp_share_permille(off->thp_2m, region)),
+	       pct(b, thp_share_permille(c->thp_2m, region)), ms(d, off->touch_ns),
+	       ms(e, c->touch_ns), (unsigned long)c->compact.stall,
+	       (unsigned long)c->compact.success, (unsigned long)c->compact.fail,
+	       (unsigned long)c->compact.scanned, (unsigned long)c->compact.migrated,
+	       (unsigned long)c->compact.failed);
 }
 
 /* The runs, the collapse pass and the closing line as markdown for `make bench`. */
@@ -201,8 +271,9 @@ static void print_markdown(const struct thp_result *res, int n, const struct thp
 	printf("## Transparent huge pages under QEMU (apps/thp, %s page allocator)\n\n",
 	       axalloc_page_allocator_name());
 	printf("Region %lu MiB (%lu 2M blocks) touched lazily under each policy; *frag*: share of "
-	       "the blocks given to the run with one pinned 4K page (the rest of RAM is held "
-	       "back); *first touch*: one byte written per 4K page in address order, once; "
+	       "the blocks given to the run with one pinned 4K page, a movable page of another "
+	       "space (the rest of RAM is held back), direct compaction off; *first touch*: one "
+	       "byte written per 4K page in address order, once; "
 	       "*random*: %lu reads at seeded random addresses, median of %u passes (fastest-"
 	       "slowest); timebase %lu Hz. QEMU's software TLB caches translations per 4K "
 	       "whatever the leaf size, so 2M pages win through fewer faults and shorter walks, "
@@ -215,7 +286,7 @@ static void print_markdown(const struct thp_result *res, int n, const struct thp
 	for (int i = 0; i < n; i++) {
 		const struct thp_result *r = &res[i];
 
-		if (r->measured)
+		if (r->measured && !r->compaction)
 			printf("| %s | %u %% | %lu | %lu | %s | %lu | %lu | %s | %s |\n",
 			       thp_policy_name(r->policy), r->frag_pct, (unsigned long)r->pinned,
 			       (unsigned long)r->faults,
@@ -231,6 +302,7 @@ static void print_markdown(const struct thp_result *res, int n, const struct thp
 		       plural(c->collapsed), ms(b, c->collapse_ns),
 		       pct(d, thp_share_permille(c->thp_before, region)),
 		       pct(e, thp_share_permille(c->thp_after, region)));
+	print_compaction_markdown(res, n, region);
 	printf("\n**Conclusion:** %s.\n", concl);
 	printf("BENCH-END\n");
 }
@@ -242,6 +314,7 @@ void thp_report(const struct thp_result *res, int n, const struct thp_collapse_r
 	print_table(res, n, region, reps);
 	if (c->done)
 		print_collapse(c, region);
+	print_compaction(res, n, region);
 }
 
 void thp_report_conclusion(const struct thp_result *res, int n, const struct thp_collapse_result *c,

@@ -1,7 +1,8 @@
 /*
- * thp.h - what the parts of the thp app share: the ballast that fragments
- * physical memory, one measured run (policy x fragmentation), the collapse
- * pass, and the failed-check counter.
+ * thp.h - what the parts of the thp app share: the ballast and the
+ * fragmenting pages that shape physical memory, one measured run (policy x
+ * fragmentation, with or without direct compaction), the collapse pass,
+ * and the failed-check counter.
  */
 #ifndef APPS_THP_THP_H
 #define APPS_THP_THP_H
@@ -18,7 +19,7 @@
 #define THP_PS_PER_NS	 1000UL
 #define THP_NR_POLICIES	 3
 #define THP_NR_FRAGS	 3
-#define THP_NR_RUNS	 (THP_NR_POLICIES * THP_NR_FRAGS)
+#define THP_NR_RUNS	 (THP_NR_POLICIES * THP_NR_FRAGS + 1) /* and the compaction run */
 /* The space covers the low half from 1 GiB up; regions start on a 1G boundary. */
 #define THP_SPACE_BASE	 PAGE_SIZE_1G
 #define THP_REGION_ALIGN PAGE_SIZE_1G
@@ -38,11 +39,22 @@ struct thp_ballast {
 	paddr_t give_floor; /* lowest block given back whole or pinned (thp_ballast_shape) */
 };
 
+/* What direct compaction did during a first touch: axalloc_stats' compact_* differences. */
+struct thp_compaction {
+	uint64_t stall;	   /* compact_stall: faults that compacted */
+	uint64_t success;  /* compact_success */
+	uint64_t fail;	   /* compact_fail */
+	uint64_t scanned;  /* compact_migrate_scanned */
+	uint64_t migrated; /* compact_pages_migrated */
+	uint64_t failed;   /* compact_pages_failed */
+};
+
 /* Everything measured for one policy at one fragmentation level. */
 struct thp_result {
 	enum aspace_thp_policy policy;
 	unsigned frag_pct;   /* share of the region's blocks pinned, in percent */
-	uint64_t pinned;     /* blocks given back with one pinned 4K page */
+	uint64_t pinned;     /* blocks given back with one movable 4K page of another space */
+	bool compaction;     /* direct compaction was on during the first touch */
 	bool measured;	     /* the run happened: the numbers below are valid */
 	uint64_t faults;     /* aspace stats: faults of the first touch */
 	uint64_t thp_2m;     /* transparent 2M pages mapped after the first touch */
@@ -51,6 +63,7 @@ struct thp_result {
 	uint64_t touch_ns;   /* first touch: one byte written per 4K page, in order */
 	struct spread rand;  /* time per access of the random-access passes */
 	uint64_t used_after; /* axalloc used pages after the run gave everything back */
+	struct thp_compaction compact; /* with compaction: what it did */
 };
 
 /* The collapse pass over one run's space (thp_collapse_pass). */
@@ -87,14 +100,15 @@ int thp_failures(void);
 uint64_t thp_ballast_take(struct thp_ballast *b, bool warm);
 
 /*
- * Gives back what a run may use, all of it above the spare pool: the
- * `spare` lowest held blocks with one page of each kept (511 free pages
- * each, never a free 2M block), then `give` more blocks, `pinned` of them
- * (spread evenly) with one page kept and the others whole. So exactly
- * give - pinned 2M blocks are free. Checks that a single page now comes
- * from the spare pool (the allocator takes the lowest address first) and
- * records the lowest given block in b->give_floor. -ENOMEM (nothing given
- * back) if fewer than spare + give blocks are held.
+ * Gives back what a run may use, all of it above the spare pool: `give`
+ * blocks, `pinned` of them (spread evenly) with fragmenting page 0, 1, ...
+ * (thp_frag_create made them) moved into their first frame and the others
+ * whole, and the `spare` lowest held blocks with two pages of each kept
+ * (510 free pages each, never a free 2M block). So exactly give - pinned
+ * 2M blocks are free. Checks that a single page now comes from the spare
+ * pool (the allocator takes the lowest address first) and records the
+ * lowest given block in b->give_floor. -ENOMEM (nothing given back) if
+ * fewer than spare + give blocks are held.
  */
 int thp_ballast_shape(struct thp_ballast *b, uint64_t spare, uint64_t give, uint64_t pinned);
 
@@ -114,24 +128,47 @@ uint64_t thp_spare_blocks(uint64_t blocks);
 uint64_t thp_free_2m_frames(void);
 
 /*
+ * The fragmenting pages (fragment.c): `pages` 4K pages of a space of their
+ * own (policy never), populated and stamped. thp_frag_create returns 0 or
+ * an error (nothing created); call it before taking the ballast.
+ * thp_frag_move migrates page i, whose frame it stores in *from, and
+ * checks that it lands in `to` (the caller made that the only free frame):
+ * 0 or aspace_migrate's error. thp_frag_destroy checks every stamp (a
+ * failed check each wrong one) and destroys the space.
+ */
+int thp_frag_create(uint64_t pages);
+int thp_frag_move(uint64_t i, paddr_t to, paddr_t *from);
+void thp_frag_destroy(void);
+
+/*
+ * Direct compaction around a first touch (compaction.c): start turns it on
+ * with the fragmented memory in place, stop turns it off again and stores
+ * what it did in *c. Direct compaction is off everywhere else in the app.
+ */
+void thp_compaction_start(void);
+void thp_compaction_stop(struct thp_compaction *c);
+
+/*
  * One run: fragments free memory (frag_pct % of the region's blocks
  * pinned), creates a space with `policy` (madvise: the first half of the
  * region advised HUGEPAGE), touches one byte of every 4K page in order
- * through the MMU, runs `reps` random-access passes, checks the exact
- * counts the setup implies and the contents, then destroys the space,
- * releases the ballast and checks that the used pages are back at
- * `baseline`. With c != NULL, runs the collapse pass on the space before
- * destroying it. Fills *r; returns the number of failed checks.
+ * through the MMU (with direct compaction on when `compaction`), runs
+ * `reps` random-access passes (none when 0), checks the exact counts the setup implies
+ * and the contents, then destroys the space, releases the ballast and
+ * checks that the used pages are back at `baseline`. With c != NULL, runs
+ * the collapse pass on the space before destroying it. Fills *r; returns
+ * the number of failed checks.
  */
-int thp_measure(enum aspace_thp_policy policy, unsigned frag_pct, uint64_t region, unsigned reps,
-		uint64_t baseline, struct thp_result *r, struct thp_collapse_result *c);
+int thp_measure(enum aspace_thp_policy policy, unsigned frag_pct, bool compaction, uint64_t region,
+		unsigned reps, uint64_t baseline, struct thp_result *r,
+		struct thp_collapse_result *c);
 
 /*
  * The collapse pass on a run's space `as` (active, the region at va, the
- * ballast already released): khugepaged scan steps over the areas its
- * policy allows, then aspace_collapse over the whole region; times both,
- * checks the counters, the page tables and the contents (byte
- * thp_pattern(i) at the start of page i). Fills *c.
+ * ballast and the fragmenting pages already released): khugepaged scan
+ * steps over the areas its policy allows, then aspace_collapse over the
+ * whole region; times both, checks the counters, the page tables and the
+ * contents (byte thp_pattern(i) at the start of page i). Fills *c.
  */
 void thp_collapse_pass(struct aspace *as, vaddr_t va, uint64_t region,
 		       struct thp_collapse_result *c);

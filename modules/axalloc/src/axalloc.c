@@ -123,6 +123,7 @@ int axalloc_init(const struct mem_range *ram, int nr_ram, const struct mem_range
 	refused_pages = 0;
 	failed_allocs = 0;
 	fail_countdown = FAIL_NEVER;
+	axalloc_compact_reset_locked();
 	axalloc_heap_reset_locked();
 	if (IS_ENABLED(CONFIG_AXALLOC_FRAME_REFS))
 		axalloc_frame_ref_reset_locked();
@@ -173,9 +174,17 @@ int axalloc_alloc_pages(uint64_t n, uint64_t align, enum axalloc_mobility mob, p
 		return -EINVAL;
 	spin_lock(&axalloc_lock);
 	int ret = axalloc_pages_alloc_locked(n, align, mob, pa);
-	if (ret == -ENOMEM)
-		failed_allocs++;
 	spin_unlock(&axalloc_lock);
+	if (ret == -ENOMEM && axalloc_direct_compact(n, align) == 0) {
+		spin_lock(&axalloc_lock);
+		ret = axalloc_pages_alloc_locked(n, align, mob, pa);
+		spin_unlock(&axalloc_lock);
+	}
+	if (ret == -ENOMEM) {
+		spin_lock(&axalloc_lock);
+		failed_allocs++;
+		spin_unlock(&axalloc_lock);
+	}
 	return ret;
 }
 
@@ -218,6 +227,7 @@ void axalloc_stats(struct axalloc_stats *st)
 	st->meta_pages = meta_pages;
 	st->refused_pages = refused_pages;
 	st->failed_allocs = failed_allocs;
+	axalloc_compact_stats_locked(st);
 	axalloc_heap_stats_locked(st);
 	spin_unlock(&axalloc_lock);
 }

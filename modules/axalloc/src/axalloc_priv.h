@@ -43,15 +43,33 @@ int axalloc_ranges_locked(const struct axalloc_range **out);
 /*
  * Which of the n pages from base (inside one managed range) are in use:
  * each free page is taken with alloc_at and given back at once (one
- * alloc_at of the whole run first, so a free run costs one call). Sets bit
- * i of used_bits[] ((n + 63) / 64 words; may be NULL) for a used page i and
- * clears it for a free one. Returns the number of used pages. The
- * allocator is left as it was.
+ * alloc_at of the whole run first, so a free run costs one call), in
+ * address order, stopping once `limit` used pages are found. Sets bit i of
+ * used_bits[] ((n + 63) / 64 words; may be NULL) for a used page i and
+ * clears it for a free one. Adds the pages examined to *scanned (may be
+ * NULL). Returns the number of used pages found. The allocator is left as
+ * it was.
  */
-uint64_t axalloc_probe_used_locked(paddr_t base, uint64_t n, uint64_t *used_bits);
+uint64_t axalloc_probe_used_locked(paddr_t base, uint64_t n, uint64_t limit, uint64_t *used_bits,
+				   uint64_t *scanned);
 
 /* The registered migrator (axalloc_set_migrator), or NULL. Call it without the lock. */
 axalloc_migrate_fn axalloc_migrator_locked(void);
+
+/*
+ * Direct compaction for an allocation of n pages aligned to `align` that
+ * failed: compacts for the smallest order whose block holds it when that is
+ * 2M or more, direct compaction is on, no compaction is running and enough
+ * pages are free (else does nothing). Call without the lock. 0 when a block
+ * of that order is free now (retry the allocation), else -ENOMEM.
+ */
+int axalloc_direct_compact(uint64_t n, uint64_t align);
+
+/* Zeroes the compaction counters and sets direct compaction to its Kconfig default. */
+void axalloc_compact_reset_locked(void);
+
+/* Fills the compact_* fields of *st. */
+void axalloc_compact_stats_locked(struct axalloc_stats *st);
 
 /* Usable RAM (memmap.c). */
 

@@ -37,7 +37,7 @@ static unsigned probe_part(paddr_t pa, uint64_t n)
 	uint64_t used;
 
 	spin_lock(&axalloc_lock);
-	used = axalloc_probe_used_locked(pa, n, used_bits);
+	used = axalloc_probe_used_locked(pa, n, n, used_bits, NULL);
 	migrate = axalloc_migrator_locked();
 	spin_unlock(&axalloc_lock);
 	if (used == 0)

@@ -5,24 +5,44 @@
  *
  * Ranking: every block of the order inside a managed range is probed page by
  * page with alloc_at (a free page is taken and given back at once) to count
- * its used pages; a block with none is free already. Emptying a block:
+ * its used pages, until it has as many as the costliest of the cheapest
+ * blocks kept so far; a block with none is free already. Emptying a block:
  * first every free page of it is taken (isolated), so that the pages moved
  * out cannot land in it again; then each used page, in address order, is
  * handed to the migrator, and the frames it frees are isolated as the scan
  * goes on. When a page refuses to move, the isolated pages go back and the
  * next cheapest block is tried; when every page is isolated, the whole
  * block is given back free.
+ *
+ * Direct compaction (CONFIG_AXALLOC_DIRECT_COMPACTION): an allocation of 2M
+ * or more that failed compacts for its order, then retries once
+ * (axalloc.c). One compaction runs at a time: while one runs (its migrator
+ * allocating a 2M target for a transparent huge page, say), a failed
+ * allocation fails plainly and axalloc_compact answers -EBUSY. The counters
+ * of every compaction go to axalloc_stats.
  */
 #include <assert.h>
 #include <axalloc/axalloc.h>
 #include <errno.h>
+#include <klib/bitops.h>
+#include <klib/kconfig.h>
 
 #include "axalloc_priv.h"
 
 #define MAX_COMPACT_ORDER 18 /* 1G */
 #define NR_CANDIDATES	  16 /* the cheapest blocks kept from the ranking */
+#define MIN_DIRECT_ORDER  9  /* 2M: smaller failed allocations do not compact */
 
 static axalloc_migrate_fn migrator;
+/* A compaction is running (the recursion guard); set and tested under the lock. */
+static bool compacting;
+/* Direct compaction is on (axalloc_set_direct_compaction). */
+static bool direct_on;
+/* The compaction counters of axalloc_stats (see there). */
+struct compact_counts {
+	uint64_t stall, success, fail, scanned, migrated, failed;
+};
+static struct compact_counts counts;
 /* Which pages of the block being emptied compaction holds (one block at a time). */
 static uint64_t isolated[(1ULL << MAX_COMPACT_ORDER) / 64];
 
@@ -45,18 +65,21 @@ axalloc_migrate_fn axalloc_migrator_locked(void)
 	return migrator;
 }
 
-uint64_t axalloc_probe_used_locked(paddr_t base, uint64_t n, uint64_t *used_bits)
+uint64_t axalloc_probe_used_locked(paddr_t base, uint64_t n, uint64_t limit, uint64_t *used_bits,
+				   uint64_t *scanned)
 {
-	uint64_t used = 0;
+	uint64_t used = 0, i;
 
 	if (used_bits)
 		for (uint64_t w = 0; w < (n + 63) / 64; w++)
 			used_bits[w] = 0;
 	if (axalloc_pages_alloc_at_locked(base, n) == 0) {
 		axalloc_pages_free_locked(base, n);
+		if (scanned)
+			*scanned += n;
 		return 0;
 	}
-	for (uint64_t i = 0; i < n; i++) {
+	for (i = 0; i < n && used < limit; i++) {
 		paddr_t pa = base + i * PAGE_SIZE;
 
 		if (axalloc_pages_alloc_at_locked(pa, 1) == 0) {
@@ -67,21 +90,32 @@ uint64_t axalloc_probe_used_locked(paddr_t base, uint64_t n, uint64_t *used_bits
 		if (used_bits)
 			used_bits[i / 64] |= 1ULL << (i % 64);
 	}
+	if (scanned)
+		*scanned += i;
 	return used;
+}
+
+/* The index of the candidate with the most used pages among NR_CANDIDATES. */
+static int worst_of(const struct candidate *cands)
+{
+	int worst = 0;
+
+	for (int i = 1; i < NR_CANDIDATES; i++)
+		if (cands[i].used > cands[worst].used)
+			worst = i;
+	return worst;
 }
 
 /* Keeps c among the NR_CANDIDATES cheapest in cands (count so far in *count). */
 static void keep_cheapest(struct candidate *cands, int *count, struct candidate c)
 {
-	int worst = 0;
+	int worst;
 
 	if (*count < NR_CANDIDATES) {
 		cands[(*count)++] = c;
 		return;
 	}
-	for (int i = 1; i < NR_CANDIDATES; i++)
-		if (cands[i].used > cands[worst].used)
-			worst = i;
+	worst = worst_of(cands);
 	if (c.used < cands[worst].used)
 		cands[worst] = c;
 }
@@ -104,9 +138,10 @@ static int rank_blocks_locked(unsigned order, struct candidate *cands, paddr_t *
 
 		for (paddr_t b = ALIGN_UP(ranges[r].base, size); b < end && end - b >= size;
 		     b += size) {
-			uint64_t used = axalloc_probe_used_locked(b, n, NULL);
+			uint64_t limit = count < NR_CANDIDATES ? n : cands[worst_of(cands)].used;
+			uint64_t used =
+			    axalloc_probe_used_locked(b, n, limit, NULL, &res->pages_scanned);
 
-			res->pages_scanned += n;
 			if (used == 0) {
 				*free_block = b;
 				return -1;
@@ -151,7 +186,7 @@ static int check_movable(paddr_t base, uint64_t n, struct axalloc_compact_result
 		int err;
 
 		spin_lock(&axalloc_lock);
-		used = axalloc_probe_used_locked(pa, 1, NULL);
+		used = axalloc_probe_used_locked(pa, 1, 1, NULL, NULL);
 		spin_unlock(&axalloc_lock);
 		if (used && (err = migrator(pa, true)) != 0) {
 			res->pages_failed++;
@@ -210,18 +245,13 @@ static int empty_block(paddr_t base, uint64_t n, struct axalloc_compact_result *
 	return 0;
 }
 
-int axalloc_compact(unsigned order, struct axalloc_compact_result *res)
+/* axalloc_compact once it holds the guard. */
+static int compact(unsigned order, struct axalloc_compact_result *res)
 {
-	struct axalloc_compact_result local;
 	struct candidate cands[NR_CANDIDATES];
 	paddr_t free_block;
 	int count;
 
-	if (!res)
-		res = &local;
-	*res = (struct axalloc_compact_result){0};
-	if (order < 1 || order > MAX_COMPACT_ORDER || !migrator)
-		return -EINVAL;
 	spin_lock(&axalloc_lock);
 	count = rank_blocks_locked(order, cands, &free_block, res);
 	spin_unlock(&axalloc_lock);
@@ -234,4 +264,102 @@ int axalloc_compact(unsigned order, struct axalloc_compact_result *res)
 			return 0;
 	}
 	return -ENOMEM;
+}
+
+/*
+ * Takes the guard for a compaction of `order` (direct: a stall) unless one
+ * is running or the arguments rule it out. 0, -EINVAL (bad order, no
+ * migrator) or -EBUSY (a compaction is running).
+ */
+static int begin(unsigned order, bool direct)
+{
+	int err = 0;
+
+	spin_lock(&axalloc_lock);
+	if (order < 1 || order > MAX_COMPACT_ORDER || !migrator)
+		err = -EINVAL;
+	else if (compacting)
+		err = -EBUSY;
+	else
+		compacting = true;
+	if (err == 0 && direct)
+		counts.stall++;
+	spin_unlock(&axalloc_lock);
+	return err;
+}
+
+/* Counts a compaction's outcome `err` and what it did, and drops the guard. */
+static void end(int err, const struct axalloc_compact_result *res)
+{
+	spin_lock(&axalloc_lock);
+	if (err == 0)
+		counts.success++;
+	else
+		counts.fail++;
+	counts.scanned += res->pages_scanned;
+	counts.migrated += res->pages_migrated;
+	counts.failed += res->pages_failed;
+	compacting = false;
+	spin_unlock(&axalloc_lock);
+}
+
+int axalloc_compact(unsigned order, struct axalloc_compact_result *res)
+{
+	struct axalloc_compact_result local;
+	int err;
+
+	if (!res)
+		res = &local;
+	*res = (struct axalloc_compact_result){0};
+	err = begin(order, false);
+	if (err)
+		return err;
+	err = compact(order, res);
+	end(err, res);
+	return err;
+}
+
+int axalloc_direct_compact(uint64_t n, uint64_t align)
+{
+	unsigned order = (unsigned)log2_ceil64(n > align / PAGE_SIZE ? n : align / PAGE_SIZE);
+	struct axalloc_compact_result res = {0};
+	struct axalloc_stats st;
+	int err;
+
+	if (!IS_ENABLED(CONFIG_AXALLOC_DIRECT_COMPACTION) || !direct_on ||
+	    order < MIN_DIRECT_ORDER || order > MAX_COMPACT_ORDER)
+		return -ENOMEM;
+	/* Moving pages never adds free ones: too few free pages, nothing to gain. */
+	axalloc_stats(&st);
+	if (st.pages.free_pages < 1ULL << order || begin(order, true) != 0)
+		return -ENOMEM;
+	err = compact(order, &res);
+	end(err, &res);
+	return err;
+}
+
+int axalloc_set_direct_compaction(bool on)
+{
+	if (on && !IS_ENABLED(CONFIG_AXALLOC_DIRECT_COMPACTION))
+		return -EINVAL;
+	spin_lock(&axalloc_lock);
+	direct_on = on;
+	spin_unlock(&axalloc_lock);
+	return 0;
+}
+
+void axalloc_compact_reset_locked(void)
+{
+	counts = (struct compact_counts){0};
+	direct_on = IS_ENABLED(CONFIG_AXALLOC_DIRECT_COMPACTION);
+}
+
+void axalloc_compact_stats_locked(struct axalloc_stats *st)
+{
+	st->compact_stall = counts.stall;
+	st->compact_success = counts.success;
+	st->compact_fail = counts.fail;
+	st->compact_migrate_scanned = counts.scanned;
+	st->compact_pages_migrated = counts.migrated;
+	st->compact_pages_failed = counts.failed;
 }

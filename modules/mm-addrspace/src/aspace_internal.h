@@ -93,6 +93,30 @@ static inline const char *aspace_backend_name(const struct aspace_area *a)
  * axalloc's migrator (axalloc_set_migrator): aspace_migrate of the page
  * that holds pa, or with check_only whether it would move (without
  * allocating). Registered when a space is created (CONFIG_MM_COW).
+ *
+ * Direct compaction: with CONFIG_AXALLOC_DIRECT_COMPACTION an allocation
+ * of 2M or more (a transparent huge page, a frame of a 2M or 1G area, a
+ * collapse, a 2M copy) may run the migrator before it returns, in the
+ * middle of an operation of this module, and move any Alloc page, the
+ * operation's own space included. A move changes only the frame behind an
+ * unchanged mapping (same address, size, flags and reference counts). So
+ * the rule is: an operation holds no physical address of a movable page
+ * across such an allocation, except those the migrator refuses.
+ *   - A page at least as large as the allocation cannot move meanwhile
+ *     (compaction for a 2^k-page block runs only while no such block is
+ *     free, and moving the page would need one): a copy may hold its
+ *     source's frame (aspace_frame_dup), aspace_migrate the page it moves.
+ *   - Read the frames of smaller pages after the allocation: a collapse
+ *     reads its 4K pages' frames once it has the 2M frame.
+ *   - Page log records name virtual ranges (MAPPED, RESTORED), but for two
+ *     kinds. COPIED keeps the frame the page left; the operation still
+ *     holds a reference on it that no mapping accounts for, and the
+ *     migrator refuses a frame with more references than mappings
+ *     (-EBUSY). SPLIT keeps the huge frame its pages must still form for
+ *     undo; the migrator refuses the pages aspace_log_pins names (-EBUSY).
+ *   - Everything else an operation keeps (areas, virtual addresses, page
+ *     sizes, counts) a move does not change, so a fault or populate may
+ *     compact away its own space's 4K pages to get a 2M frame.
  */
 int aspace_compaction_migrate(paddr_t pa, bool check_only);
 
@@ -278,8 +302,20 @@ struct aspace_log {
 	uint64_t thp_fault_fallback;	     /* MAPPED pages that fell back to a smaller size */
 };
 
-/* Makes log empty. */
-void aspace_log_init(struct aspace_log *log);
+/*
+ * Makes log empty and the log of the operation now running on `as`
+ * (as->op_log) until aspace_log_undo or aspace_log_commit ends it.
+ * Operations on one space do not nest.
+ */
+void aspace_log_init(struct aspace *as, struct aspace_log *log);
+
+/*
+ * True if the operation running on `as` holds the physical address of the
+ * page that maps va: a SPLIT record of its log covers va (undo joins the
+ * huge page's frames again at the address recorded). The migrator refuses
+ * such a page (see "Direct compaction" below).
+ */
+bool aspace_log_pins(const struct aspace *as, vaddr_t va);
 
 /*
  * Makes room for a record of `kind` for the page at va (COPIED and SPLIT

@@ -203,7 +203,7 @@ static int unmap(struct aspace *as, vaddr_t va, uint64_t size)
 		if (!spare)
 			return -ENOMEM;
 	}
-	aspace_log_init(&log);
+	aspace_log_init(as, &log);
 	err = cut_range_ends(as, va, end, &log);
 	if (err) {
 		aspace_log_undo(as, &log);
@@ -301,7 +301,7 @@ static int retag(struct aspace *as, vaddr_t va, uint64_t size, const struct reta
 			return -ENOMEM;
 		}
 	}
-	aspace_log_init(&log);
+	aspace_log_init(as, &log);
 	err = retag_prepare(as, va, end, t, &log);
 	if (err) {
 		aspace_log_undo(as, &log);

@@ -14,7 +14,8 @@
 #include <axalloc/axalloc.h>
 #include <errno.h>
 
-void aspace_log_init(struct aspace_log *log)
+/* Makes log empty. */
+static void log_empty(struct aspace_log *log)
 {
 	log->first.next = NULL;
 	log->first.prev = NULL;
@@ -24,6 +25,27 @@ void aspace_log_init(struct aspace_log *log)
 		log->nr_pages[k] = 0;
 	log->thp_fault_alloc = 0;
 	log->thp_fault_fallback = 0;
+}
+
+void aspace_log_init(struct aspace *as, struct aspace_log *log)
+{
+	assert(!as->op_log); /* operations do not nest */
+	log_empty(log);
+	as->op_log = log;
+}
+
+bool aspace_log_pins(const struct aspace *as, vaddr_t va)
+{
+	const struct aspace_log *log = as->op_log;
+
+	if (!log || log->nr_pages[ASPACE_LOG_SPLIT] == 0)
+		return false;
+	for (const struct aspace_log_chunk *c = &log->first; c; c = c->next)
+		for (unsigned i = 0; i < c->nr; i++)
+			if (c->recs[i].kind == ASPACE_LOG_SPLIT && va >= c->recs[i].start &&
+			    va < c->recs[i].end)
+				return true;
+	return false;
 }
 
 /* True if a page of `kind` at va would extend the last record instead of adding one. */
@@ -67,8 +89,8 @@ void aspace_log_add(struct aspace_log *log, enum aspace_log_kind kind, vaddr_t v
 	log->nr_pages[kind]++;
 }
 
-/* Frees the log's heap chunks and makes it empty. */
-static void log_release(struct aspace_log *log)
+/* Frees the log's heap chunks and makes it empty; the space's operation is over. */
+static void log_release(struct aspace *as, struct aspace_log *log)
 {
 	struct aspace_log_chunk *c = log->first.next;
 
@@ -78,7 +100,8 @@ static void log_release(struct aspace_log *log)
 		kfree(c);
 		c = next;
 	}
-	aspace_log_init(log);
+	log_empty(log);
+	as->op_log = NULL;
 }
 
 /* Takes write permission away again from the mapped pages in [start, end). */
@@ -160,7 +183,7 @@ void aspace_log_undo(struct aspace *as, struct aspace_log *log)
 	for (const struct aspace_log_chunk *c = log->last; c; c = c->prev)
 		for (unsigned i = c->nr; i-- > 0;)
 			undo_rec(as, &c->recs[i]);
-	log_release(log);
+	log_release(as, log);
 }
 
 void aspace_log_commit(struct aspace *as, struct aspace_log *log, bool count_faults)
@@ -181,5 +204,5 @@ void aspace_log_commit(struct aspace *as, struct aspace_log *log, bool count_fau
 	as->thp_split_pmd += log->nr_pages[ASPACE_LOG_SPLIT];
 	as->thp_fault_alloc += log->thp_fault_alloc;
 	as->thp_fault_fallback += log->thp_fault_fallback;
-	log_release(log);
+	log_release(as, log);
 }

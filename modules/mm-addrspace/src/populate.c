@@ -35,7 +35,7 @@ int aspace_populate_range(struct aspace *as, vaddr_t start, vaddr_t end, unsigne
 	const struct interval_node *n;
 	int err = 0;
 
-	aspace_log_init(&log);
+	aspace_log_init(as, &log);
 	for (n = interval_tree_find(&as->areas, start); n && n->start < end;
 	     n = interval_tree_next(n)) {
 		const struct aspace_area *a = aspace_area_of(n);
@@ -100,7 +100,7 @@ static int cow_fault(struct aspace *as, const struct aspace_area *a, vaddr_t va,
 	int err;
 
 	/* A split and one more record fit in the log's first chunk: no allocation. */
-	aspace_log_init(&log);
+	aspace_log_init(as, &log);
 	err = aspace_cow_break(as, a, va, &log, &done);
 	if (err) {
 		aspace_log_undo(as, &log);
@@ -201,7 +201,7 @@ int aspace_handle_page_fault(struct aspace *as, vaddr_t va, unsigned access)
 	}
 	/* Only Alloc pages are ever absent inside an area. */
 	assert(a->backend.kind == ASPACE_BACKEND_ALLOC);
-	aspace_log_init(&log); /* one record: no allocation */
+	aspace_log_init(as, &log); /* one record: no allocation */
 	err = aspace_fault_in(as, a, va, &log, &page, &pgsize);
 	if (err) {
 		log_trace(FAULT_FMT "area " ASPACE_AREA_FMT ": no %s frame: %s",

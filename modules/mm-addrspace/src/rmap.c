@@ -69,7 +69,9 @@ int aspace_rmap(paddr_t pa, struct aspace_mapping *out, int max)
 /*
  * Finds the mappings of the page that holds pa (into maps, their number in
  * *n) and checks that it can move: mapped, by at most
- * MIGRATE_MAX_MAPPINGS spaces, all with the same page. 0, -ENOENT or -EBUSY.
+ * MIGRATE_MAX_MAPPINGS spaces, all with the same page, and not pinned by
+ * an operation running on one of them (see aspace_internal.h, "Direct
+ * compaction"). 0, -ENOENT or -EBUSY.
  */
 static int movable(paddr_t pa, struct aspace_mapping *maps, int *n)
 {
@@ -83,8 +85,9 @@ static int movable(paddr_t pa, struct aspace_mapping *maps, int *n)
 		return -EBUSY;
 	old = maps[0].pa;
 	pgsize = maps[0].pgsize;
-	for (int i = 1; i < *n; i++)
-		if (maps[i].pa != old || maps[i].pgsize != pgsize)
+	for (int i = 0; i < *n; i++)
+		if (maps[i].pa != old || maps[i].pgsize != pgsize ||
+		    aspace_log_pins(maps[i].as, maps[i].va))
 			return -EBUSY;
 	/*
 	 * Every mapper holds a count on each counted frame: a higher count is
@@ -106,7 +109,13 @@ static int migrate(paddr_t pa, paddr_t *to)
 		return err;
 	old = maps[0].pa;
 	pgsize = maps[0].pgsize;
-	/* Not aspace_frame_alloc: the counts and owner words move, they are not set. */
+	/*
+	 * Not aspace_frame_alloc: the counts and owner words move, they are not
+	 * set. A 2M or 1G target may compact (direct compaction, outside a
+	 * compaction) and move other pages, but not this one nor its mappings:
+	 * moving it would need a free block of its size, and there is none
+	 * while that compaction runs.
+	 */
 	if (axalloc_alloc_pages(pgsize / PAGE_SIZE_4K, pgsize, AXALLOC_MOVABLE, &new) != 0)
 		return -ENOMEM;
 	memcpy(phys_to_virt(new), phys_to_virt(old), pgsize);

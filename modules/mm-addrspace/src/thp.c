@@ -130,6 +130,7 @@ static int collapse_block(struct aspace *as, const struct aspace_area *a, vaddr_
 	}
 	if (nr_present == 0 || PAGES_PER_2M - nr_present > CONFIG_MM_THP_MAX_PTES_NONE)
 		return 0;
+	/* Direct compaction may move the block's pages: their frames are read again below. */
 	if (aspace_frame_alloc(a, b, PAGE_SIZE_2M, false, &huge) != 0) {
 		as->thp_collapse_alloc_failed++;
 		log_trace("aspace %p: collapse %#lx: no 2M frame: -ENOMEM", (void *)as,
@@ -138,10 +139,13 @@ static int collapse_block(struct aspace *as, const struct aspace_area *a, vaddr_
 	}
 	dst = phys_to_virt(huge);
 	for (unsigned i = 0; i < PAGES_PER_2M; i++, dst += PAGE_SIZE_4K) {
-		if (present[i / 64] & (1ULL << (i % 64)))
+		if (present[i / 64] & (1ULL << (i % 64))) {
+			err = pt_query(&as->pt, b + i * PAGE_SIZE_4K, &old[i], NULL, NULL);
+			assert(err == 0);
 			memcpy(dst, phys_to_virt(old[i]), PAGE_SIZE_4K);
-		else
+		} else {
 			memset(dst, 0, PAGE_SIZE_4K);
+		}
 	}
 	/* Needs no memory; the old frames are unreachable once it returns (TLB flushed). */
 	err = pt_collapse(&as->pt, b, PAGE_SIZE_2M, huge, a->flags);

@@ -12,6 +12,7 @@
 
 #include <axhal/mem.h>
 #include <pgalloc/pgalloc.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,19 @@ enum axalloc_mobility {
  * NULL pa, -ENOMEM when no such range is free (counted in failed_allocs).
  * The pages' contents are undefined and their frame reference counts are 0
  * (see axalloc/frame_ref.h).
+ *
+ * Direct compaction (CONFIG_AXALLOC_DIRECT_COMPACTION, see
+ * axalloc_set_direct_compaction): when a request whose naturally aligned
+ * block is 2M or more (n pages or `align`, whichever is larger) finds no
+ * free range, it first compacts for that block's order (axalloc_compact,
+ * counted in compact_stall) and tries once more. The migrator then runs
+ * inside this call and may move movable pages smaller than that block
+ * (larger ones would need a free block of their size), also the caller's
+ * own: a caller must not hold the physical address of such a page across
+ * the call unless its migrator refuses to move that page. Moved pages stay
+ * moved (contents and mappings kept) when the allocation still fails.
+ * Not while a compaction is running (the migrator's own allocations fail
+ * plainly), and not when fewer pages than the block are free.
  */
 int axalloc_alloc_pages(uint64_t n, uint64_t align, enum axalloc_mobility mob, paddr_t *pa);
 
@@ -82,17 +96,30 @@ void axalloc_frame_free(void *ctx, paddr_t pa);
 
 /* Global statistics. */
 struct axalloc_stats {
-	struct pgalloc_stats pages;	  /* the page allocator's own stats */
-	uint64_t meta_pages;		  /* RAM pages carved for metadata (allocator + refs) */
-	uint64_t refused_pages;	  /* usable RAM pages left unused: the allocator refused them */
-	uint64_t heap_pages;	  /* pages currently owned by the byte heap */
-	uint64_t heap_used_bytes; /* usable bytes of the live kmalloc blocks */
-	uint64_t heap_allocs;	  /* blocks handed out; allocs - frees = live blocks */
-	uint64_t heap_frees;	  /* blocks given back (kfree, krealloc moves and frees) */
-	uint64_t failed_allocs;	  /* page or heap requests answered with ENOMEM */
+	struct pgalloc_stats pages; /* the page allocator's own stats */
+	uint64_t meta_pages;	    /* RAM pages carved for metadata (allocator + refs) */
+	uint64_t refused_pages;	    /* usable RAM pages left unused: the allocator refused them */
+	uint64_t heap_pages;	    /* pages currently owned by the byte heap */
+	uint64_t heap_used_bytes;   /* usable bytes of the live kmalloc blocks */
+	uint64_t heap_allocs;	    /* blocks handed out; allocs - frees = live blocks */
+	uint64_t heap_frees;	    /* blocks given back (kfree, krealloc moves and frees) */
+	uint64_t failed_allocs;	    /* page or heap requests answered with ENOMEM */
+	/*
+	 * Compaction, explicit (axalloc_compact) and direct, named as in
+	 * Linux's /proc/vmstat. Linux's compact_free_scanned and
+	 * compact_isolated have no counterpart: targets come from the page
+	 * allocator, not from a scan for free pages.
+	 */
+	uint64_t compact_stall;	  /* direct compactions (failed allocations that compacted) */
+	uint64_t compact_success; /* compactions that left a free block of their order */
+	uint64_t compact_fail;	  /* compactions that could not */
+	uint64_t compact_migrate_scanned; /* pages examined, ranking blocks and emptying them */
+	uint64_t compact_pages_migrated;  /* pages moved out of the blocks (the migrator's 0) */
+	uint64_t compact_pages_failed;	  /* pages that would not move (the migrator's refusals) */
 };
 
-/* Fills *st with a consistent snapshot (taken under the lock). */
+/* Fills *st with a consistent snapshot (taken under the lock). Counters start at 0 in axalloc_init.
+ */
 void axalloc_stats(struct axalloc_stats *st);
 
 /*
@@ -136,7 +163,10 @@ int axalloc_get_ranges(struct axalloc_range *out, int max);
  * refuses with -EBUSY or -ENOENT (the frame cannot move: a page table, the
  * heap, a pinned page) or -ENOMEM, changing nothing. With check_only it
  * moves nothing and answers whether the page could move (0, -EBUSY or
- * -ENOENT). It is called without the axalloc lock.
+ * -ENOENT). It is called without the axalloc lock, and with direct
+ * compaction also from inside axalloc_alloc_pages: possibly in the middle
+ * of an operation of the migrator's own module, which must then refuse
+ * (-EBUSY) every page whose physical address that operation still holds.
  */
 typedef int (*axalloc_migrate_fn)(paddr_t pa, bool check_only);
 
@@ -157,13 +187,17 @@ struct axalloc_compact_result {
  * the block with the fewest used pages by migrating each of them, then the
  * next cheapest, among the 16 cheapest, until a block is free. A block
  * with a page that cannot move (the migrator's check) is skipped before
- * anything in it moves; one where a move runs out of memory stops there. The block is left free for
- * the caller to allocate (another allocation may take it first). Returns 0 (a block of that order
- * is free), -ENOMEM (none could be emptied; every page moved stays moved)
- * or -EINVAL (bad order or no migrator). Fills *res when not NULL. Cost:
- * every page of every block is examined once to rank the blocks
- * (O(managed pages)), then each page of each block tried. Uses no heap;
- * not re-entrant (callers serialise compaction).
+ * anything in it moves; one where a move runs out of memory stops there.
+ * The block is left free for the caller to allocate (another allocation
+ * may take it first). Returns 0 (a block of that order is free), -ENOMEM
+ * (none could be emptied; every page moved stays moved), -EINVAL (bad
+ * order or no migrator) or -EBUSY (a compaction is running: called from
+ * the migrator; nothing done). Fills *res when not NULL and adds it to the
+ * compact_* counters of axalloc_stats. Cost: every page of every block is
+ * examined at most once to rank the blocks (O(managed pages); a block
+ * stops being counted once it cannot rank among the 16 cheapest), then
+ * each page of each block tried. Uses no heap. One compaction runs at a time; callers
+ * on several harts serialise it.
  */
 int axalloc_compact(unsigned order, struct axalloc_compact_result *res);
 
@@ -196,6 +230,15 @@ size_t axalloc_block_map(char *buf, size_t len);
  * then the number of blocks of each class. Uses no heap; changes nothing.
  */
 void axalloc_print_block_map(const char *title);
+
+/*
+ * Turns direct compaction (see axalloc_alloc_pages) on or off at run time,
+ * for every allocation, as Linux's transparent_hugepage/defrag does for
+ * huge page faults ("always" / "never"). axalloc_init sets it on when
+ * CONFIG_AXALLOC_DIRECT_COMPACTION is set, off otherwise. Returns 0, or
+ * -EINVAL (nothing changed) for on without CONFIG_AXALLOC_DIRECT_COMPACTION.
+ */
+int axalloc_set_direct_compaction(bool on);
 
 /*
  * Walks every heap block and free list and checks the heap's invariants

@@ -64,6 +64,13 @@
  * per 4K frame (axalloc/frame_ref.h), so split pages need no bookkeeping.
  * Statistics are named as in Linux's /proc/vmstat (struct aspace_stats).
  *
+ * Direct compaction (CONFIG_AXALLOC_DIRECT_COMPACTION): an allocation of a
+ * 2M or 1G frame that finds none free may move other Alloc pages to new
+ * frames first (aspace_migrate), the space's own pages included, in the
+ * middle of any operation that allocates one (a fault, populate, write,
+ * protect that copies, clone, collapse, khugepaged scan). Only physical
+ * addresses change: mappings, flags, sizes, counts and contents stay.
+ *
  * Address spaces are not locked: callers serialise operations on one space;
  * spaces that share frames (clones) must not be changed concurrently either,
  * and aspace_create, aspace_destroy, aspace_rmap and aspace_migrate, which
@@ -159,8 +166,11 @@ struct aspace_stats {
 	uint64_t thp_collapse_alloc_failed;	/* collapses given up: no free frame */
 };
 
+struct aspace_log;
+
 struct aspace {
-	struct list_head link; /* in the list of live spaces (the reverse map walks it) */
+	struct list_head link;	   /* in the list of live spaces (the reverse map walks it) */
+	struct aspace_log *op_log; /* private: the page log of the running operation, or NULL */
 	vaddr_t base;
 	vaddr_t end;
 	struct page_table pt;
@@ -435,8 +445,11 @@ int aspace_rmap(paddr_t pa, struct aspace_mapping *out, int max);
  * frees the old frame. Stores the new frame's address in *to (may be
  * NULL). -ENOENT: no space maps pa through an Alloc page. -EBUSY: the
  * spaces map it with pages of different sizes or starts (a transparent page
- * split in some of them: split it in all first), or more than 64 spaces map
- * it. -ENOMEM: no free frame.
+ * split in some of them: split it in all first), more than 64 spaces map
+ * it, or an operation running on one of them still needs its frame where
+ * it is (a split it may have to undo, a COW copy it may have to take back:
+ * only when called from inside that operation, by direct compaction).
+ * -ENOMEM: no free frame.
  * -EINVAL: without CONFIG_MM_COW. Nothing changes on error.
  */
 int aspace_migrate(paddr_t pa, paddr_t *to);
