@@ -68,36 +68,6 @@ void unhog_heap(void **hog, int n)
 		kfree(hog[--n]);
 }
 
-void hog_2m_frames(struct hog_2m *h, int broken)
-{
-	const uint64_t n2m = PAGE_SIZE_2M / PAGE_SIZE_4K;
-	paddr_t pa;
-
-	memset(h, 0, sizeof(*h));
-	while (axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &h->blocks[h->nr_blocks]) == 0)
-		assert_true(++h->nr_blocks < (int)(sizeof(h->blocks) / sizeof(h->blocks[0])));
-	assert_true(h->nr_blocks >= broken);
-	while (h->nr_pinned < broken) {
-		paddr_t back = h->blocks[--h->nr_blocks];
-
-		assert_int_equal(axalloc_free_pages(back, n2m), 0);
-		/* The one free 2M-aligned 4K frame is the block's first. */
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), 0);
-		assert_int_equal(pa, back);
-		h->pinned[h->nr_pinned++] = pa;
-	}
-	assert_int_equal(axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
-}
-
-void unhog_2m_frames(struct hog_2m *h)
-{
-	while (h->nr_pinned > 0)
-		assert_int_equal(axalloc_free_pages(h->pinned[--h->nr_pinned], 1), 0);
-	while (h->nr_blocks > 0)
-		assert_int_equal(
-		    axalloc_free_pages(h->blocks[--h->nr_blocks], PAGE_SIZE_2M / PAGE_SIZE_4K), 0);
-}
-
 /* Some populated pages elsewhere whose contents must survive every rollback. */
 void add_bystander(struct aspace *as)
 {

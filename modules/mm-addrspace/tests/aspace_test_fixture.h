@@ -3,8 +3,8 @@
  * tests: a fresh allocator and a space over the whole user range per test,
  * a teardown that destroys the space and demands the allocator's baseline,
  * EXPECT_UNCHANGED, which proves that a call changed nothing, out of memory
- * at every allocation of an operation (fail_each_allocation), memory
- * hogs (the heap, the free 2M blocks), and helpers that fill, read back and
+ * at every allocation of an operation (fail_each_allocation), a heap hog
+ * (the 2M-block hog is the environment's), and helpers that fill, read back and
  * inspect pages (pattern, frames, sizes, permissions, reference counts).
  * Include after <cmocka.h> (EXPECT_UNCHANGED uses its asserts).
  */
@@ -128,26 +128,6 @@ int hog_heap(void **hog);
 
 /* Frees the n blocks hog_heap took. */
 void unhog_heap(void **hog, int n);
-
-/* What hog_2m_frames took: every 2M block it could, and the 4K frames it pinned. */
-struct hog_2m {
-	paddr_t blocks[ENV_RAM_SIZE / PAGE_SIZE_2M];
-	int nr_blocks;
-	paddr_t pinned[ENV_RAM_SIZE / PAGE_SIZE_2M];
-	int nr_pinned;
-};
-
-/*
- * Fragments physical memory: takes every free 2M-aligned block, then gives
- * `broken` of them back with their first 4K frame pinned, so that no 2M
- * frame is free while 511 4K frames of each of those blocks are (and the
- * pieces smaller than 2M that were free already): a transparent huge page
- * must fall back to 4K pages.
- */
-void hog_2m_frames(struct hog_2m *h, int broken);
-
-/* Frees what hog_2m_frames took. */
-void unhog_2m_frames(struct hog_2m *h);
 
 /* Some populated 4K pages at VA2 whose contents must survive every rollback. */
 void add_bystander(struct aspace *as);
