@@ -129,6 +129,30 @@ int hog_heap(void **hog);
 /* Frees the n blocks hog_heap took. */
 void unhog_heap(void **hog, int n);
 
+/*
+ * Spaces a test makes besides the fixture's: static slots, so that a test
+ * that fails half-way leaves no dangling space in the list of live spaces
+ * (teardown_clones destroys what is left).
+ */
+#define MAX_CLONES 4
+
+/* A new space over the whole user range, cloned from src (aspace_clone). */
+struct aspace *clone_of(struct aspace *src);
+
+/* Destroys a space clone_of made. */
+void drop(struct aspace *as);
+
+/* The fixture's teardown, after destroying the clones a failed test left. */
+int teardown_clones(void **state);
+
+/*
+ * With CONFIG_MM_COW: aspace_rmap of the frame behind va in `as` (mapped)
+ * lists exactly the spaces among spaces[0..n) that map that frame at va,
+ * each once with its page (start, size, first frame), and the frame's
+ * reference count is their number. Prints the first difference; true if none.
+ */
+bool rmap_matches(struct aspace *const *spaces, int n, const struct aspace *as, vaddr_t va);
+
 /* Some populated 4K pages at VA2 whose contents must survive every rollback. */
 void add_bystander(struct aspace *as);
 
