@@ -145,6 +145,21 @@ bool rmap_matches(struct aspace *const *spaces, int n, const struct aspace *as, 
 	return true;
 }
 
+void take_frame(paddr_t old, uint64_t n)
+{
+	paddr_t got[64];
+	int k = 0;
+
+	while (k < 64) {
+		assert_int_equal(axalloc_alloc_pages(n, n * PG4K, AXALLOC_UNMOVABLE, &got[k]), 0);
+		if (got[k++] == old)
+			break;
+	}
+	assert_int_equal(got[k - 1], old);
+	while (--k > 0)
+		assert_int_equal(axalloc_free_pages(got[k - 1], n), 0);
+}
+
 /* Some populated pages elsewhere whose contents must survive every rollback. */
 void add_bystander(struct aspace *as)
 {

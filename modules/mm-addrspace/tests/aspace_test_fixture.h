@@ -153,6 +153,13 @@ int teardown_clones(void **state);
  */
 bool rmap_matches(struct aspace *const *spaces, int n, const struct aspace *as, vaddr_t va);
 
+/*
+ * Takes the free frame `old` (n 4K frames, aligned to n * 4K) from the
+ * allocator: allocates such frames until it hands out old (at most 64
+ * tries) and gives back the others.
+ */
+void take_frame(paddr_t old, uint64_t n);
+
 /* Some populated 4K pages at VA2 whose contents must survive every rollback. */
 void add_bystander(struct aspace *as);
 

@@ -4,6 +4,15 @@
  * 2M blocks that hold movable 4K pages of a space, half each, so that
  * emptying one block must move exactly its 256 used pages into the other;
  * with an unmovable page added, no block can be emptied.
+ *
+ * Out of memory at every step: pools where the pages to move belong to two
+ * spaces (private, COW-shared and COW-copied 4K pages, a shared and a
+ * private transparent 2M page), compacted for 2M and for 1G with the k-th
+ * page allocation failing, k = 0, 1, ..., each run followed by a check of
+ * contents, reverse map, counts and the allocator's pages, then a leak check
+ * after destroy. Unmovable pages (page tables, heap, a Linear frame, a page
+ * taken with axalloc_alloc_pages) in the cheapest block keep their address
+ * and bytes while compaction empties the next block around them.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +24,7 @@
 #include <cmocka.h>
 
 #include "aspace_test_fixture.h"
+#include <page-table/sv39.h>
 
 #define PAGES_PER_2M (PG2M / PG4K)
 #define HALF	     (PAGES_PER_2M / 2)
@@ -155,12 +165,358 @@ static void test_compact_unmovable(void **state)
 	release_pool(&hog, &rest);
 }
 
+/* ---- out of memory at every step of compaction ---- */
+
+#define SPACE_PAGES 48		    /* 4K pages of area P */
+#define COPIED	    8		    /* pages of P each space copies by a COW write */
+#define P_VA	    VA		    /* 4K pages: private, shared, COW-copied */
+#define T_VA	    (VA + 4 * PG2M) /* a transparent 2M page both spaces share */
+#define T2_VA	    (VA + 8 * PG2M) /* a transparent 2M page of A alone */
+#define SEED_P	    0x21	    /* P as written before the clone */
+#define SEED_A	    0x35	    /* A's copies: P's last COPIED pages */
+#define SEED_B	    0x4c	    /* B's copies: P's first COPIED pages */
+#define SEED_T	    0x57
+#define SEED_T2	    0x68
+#define MAX_RUNS    400 /* a compaction still failing after this many fails the test */
+
+/* A 2M area advised HUGEPAGE at va, written with `seed`: one transparent 2M page. */
+static void map_thp_area(struct aspace *as, vaddr_t va, uint8_t seed)
+{
+	assert_int_equal(aspace_map_alloc(as, va, PG2M, RW, false, PG4K), 0);
+	assert_int_equal(aspace_advise(as, va, PG2M, ASPACE_ADV_HUGEPAGE), 0);
+	fill(as, va, PG2M, seed);
+	assert_int_equal(pgsize_of(as, va), PG2M);
+}
+
+/*
+ * The fixture's space A and a clone B: P's pages written before the clone
+ * are shared, then B writes the first COPIED (its own copies) and A the
+ * last COPIED (A's copies; B keeps the originals, no longer shared); T is
+ * a transparent page written before the clone (shared), T2 one written
+ * after it (A's only). 64 distinct 4K frames and two 2M frames.
+ */
+static struct aspace *two_spaces(struct fixture *f)
+{
+	struct aspace *b;
+
+	map_thp_area(&f->as, T_VA, SEED_T);
+	assert_int_equal(aspace_map_alloc(&f->as, P_VA, SPACE_PAGES * PG4K, RW, false, PG4K), 0);
+	fill(&f->as, P_VA, SPACE_PAGES * PG4K, SEED_P);
+	b = clone_of(&f->as);
+	fill(b, P_VA, COPIED * PG4K, SEED_B);
+	fill(&f->as, P_VA + (SPACE_PAGES - COPIED) * PG4K, COPIED * PG4K, SEED_A);
+	map_thp_area(&f->as, T2_VA, SEED_T2);
+	return b;
+}
+
+/* Every byte of both spaces as two_spaces wrote it, and the transparent pages still 2M. */
+static void expect_contents(struct aspace *a, struct aspace *b)
+{
+	const uint64_t shared = (SPACE_PAGES - COPIED) * PG4K;
+
+	expect_fill(a, P_VA, shared, SEED_P);
+	expect_fill(a, P_VA + shared, COPIED * PG4K, SEED_A);
+	expect_fill(b, P_VA, COPIED * PG4K, SEED_B);
+	expect_fill(b, P_VA + COPIED * PG4K, shared, SEED_P);
+	expect_fill(a, T_VA, PG2M, SEED_T);
+	expect_fill(b, T_VA, PG2M, SEED_T);
+	expect_fill(a, T2_VA, PG2M, SEED_T2);
+	assert_int_equal(pgsize_of(a, T_VA), PG2M);
+	assert_int_equal(pgsize_of(b, T_VA), PG2M);
+	assert_int_equal(pgsize_of(a, T2_VA), PG2M);
+}
+
+static int cmp_paddr(const void *x, const void *y)
+{
+	paddr_t a = *(const paddr_t *)x, b = *(const paddr_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The reverse map finds every mapping of every 4K frame the spaces map and
+ * each frame's count is their number (rmap_matches); the allocator lends out
+ * exactly the baseline, `own` pages of the test, every space's page tables
+ * and each distinct frame once; the heap's bytes are `heap_bytes`.
+ */
+static void expect_mapped_once(struct fixture *f, struct aspace *const *spaces, int n, uint64_t own,
+			       uint64_t heap_bytes)
+{
+	static paddr_t frames[4 * PAGES_PER_2M];
+	uint64_t nr = 0, distinct = 0, tables = 0;
+
+	for (int s = 0; s < n; s++) {
+		struct space_snap snap;
+
+		snap_take(spaces[s], &snap, false);
+		tables += snap.st.pt_pages;
+		for (size_t i = 0; i < snap.nr_pages; i++) {
+			for (uint64_t off = 0; off < snap.pages[i].pgsize; off += PG4K) {
+				assert_true(
+				    rmap_matches(spaces, n, spaces[s], snap.pages[i].va + off));
+				assert_true(nr < sizeof(frames) / sizeof(frames[0]));
+				frames[nr++] = snap.pages[i].pa + off;
+			}
+		}
+		snap_free(&snap);
+	}
+	qsort(frames, nr, sizeof(frames[0]), cmp_paddr);
+	for (uint64_t i = 0; i < nr; i++)
+		distinct += i == 0 || frames[i] != frames[i - 1];
+	assert_int_equal(mem_snap().pages, f->base.pages + own + tables + distinct);
+	assert_int_equal(mem_snap().heap_bytes, heap_bytes);
+}
+
+/* Frames a test took back after moving their pages away (holes to be). */
+struct taken {
+	paddr_t pa[2 * PAGES_PER_2M];
+	uint64_t n[2 * PAGES_PER_2M];
+	int nr;
+};
+
+/*
+ * Moves every page of the spaces that starts in [va, va + len) and whose
+ * frame lies outside [lo, lo + size) into that range, which must be all the
+ * free memory there is: each frame left behind is taken back at once (into
+ * *t) so that the next page cannot move into it. A page both spaces share
+ * moves once, for both.
+ */
+static void move_into(struct aspace *const *spaces, int n, vaddr_t va, uint64_t len, paddr_t lo,
+		      uint64_t size, struct taken *t)
+{
+	for (int s = 0; s < n; s++) {
+		struct space_snap snap;
+
+		snap_take(spaces[s], &snap, false);
+		for (size_t i = 0; i < snap.nr_pages; i++) {
+			uint64_t pgsize = snap.pages[i].pgsize;
+			paddr_t pa = frame_of(spaces[s], snap.pages[i].va), to;
+
+			if (snap.pages[i].va < va || snap.pages[i].va >= va + len ||
+			    (pa >= lo && pa < lo + size))
+				continue;
+			assert_int_equal(aspace_migrate(pa, &to), 0);
+			assert_true(to >= lo && to + pgsize <= lo + size);
+			take_frame(pa, pgsize / PG4K);
+			assert_true(t->nr < (int)(sizeof(t->pa) / sizeof(t->pa[0])));
+			t->pa[t->nr] = pa;
+			t->n[t->nr++] = pgsize / PG4K;
+		}
+		snap_free(&snap);
+	}
+}
+
+/* No page of the spaces has a frame in [lo, lo + size) (compaction emptied it). */
+static void expect_none_in(struct aspace *const *spaces, int n, paddr_t lo, uint64_t size)
+{
+	for (int s = 0; s < n; s++) {
+		struct space_snap snap;
+
+		snap_take(spaces[s], &snap, false);
+		for (size_t i = 0; i < snap.nr_pages; i++)
+			if (snap.pages[i].pa + snap.pages[i].pgsize > lo &&
+			    snap.pages[i].pa < lo + size)
+				fail_msg("space %d: page %#lx still at %#lx", s,
+					 (unsigned long)snap.pages[i].va,
+					 (unsigned long)snap.pages[i].pa);
+		snap_free(&snap);
+	}
+}
+
+/* Frees what move_into took back: the holes compaction may fill. */
+static void free_taken(struct taken *t)
+{
+	while (t->nr > 0) {
+		t->nr--;
+		assert_int_equal(axalloc_free_pages(t->pa[t->nr], t->n[t->nr]), 0);
+	}
+}
+
+/* What a fragmented pool holds besides the spaces: the hogged blocks and 4K pages. */
+struct pool {
+	struct hog_2m hog;
+	struct held_pages rest;
+};
+
+static uint64_t pool_pages(const struct pool *p)
+{
+	return (uint64_t)p->hog.nr_blocks * PAGES_PER_2M + (uint64_t)p->hog.nr_pinned + p->rest.n;
+}
+
+/*
+ * Every free page held, then the hogged 2M blocks inside [lo, lo + size)
+ * given back: the only free memory left.
+ */
+static void pool_hold_all_but(struct pool *p, paddr_t lo, uint64_t size)
+{
+	struct axalloc_stats st;
+
+	hog_2m_frames(&p->hog, 0);
+	hold_rest(&p->rest);
+	for (int i = 0; i < p->hog.nr_blocks; i++) {
+		if (p->hog.blocks[i] < lo || p->hog.blocks[i] >= lo + size)
+			continue;
+		assert_int_equal(axalloc_free_pages(p->hog.blocks[i], PAGES_PER_2M), 0);
+		p->hog.blocks[i--] = p->hog.blocks[--p->hog.nr_blocks];
+	}
+	axalloc_stats(&st);
+	assert_int_equal(st.pages.free_pages, size / PG4K);
+}
+
+/*
+ * axalloc_compact(order) with the k-th page allocation failing, k = 0, 1,
+ * ..., until a run fails no allocation: each run returns 0 or -ENOMEM, and
+ * after it the contents, the reverse map, the counts and the allocator are
+ * checked (expect_mapped_once). The last run must return 0. Returns how
+ * many runs failed an allocation; *last is the last run's result.
+ */
+static int compact_under_each_failure(struct fixture *f, struct aspace *b, unsigned order,
+				      const struct pool *p, struct axalloc_compact_result *last)
+{
+	struct aspace *both[2] = {&f->as, b};
+	uint64_t heap_bytes = mem_snap().heap_bytes;
+
+	for (int k = 0; k < MAX_RUNS; k++) {
+		struct axalloc_stats st0, st1;
+		int err;
+
+		axalloc_stats(&st0);
+		axalloc_fail_after(k);
+		err = axalloc_compact(order, last);
+		axalloc_fail_after(-1);
+		axalloc_stats(&st1);
+		assert_true(err == 0 || err == -ENOMEM);
+		expect_contents(&f->as, b);
+		expect_mapped_once(f, both, 2, pool_pages(p), heap_bytes);
+		if (st1.failed_allocs == st0.failed_allocs) {
+			assert_int_equal(err, 0);
+			assert_true(env_free_blocks(order) > 0);
+			printf(
+			    "  order %u: %d runs failed an allocation, the last moved %lu pages\n",
+			    order, k, (unsigned long)last->pages_migrated);
+			return k;
+		}
+	}
+	fail_msg("compaction still fails after %d runs", MAX_RUNS);
+	return -1;
+}
+
+/* Gives back the pool, destroys B and expects the allocator to hold only what A has. */
+static void release_all(struct fixture *f, struct pool *p, struct aspace *b)
+{
+	release_rest(&p->rest);
+	unhog_2m_frames(&p->hog);
+	drop(b);
+	check_accounting(&f->as, f->base);
+	/* The teardown destroys A and expects the baseline. */
+}
+
+/* The highest block of `size` bytes whose 2M blocks are all free now. */
+static paddr_t top_free_block(uint64_t size)
+{
+	static struct hog_2m h;
+	paddr_t top;
+
+	hog_2m_frames(&h, 0);
+	top = ALIGN_DOWN(h.blocks[h.nr_blocks - 1], size);
+	unhog_2m_frames(&h);
+	return top;
+}
+
+/*
+ * 2M: every 4K frame of both spaces moved into one block (64 used pages),
+ * the frames they leave behind the only other free memory. Compaction
+ * empties that block into those holes; run k moves k pages and fails the
+ * next migration.
+ */
+static void test_compact_oom_each_step_2m(void **state)
+{
+	struct fixture *f = *state;
+	struct aspace *b = two_spaces(f);
+	struct aspace *both[2] = {&f->as, b};
+	paddr_t blk = top_free_block(PG2M);
+	static struct pool p;
+	static struct taken t;
+	struct axalloc_compact_result r;
+
+	pool_hold_all_but(&p, blk, PG2M);
+	move_into(both, 2, P_VA, SPACE_PAGES * PG4K, blk, PG2M, &t);
+	free_taken(&t);
+	assert_int_equal(env_free_blocks(9), 0);
+	assert_true(compact_under_each_failure(f, b, 9, &p, &r) > 0);
+	assert_true(r.pages_migrated > 0);
+	expect_none_in(both, 2, blk, PG2M);
+	release_all(f, &p, b);
+}
+
+/*
+ * 4M (order 10): the shared transparent page and every 4K frame moved into
+ * one 4M block; what they leave behind is one free 2M block (no free 4M
+ * one) and 4K holes. The transparent page moves whole, for both spaces.
+ */
+static void test_compact_oom_each_step_4m(void **state)
+{
+	struct fixture *f = *state;
+	struct aspace *b = two_spaces(f);
+	struct aspace *both[2] = {&f->as, b};
+	paddr_t blk = top_free_block(2 * PG2M);
+	static struct pool p;
+	static struct taken t;
+	struct axalloc_compact_result r;
+
+	pool_hold_all_but(&p, blk, 2 * PG2M);
+	move_into(both, 2, T_VA, PG2M, blk, 2 * PG2M, &t);
+	move_into(both, 2, P_VA, SPACE_PAGES * PG4K, blk, 2 * PG2M, &t);
+	free_taken(&t);
+	assert_int_equal(env_free_blocks(10), 0);
+	assert_int_equal(env_free_blocks(9), 1);
+	assert_true(compact_under_each_failure(f, b, 10, &p, &r) > 0);
+	assert_true(r.pages_migrated > 0);
+	expect_none_in(both, 2, blk, 2 * PG2M);
+	release_all(f, &p, b);
+}
+
+/*
+ * 1G: both transparent pages and one shared 4K page moved into a 1G block,
+ * the only free memory; compaction puts them back where they were. (Few
+ * pages: every run examines the quarter million pages of the block.)
+ */
+static void test_compact_oom_each_step_1g(void **state)
+{
+	struct fixture *f = *state;
+	struct aspace *b = two_spaces(f);
+	struct aspace *both[2] = {&f->as, b};
+	static struct pool p;
+	static struct taken t;
+	struct axalloc_range ranges[4];
+	struct axalloc_compact_result r;
+	paddr_t giga = 0;
+	int nr = axalloc_get_ranges(ranges, 4);
+
+	for (int i = 0; i < nr && i < 4 && giga == 0; i++)
+		if (ALIGN_UP(ranges[i].base, PG1G) + PG1G <= ranges[i].base + ranges[i].size)
+			giga = ALIGN_UP(ranges[i].base, PG1G);
+	assert_true(giga != 0);
+	pool_hold_all_but(&p, giga, PG1G);
+	move_into(both, 2, T_VA, T2_VA + PG2M - T_VA, giga, PG1G, &t);
+	move_into(both, 2, P_VA + COPIED * PG4K, PG4K, giga, PG1G, &t);
+	free_taken(&t);
+	assert_int_equal(env_free_blocks(18), 0);
+	assert_true(compact_under_each_failure(f, b, 18, &p, &r) > 0);
+	assert_true(r.pages_migrated > 0);
+	expect_none_in(both, 2, giga, PG1G);
+	release_all(f, &p, b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_compact_free_block, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compact_known_pool, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compact_unmovable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compact_oom_each_step_2m, setup, teardown_clones),
+	    cmocka_unit_test_setup_teardown(test_compact_oom_each_step_4m, setup, teardown_clones),
+	    cmocka_unit_test_setup_teardown(test_compact_oom_each_step_1g, setup, teardown_clones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
