@@ -343,16 +343,11 @@ static uint64_t pool_pages(const struct pool *p)
 	return (uint64_t)p->hog.nr_blocks * PAGES_PER_2M + (uint64_t)p->hog.nr_pinned + p->rest.n;
 }
 
-/*
- * Every free page held, then the hogged 2M blocks inside [lo, lo + size)
- * given back: the only free memory left.
- */
-static void pool_hold_all_but(struct pool *p, paddr_t lo, uint64_t size)
+/* Gives back the hogged 2M blocks inside [lo, lo + size): all that is free then. */
+static void pool_give_back(struct pool *p, paddr_t lo, uint64_t size)
 {
 	struct axalloc_stats st;
 
-	hog_2m_frames(&p->hog, 0);
-	hold_rest(&p->rest);
 	for (int i = 0; i < p->hog.nr_blocks; i++) {
 		if (p->hog.blocks[i] < lo || p->hog.blocks[i] >= lo + size)
 			continue;
@@ -361,6 +356,14 @@ static void pool_hold_all_but(struct pool *p, paddr_t lo, uint64_t size)
 	}
 	axalloc_stats(&st);
 	assert_int_equal(st.pages.free_pages, size / PG4K);
+}
+
+/* Every free page held but the range [lo, lo + size) of free 2M blocks. */
+static void pool_hold_all_but(struct pool *p, paddr_t lo, uint64_t size)
+{
+	hog_2m_frames(&p->hog, 0);
+	hold_rest(&p->rest);
+	pool_give_back(p, lo, size);
 }
 
 /*
@@ -508,6 +511,221 @@ static void test_compact_oom_each_step_1g(void **state)
 	release_all(f, &p, b);
 }
 
+/* ---- unmovable pages are never moved ---- */
+
+/* The kinds of unmovable page put in the block compaction tries first. */
+enum pin_kind {
+	PIN_TABLES, /* the L1 and leaf tables of a space's new area */
+	PIN_HEAP,   /* a chunk the heap grew by for a kmalloc */
+	PIN_LINEAR, /* a frame a Linear area maps */
+	PIN_PAGE,   /* a page taken with axalloc_alloc_pages(..., AXALLOC_UNMOVABLE, ...) */
+};
+
+#define Q_VA	     VA1G /* 4K pages around the pin in its block (their tables are the PIN_TABLES pin) */
+#define R_VA	     VA	 /* 4K pages of the next block, moved around the pin */
+#define LIN_VA	     VA2 /* the PIN_LINEAR area */
+#define Q_KEEP	     16	 /* Q's pages left beside the pin */
+#define PINNED_AFTER 8	 /* Q's pages put in the pin's block before it */
+#define R_PAGES	     128
+#define SEED_Q	     0x71
+#define SEED_R	     0x7e
+#define SEED_L	     0x93
+
+/* The unmovable pages of one kind and what they held. */
+struct pin {
+	enum pin_kind kind;
+	paddr_t pa[2];
+	int n;
+	uint8_t bytes[2][PAGE_SIZE_4K];
+	void *block; /* PIN_HEAP: what kmalloc gave */
+};
+
+/* The table at `level` (1: the L1 table, 0: the leaf table) on the walk to va. */
+static paddr_t table_pa(const struct aspace *as, vaddr_t va, int level)
+{
+	paddr_t table = as->pt.root;
+
+	for (int l = SV39_ROOT_LEVEL; l > level; l--) {
+		pte_t pte = ((const pte_t *)phys_to_virt(table))[sv39_index(va, l)];
+
+		assert_true(sv39_pte_valid(pte) && !sv39_pte_leaf(pte));
+		table = sv39_pte_pa(pte);
+	}
+	return table;
+}
+
+/* Makes the pin of its kind while the block at blk is all the free memory. */
+static void make_pin(struct fixture *f, struct pin *pin, paddr_t blk)
+{
+	pin->n = 1;
+	switch (pin->kind) {
+	case PIN_TABLES:
+		fill(&f->as, Q_VA, PG4K, SEED_Q);
+		pin->pa[0] = table_pa(&f->as, Q_VA, 1);
+		pin->pa[1] = table_pa(&f->as, Q_VA, 0);
+		pin->n = 2;
+		break;
+	case PIN_HEAP:
+		pin->block = kmalloc(256);
+		assert_non_null(pin->block);
+		memset(pin->block, SEED_L, 256);
+		pin->pa[0] = ALIGN_DOWN(virt_to_phys(pin->block), PG4K);
+		break;
+	case PIN_LINEAR:
+		assert_int_equal(axalloc_alloc_pages(1, PG4K, AXALLOC_UNMOVABLE, &pin->pa[0]), 0);
+		assert_int_equal(aspace_map_linear(&f->as, LIN_VA, pin->pa[0], PG4K, RW, PG4K), 0);
+		fill(&f->as, LIN_VA, PG4K, SEED_L);
+		break;
+	case PIN_PAGE:
+		assert_int_equal(axalloc_alloc_pages(1, PG4K, AXALLOC_UNMOVABLE, &pin->pa[0]), 0);
+		memset(phys_to_virt(pin->pa[0]), SEED_L, PG4K);
+		break;
+	}
+	for (int i = 0; i < pin->n; i++)
+		assert_true(pin->pa[i] >= blk && pin->pa[i] < blk + PG2M);
+}
+
+/* Records what the pin's pages hold now. */
+static void save_pin(struct pin *pin)
+{
+	for (int i = 0; i < pin->n; i++)
+		memcpy(pin->bytes[i], phys_to_virt(pin->pa[i]), PG4K);
+}
+
+/* The pin is where it was, holding what save_pin saw, and still in use. */
+static void expect_pin(struct fixture *f, const struct pin *pin)
+{
+	for (int i = 0; i < pin->n; i++)
+		assert_memory_equal(phys_to_virt(pin->pa[i]), pin->bytes[i], PG4K);
+	switch (pin->kind) {
+	case PIN_TABLES:
+		assert_int_equal(table_pa(&f->as, Q_VA, 1), pin->pa[0]);
+		assert_int_equal(table_pa(&f->as, Q_VA, 0), pin->pa[1]);
+		break;
+	case PIN_HEAP:
+		assert_int_equal(axalloc_heap_check(), 0);
+		break;
+	case PIN_LINEAR:
+		assert_int_equal(pa_of(&f->as, LIN_VA), pin->pa[0]);
+		expect_fill(&f->as, LIN_VA, PG4K, SEED_L);
+		break;
+	case PIN_PAGE:
+		break;
+	}
+}
+
+/* Gives the pin back (a page still allocated frees without error). */
+static void drop_pin(struct fixture *f, struct pin *pin)
+{
+	switch (pin->kind) {
+	case PIN_TABLES: /* the teardown's destroy frees them */
+		break;
+	case PIN_HEAP:
+		kfree(pin->block);
+		break;
+	case PIN_LINEAR:
+		assert_int_equal(aspace_unmap(&f->as, LIN_VA, PG4K), 0);
+		/* fall through */
+	case PIN_PAGE:
+		assert_int_equal(axalloc_free_pages(pin->pa[0], 1), 0);
+		break;
+	}
+}
+
+/*
+ * Two blocks b1 and b2, all else held: b1 holds the pin, Q_KEEP pages of Q
+ * (some placed before the pin) and free pages, b2 R_PAGES pages of R. b1
+ * is the cheaper: compaction must skip it, moving nothing out of it, then
+ * empty b2 into b1's free pages around the pin, which keeps its address and
+ * bytes.
+ */
+static void compact_around_pin(struct fixture *f, enum pin_kind kind)
+{
+	static struct pool p;
+	static struct pin pin;
+	static void *hog[HOG_BLOCKS_MAX];
+	struct axalloc_stats st;
+	struct axalloc_compact_result r;
+	paddr_t top = top_free_block(2 * PG2M), b1 = top, b2 = top + PG2M, q[Q_KEEP], root, pa;
+	uint64_t filled = 1;
+	int nr_hog = 0;
+
+	memset(&pin, 0, sizeof(pin));
+	pin.kind = kind;
+	assert_int_equal(aspace_set_thp_policy(&f->as, ASPACE_THP_NEVER), 0);
+	assert_int_equal(aspace_map_alloc(&f->as, Q_VA, PG2M, RW, false, PG4K), 0);
+	assert_int_equal(aspace_map_alloc(&f->as, R_VA, PG2M, RW, false, PG4K), 0);
+	fill(&f->as, R_VA, PG4K, SEED_R); /* R's tables, outside both blocks */
+	if (kind != PIN_TABLES)
+		fill(&f->as, Q_VA, PG4K, SEED_Q);
+	if (kind == PIN_HEAP)
+		nr_hog = hog_heap(hog); /* the next kmalloc grows the heap */
+	pool_hold_all_but(&p, b1, PG2M);
+	/* Movable pages before the pin (the first touch of Q makes the tables). */
+	if (kind != PIN_TABLES)
+		for (; filled <= PINNED_AFTER; filled++)
+			fill(&f->as, Q_VA + filled * PG4K, PG4K, SEED_Q);
+	make_pin(f, &pin, b1);
+	for (axalloc_stats(&st); st.pages.free_pages > 0; axalloc_stats(&st))
+		fill(&f->as, Q_VA + filled++ * PG4K, PG4K, SEED_Q);
+	pool_give_back(&p, b2, PG2M);
+	fill(&f->as, R_VA + PG4K, R_PAGES * PG4K, SEED_R);
+	for (uint64_t i = 1; i <= R_PAGES; i++)
+		assert_true(frame_of(&f->as, R_VA + i * PG4K) >= b2);
+	assert_int_equal(aspace_unmap(&f->as, Q_VA + Q_KEEP * PG4K, PG2M - Q_KEEP * PG4K), 0);
+	for (uint64_t i = 0; i < Q_KEEP; i++)
+		q[i] = frame_of(&f->as, Q_VA + i * PG4K);
+	root = f->as.pt.root;
+	save_pin(&pin);
+
+	assert_int_equal(axalloc_compact(9, &r), 0);
+	assert_int_equal(r.blocks_tried, 2);
+	assert_int_equal(r.pages_failed, 1);
+	assert_int_equal(r.pages_migrated, R_PAGES);
+	expect_pin(f, &pin);
+	assert_int_equal(f->as.pt.root, root);
+	for (uint64_t i = 0; i < Q_KEEP; i++)
+		assert_int_equal(frame_of(&f->as, Q_VA + i * PG4K), q[i]);
+	for (uint64_t i = 1; i <= R_PAGES; i++) {
+		paddr_t now = frame_of(&f->as, R_VA + i * PG4K);
+
+		assert_true(now >= b1 && now < b1 + PG2M);
+	}
+	expect_fill(&f->as, Q_VA, Q_KEEP * PG4K, SEED_Q);
+	expect_fill(&f->as, R_VA, (R_PAGES + 1) * PG4K, SEED_R);
+	/* b2 is the one free 2M block. */
+	assert_int_equal(env_free_blocks(9), 1);
+	assert_int_equal(axalloc_alloc_pages(PAGES_PER_2M, PG2M, AXALLOC_UNMOVABLE, &pa), 0);
+	assert_int_equal(pa, b2);
+	assert_int_equal(axalloc_free_pages(pa, PAGES_PER_2M), 0);
+
+	drop_pin(f, &pin);
+	unhog_heap(hog, nr_hog);
+	release_rest(&p.rest);
+	unhog_2m_frames(&p.hog);
+	check_accounting(&f->as, f->base);
+}
+
+static void test_compact_keeps_page_tables(void **state)
+{
+	compact_around_pin(*state, PIN_TABLES);
+}
+
+static void test_compact_keeps_heap(void **state)
+{
+	compact_around_pin(*state, PIN_HEAP);
+}
+
+static void test_compact_keeps_linear(void **state)
+{
+	compact_around_pin(*state, PIN_LINEAR);
+}
+
+static void test_compact_keeps_unmovable_pages(void **state)
+{
+	compact_around_pin(*state, PIN_PAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +735,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_compact_oom_each_step_2m, setup, teardown_clones),
 	    cmocka_unit_test_setup_teardown(test_compact_oom_each_step_4m, setup, teardown_clones),
 	    cmocka_unit_test_setup_teardown(test_compact_oom_each_step_1g, setup, teardown_clones),
+	    cmocka_unit_test_setup_teardown(test_compact_keeps_page_tables, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compact_keeps_heap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compact_keeps_linear, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compact_keeps_unmovable_pages, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
