@@ -4,7 +4,8 @@
 static const char *const world_op_names[WOP_NR] = {[WOP_SPACE] = "space op",
 						   [WOP_CLONE] = "clone",
 						   [WOP_COPY] = "copy",
-						   [WOP_DESTROY] = "destroy"};
+						   [WOP_DESTROY] = "destroy",
+						   [WOP_COMPACT] = "compact"};
 
 /* True when aspace_clone shares frames in this build. */
 static bool world_clone_shares(void)
@@ -164,13 +165,48 @@ static int world_nr_live(const struct world *w)
 	return n;
 }
 
+/*
+ * A compaction of order 9 (mostly), 10 or 18 under the live spaces, one in
+ * four with an allocation failing (model_compact checks them all).
+ */
+static void world_compact(struct world *w, struct test_src *rs)
+{
+	struct model *live[WORLD_SPACES];
+	struct axalloc_compact_result res;
+	uint64_t r = test_src_below(rs, 100);
+	unsigned order = r < 70 ? 9 : r < 95 ? 10 : 18;
+	long fail_after = test_src_chance(rs, 25) ? (long)test_src_below(rs, 6) : -1;
+	int n = 0, err;
+
+	for (int i = 0; i < WORLD_SPACES; i++)
+		if (w->live[i]) {
+			live[n] = &w->spaces[i];
+			live[n++]->op_no = w->op_no;
+		}
+	snprintf(w->op_text, sizeof(w->op_text), "compact order=%u fail_after=%ld", order,
+		 fail_after);
+	err = model_compact(live, n, order, fail_after, &res);
+	w->pages_migrated += res.pages_migrated;
+	if (err == 0)
+		w->outcomes[WOP_COMPACT][MODEL_OK]++;
+	else
+		w->outcomes[WOP_COMPACT][fail_after >= 0 ? MODEL_INJECTED : MODEL_ERROR]++;
+}
+
 /* Draws and runs one operation, then checks what it touched and the allocator. */
 static void world_step(struct world *w, struct test_src *rs)
 {
-	uint64_t r = test_src_below(rs, 100);
-	int s = world_pick_live(w, rs);
+	uint64_t r;
+	int s;
 
 	w->op_no++;
+	if (w->compact_percent > 0 && test_src_below(rs, 100) < w->compact_percent) {
+		world_compact(w, rs);
+		world_check_mem(w);
+		return;
+	}
+	r = test_src_below(rs, 100);
+	s = world_pick_live(w, rs);
 	if (r < 9) {
 		bool copy = r < 3;
 		int d = world_pick_dead(w, rs);
@@ -231,7 +267,14 @@ static void world_cow_totals(const struct world *w, uint64_t *faults, uint64_t *
 
 void world_run(uint64_t seed, int rounds, int ops)
 {
+	world_run_compact(seed, rounds, ops, 0);
+}
+
+void world_run_compact(uint64_t seed, int rounds, int ops, unsigned compact_percent)
+{
 	static struct world w;
+	unsigned long compactions[MODEL_NR_OUTCOMES] = {0};
+	uint64_t migrated = 0;
 
 	for (int round = 0; round < rounds; round++) {
 		struct test_src rs = test_src_seed(seed + round);
@@ -240,6 +283,7 @@ void world_run(uint64_t seed, int rounds, int ops)
 
 		printf("world round %d: seed %#llx\n", round, (unsigned long long)(seed + round));
 		world_init(&w, seed + round, round % 2 == 1);
+		w.compact_percent = compact_percent;
 		for (int i = 0; i < ops; i++) {
 			world_step(&w, &rs);
 			if (world_nr_live(&w) > most_live)
@@ -250,7 +294,7 @@ void world_run(uint64_t seed, int rounds, int ops)
 		world_check_full(&w);
 		world_cow_totals(&w, &faults, &copies, thp);
 		printf("  %-10s %8s %8s %8s\n", "operation", "ok", "error", "enomem");
-		for (int k = WOP_CLONE; k < WOP_NR; k++)
+		for (int k = WOP_CLONE; k < (compact_percent ? WOP_NR : WOP_COMPACT); k++)
 			printf("  %-10s %8lu %8lu %8lu\n", world_op_names[k],
 			       w.outcomes[k][MODEL_OK], w.outcomes[k][MODEL_ERROR],
 			       w.outcomes[k][MODEL_INJECTED]);
@@ -276,6 +320,16 @@ void world_run(uint64_t seed, int rounds, int ops)
 			WORLD_CHECK(&w, thp[0] > 0 && thp[1] > 0 && thp[2] > 0);
 		else
 			WORLD_CHECK(&w, thp[0] == 0 && thp[1] == 0 && thp[2] == 0);
+		if (compact_percent)
+			printf("  compaction moved %llu pages\n",
+			       (unsigned long long)w.pages_migrated);
+		for (int k = 0; k < MODEL_NR_OUTCOMES; k++)
+			compactions[k] += w.outcomes[WOP_COMPACT][k];
+		migrated += w.pages_migrated;
 		world_fini(&w);
 	}
+	/* Over the run: compactions that freed a block, ran out of memory, moved pages. */
+	if (compact_percent)
+		WORLD_CHECK(&w, compactions[MODEL_OK] > 0 && compactions[MODEL_INJECTED] > 0 &&
+				    migrated > 0);
 }
