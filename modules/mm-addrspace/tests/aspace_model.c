@@ -1421,7 +1421,8 @@ int model_compact(struct model *const *ms, int n, unsigned order, long fail_afte
 			 order, fail_after);
 		model_check_full(ms[i]);
 	}
-	memcpy(before, fr->pa, fr->nr * sizeof(*before));
+	if (fr->nr > 0) /* frames drawn so far (none: no table yet) */
+		memcpy(before, fr->pa, fr->nr * sizeof(*before));
 	hog_2m_frames(&hog, 0);
 	if (order == 10)
 		model_free_two_halves(ms[0], &hog);
@@ -1434,7 +1435,8 @@ int model_compact(struct model *const *ms, int n, unsigned order, long fail_afte
 	MODEL_CHECK(ms[0], order != 18 || (err == -ENOMEM && res->pages_migrated == 0));
 	unhog_2m_frames(&hog);
 	/* Forget the real frames: the full checks learn where they are now. */
-	memset(fr->pa, 0, fr->nr * sizeof(*fr->pa));
+	if (fr->nr > 0)
+		memset(fr->pa, 0, fr->nr * sizeof(*fr->pa));
 	for (int i = 0; i < n; i++)
 		model_check_full(ms[i]);
 	model_check_mem(ms, n);

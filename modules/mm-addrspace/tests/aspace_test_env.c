@@ -3,16 +3,19 @@
 
 #include <stddef.h>
 
+uint64_t env_ram_size = ENV_RAM_SIZE;
+
 void env_init(void)
 {
 	static bool backed;
-	struct mem_range ram = {ENV_RAM_BASE, ENV_RAM_SIZE};
+	struct mem_range ram = {ENV_RAM_BASE, env_ram_size};
 
 	if (!backed) {
 		hal_host_map_phys(ENV_RAM_BASE, ENV_RAM_SIZE);
 		hal_host_map_phys(ENV_LIN_BASE, ENV_LIN_SIZE);
 		backed = true;
 	}
+	ENV_CHECK(env_ram_size <= ENV_RAM_SIZE);
 	ENV_CHECK(axalloc_init(&ram, 1, NULL, 0) == 0);
 	axalloc_fail_after(-1);
 }

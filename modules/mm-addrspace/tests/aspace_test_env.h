@@ -9,6 +9,8 @@
  * metadata sits at the start, so 1G-aligned frames exist at 0xc0000000 and
  * 0x100000000), and ENV_LIN_BASE, a backed range axalloc does not manage,
  * for Linear areas. Host memory is reserved lazily: only touched pages cost.
+ * A program may manage less RAM (env_ram_size), where the time an operation
+ * takes grows with the pool (compaction examines every page).
  */
 #ifndef ASPACE_TEST_ENV_H
 #define ASPACE_TEST_ENV_H
@@ -39,7 +41,10 @@
 		}                                                                                  \
 	} while (0)
 
-/* Backs the physical ranges (once) and starts axalloc afresh. */
+/* RAM env_init gives axalloc from ENV_RAM_BASE: ENV_RAM_SIZE unless a program sets less. */
+extern uint64_t env_ram_size;
+
+/* Backs the physical ranges (once) and starts axalloc afresh over env_ram_size bytes. */
 void env_init(void);
 
 /*
