@@ -73,9 +73,10 @@ struct world {
 void world_run(uint64_t seed, int rounds, int ops);
 
 /*
- * world_run with compact_percent % of the operations a compaction; also
- * checks that the run migrated pages, that some compaction freed a block
- * and that some ran out of memory (injected).
+ * world_run with compact_percent % of the operations a compaction. What
+ * the run must reach is counted over all its rounds, which may be shorter,
+ * and includes compactions that freed a block, ones that ran out of memory
+ * (injected) and pages moved.
  */
 void world_run_compact(uint64_t seed, int rounds, int ops, unsigned compact_percent);
 
