@@ -416,15 +416,22 @@ static void release_all(struct fixture *f, struct pool *p, struct aspace *b)
 	/* The teardown destroys A and expects the baseline. */
 }
 
-/* The highest block of `size` bytes whose 2M blocks are all free now. */
+/* The highest block of `size` bytes (aligned) whose 2M blocks are all free now. */
 static paddr_t top_free_block(uint64_t size)
 {
 	static struct hog_2m h;
-	paddr_t top;
+	const int per = (int)(size / PG2M);
+	paddr_t top = 0;
 
 	hog_2m_frames(&h, 0);
-	top = ALIGN_DOWN(h.blocks[h.nr_blocks - 1], size);
+	qsort(h.blocks, (size_t)h.nr_blocks, sizeof(h.blocks[0]), cmp_paddr);
+	/* The last of `per` consecutive blocks that start an aligned run. */
+	for (int i = h.nr_blocks - 1; i >= per - 1 && top == 0; i--)
+		if (IS_ALIGNED(h.blocks[i - per + 1], size) &&
+		    h.blocks[i] - h.blocks[i - per + 1] == size - PG2M)
+			top = h.blocks[i - per + 1];
 	unhog_2m_frames(&h);
+	assert_true(top != 0);
 	return top;
 }
 
@@ -493,15 +500,9 @@ static void test_compact_oom_each_step_1g(void **state)
 	struct aspace *both[2] = {&f->as, b};
 	static struct pool p;
 	static struct taken t;
-	struct axalloc_range ranges[4];
 	struct axalloc_compact_result r;
-	paddr_t giga = 0;
-	int nr = axalloc_get_ranges(ranges, 4);
+	paddr_t giga = top_free_block(PG1G);
 
-	for (int i = 0; i < nr && i < 4 && giga == 0; i++)
-		if (ALIGN_UP(ranges[i].base, PG1G) + PG1G <= ranges[i].base + ranges[i].size)
-			giga = ALIGN_UP(ranges[i].base, PG1G);
-	assert_true(giga != 0);
 	pool_hold_all_but(&p, giga, PG1G);
 	move_into(both, 2, T_VA, T2_VA + PG2M - T_VA, giga, PG1G, &t);
 	move_into(both, 2, P_VA + COPIED * PG4K, PG4K, giga, PG1G, &t);
