@@ -58,7 +58,7 @@ void hog_2m_frames(struct hog_2m *h, int broken)
 	memset(h, 0, sizeof(*h));
 	ENV_CHECK(free_2m <= sizeof(h->blocks) / sizeof(h->blocks[0]));
 	while ((uint64_t)h->nr_blocks < free_2m) {
-		ENV_CHECK(axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_UNMOVABLE,
+		ENV_CHECK(axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_MOVABLE,
 					      &h->blocks[h->nr_blocks]) == 0);
 		h->nr_blocks++;
 	}
@@ -68,7 +68,7 @@ void hog_2m_frames(struct hog_2m *h, int broken)
 
 		ENV_CHECK(axalloc_free_pages(back, n2m) == 0);
 		/* The one free 2M-aligned 4K frame is the block's first. */
-		ENV_CHECK(axalloc_alloc_pages(1, PAGE_SIZE_2M, AXALLOC_UNMOVABLE, &pa) == 0);
+		ENV_CHECK(axalloc_alloc_pages(1, PAGE_SIZE_2M, AXALLOC_MOVABLE, &pa) == 0);
 		ENV_CHECK(pa == back);
 		h->pinned[h->nr_pinned++] = pa;
 	}

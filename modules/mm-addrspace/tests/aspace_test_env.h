@@ -76,8 +76,9 @@ struct hog_2m {
 };
 
 /*
- * Fragments physical memory: takes every free 2M-aligned block (unmovable,
- * as many as env_free_blocks counts, so that no allocation fails), then
+ * Fragments physical memory: takes every free 2M-aligned block (as movable
+ * allocations, placed lowest first; as many as env_free_blocks counts, so
+ * that no allocation fails), then
  * gives `broken` of them back with their first 4K frame pinned, so that no
  * 2M frame is free while 511 4K frames of each of those blocks are (and the
  * pieces smaller than 2M that were free already): a transparent huge page

@@ -151,7 +151,7 @@ void take_frame(paddr_t old, uint64_t n)
 	int k = 0;
 
 	while (k < 64) {
-		assert_int_equal(axalloc_alloc_pages(n, n * PG4K, AXALLOC_UNMOVABLE, &got[k]), 0);
+		assert_int_equal(axalloc_alloc_pages(n, n * PG4K, AXALLOC_MOVABLE, &got[k]), 0);
 		if (got[k++] == old)
 			break;
 	}
