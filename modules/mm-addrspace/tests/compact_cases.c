@@ -54,6 +54,53 @@ static void release_rest(struct held_pages *h)
 	free(h->pa);
 }
 
+/* What a fragmented pool holds besides the spaces: the hogged blocks and 4K pages. */
+struct pool {
+	struct hog_2m hog;
+	struct held_pages rest;
+};
+
+static uint64_t pool_pages(const struct pool *p)
+{
+	return (uint64_t)p->hog.nr_blocks * PAGES_PER_2M + (uint64_t)p->hog.nr_pinned + p->rest.n;
+}
+
+/* Gives back the hogged 2M blocks inside [lo, lo + size): all that is free then. */
+static void pool_give_back(struct pool *p, paddr_t lo, uint64_t size)
+{
+	struct axalloc_stats st;
+
+	for (int i = 0; i < p->hog.nr_blocks; i++) {
+		if (p->hog.blocks[i] < lo || p->hog.blocks[i] >= lo + size)
+			continue;
+		assert_int_equal(axalloc_free_pages(p->hog.blocks[i], PAGES_PER_2M), 0);
+		p->hog.blocks[i--] = p->hog.blocks[--p->hog.nr_blocks];
+	}
+	axalloc_stats(&st);
+	assert_int_equal(st.pages.free_pages, size / PG4K);
+}
+
+/* Every free page held: every free 2M block, then every 4K page. */
+static void pool_hold_all(struct pool *p)
+{
+	hog_2m_frames(&p->hog, 0);
+	hold_rest(&p->rest);
+}
+
+/* Every free page held but the range [lo, lo + size) of free 2M blocks. */
+static void pool_hold_all_but(struct pool *p, paddr_t lo, uint64_t size)
+{
+	pool_hold_all(p);
+	pool_give_back(p, lo, size);
+}
+
+/* Gives back what the pool holds. */
+static void release_pool(struct pool *p)
+{
+	release_rest(&p->rest);
+	unhog_2m_frames(&p->hog);
+}
+
 /*
  * Known pool: the space's lazy area at VA (4M of 4K pages, first and last
  * page touched early so that its tables exist), every free page held, then
@@ -61,15 +108,15 @@ static void release_rest(struct held_pages *h)
  * (b1 whole, b2 half), then every other page of b1 unmapped: 256 used
  * pages in each block, 512 free pages, no free 2M block.
  */
-static void known_pool(struct fixture *f, struct hog_2m *hog, struct held_pages *rest, paddr_t *b1,
-		       paddr_t *b2)
+static void known_pool(struct fixture *f, struct pool *p, paddr_t *b1, paddr_t *b2)
 {
+	struct hog_2m *hog = &p->hog;
+
 	assert_int_equal(aspace_set_thp_policy(&f->as, ASPACE_THP_NEVER), 0);
 	assert_int_equal(aspace_map_alloc(&f->as, VA, 2 * PG2M, RW, false, PG4K), 0);
 	assert_int_equal(aspace_populate(&f->as, VA, PG4K, ACCESS_WRITE), 0);
 	assert_int_equal(aspace_populate(&f->as, VA + 2 * PG2M - PG4K, PG4K, ACCESS_WRITE), 0);
-	hog_2m_frames(hog, 0);
-	hold_rest(rest);
+	pool_hold_all(p);
 	assert_true(hog->nr_blocks >= 2);
 	/* The two lowest blocks taken come back. */
 	*b1 = hog->blocks[0];
@@ -84,13 +131,6 @@ static void known_pool(struct fixture *f, struct hog_2m *hog, struct held_pages 
 	assert_int_equal(frame_of(&f->as, VA + (PAGES_PER_2M + 1) * PG4K), *b2);
 	for (uint64_t i = 0; i < PAGES_PER_2M; i += 2)
 		assert_int_equal(aspace_unmap(&f->as, VA + (1 + i) * PG4K, PG4K), 0);
-}
-
-/* Gives back what known_pool held. */
-static void release_pool(struct hog_2m *hog, struct held_pages *rest)
-{
-	release_rest(rest);
-	unhog_2m_frames(hog);
 }
 
 /* A pool with a free 2M block: nothing to do. */
@@ -111,12 +151,11 @@ static void test_compact_free_block(void **state)
 static void test_compact_known_pool(void **state)
 {
 	struct fixture *f = *state;
-	struct hog_2m hog;
-	struct held_pages rest;
+	static struct pool p;
 	struct axalloc_compact_result r;
 	paddr_t b1, b2, pa;
 
-	known_pool(f, &hog, &rest, &b1, &b2);
+	known_pool(f, &p, &b1, &b2);
 	assert_int_equal(axalloc_alloc_pages(PAGES_PER_2M, PG2M, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_int_equal(axalloc_compact(9, &r), 0);
 	assert_int_equal(r.blocks_tried, 1);
@@ -136,7 +175,7 @@ static void test_compact_known_pool(void **state)
 	assert_int_equal(pa, b1);
 	assert_int_equal(axalloc_alloc_pages(1, PG4K, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_int_equal(axalloc_free_pages(b1, PAGES_PER_2M), 0);
-	release_pool(&hog, &rest);
+	release_pool(&p);
 }
 
 /*
@@ -147,12 +186,11 @@ static void test_compact_known_pool(void **state)
 static void test_compact_unmovable(void **state)
 {
 	struct fixture *f = *state;
-	struct hog_2m hog;
-	struct held_pages rest;
+	static struct pool p;
 	struct axalloc_compact_result r;
 	paddr_t b1, b2, pinned, pa;
 
-	known_pool(f, &hog, &rest, &b1, &b2);
+	known_pool(f, &p, &b1, &b2);
 	/* Placed lowest first so that it lands in b1; no space maps it, so it cannot move. */
 	assert_int_equal(axalloc_alloc_pages(1, PG4K, AXALLOC_MOVABLE, &pinned), 0);
 	assert_true(pinned >= b1 && pinned < b1 + PG2M);
@@ -165,7 +203,7 @@ static void test_compact_unmovable(void **state)
 	expect_fill(&f->as, VA + (PAGES_PER_2M + 1) * PG4K, HALF * PG4K, 3);
 	assert_int_equal(axalloc_alloc_pages(PAGES_PER_2M, PG2M, AXALLOC_UNMOVABLE, &pa), -ENOMEM);
 	assert_int_equal(axalloc_free_pages(pinned, 1), 0);
-	release_pool(&hog, &rest);
+	release_pool(&p);
 }
 
 /* ---- out of memory at every step of compaction ---- */
@@ -335,40 +373,6 @@ static void free_taken(struct taken *t)
 	}
 }
 
-/* What a fragmented pool holds besides the spaces: the hogged blocks and 4K pages. */
-struct pool {
-	struct hog_2m hog;
-	struct held_pages rest;
-};
-
-static uint64_t pool_pages(const struct pool *p)
-{
-	return (uint64_t)p->hog.nr_blocks * PAGES_PER_2M + (uint64_t)p->hog.nr_pinned + p->rest.n;
-}
-
-/* Gives back the hogged 2M blocks inside [lo, lo + size): all that is free then. */
-static void pool_give_back(struct pool *p, paddr_t lo, uint64_t size)
-{
-	struct axalloc_stats st;
-
-	for (int i = 0; i < p->hog.nr_blocks; i++) {
-		if (p->hog.blocks[i] < lo || p->hog.blocks[i] >= lo + size)
-			continue;
-		assert_int_equal(axalloc_free_pages(p->hog.blocks[i], PAGES_PER_2M), 0);
-		p->hog.blocks[i--] = p->hog.blocks[--p->hog.nr_blocks];
-	}
-	axalloc_stats(&st);
-	assert_int_equal(st.pages.free_pages, size / PG4K);
-}
-
-/* Every free page held but the range [lo, lo + size) of free 2M blocks. */
-static void pool_hold_all_but(struct pool *p, paddr_t lo, uint64_t size)
-{
-	hog_2m_frames(&p->hog, 0);
-	hold_rest(&p->rest);
-	pool_give_back(p, lo, size);
-}
-
 /*
  * axalloc_compact(order) with the k-th page allocation failing, k = 0, 1,
  * ..., until a run fails no allocation: each run returns 0 or -ENOMEM, and
@@ -410,8 +414,7 @@ static int compact_under_each_failure(struct fixture *f, struct aspace *b, unsig
 /* Gives back the pool, destroys B and expects the allocator to hold only what A has. */
 static void release_all(struct fixture *f, struct pool *p, struct aspace *b)
 {
-	release_rest(&p->rest);
-	unhog_2m_frames(&p->hog);
+	release_pool(p);
 	drop(b);
 	check_accounting(&f->as, f->base);
 	/* The teardown destroys A and expects the baseline. */
@@ -491,8 +494,9 @@ static void test_compact_oom_each_step_4m(void **state)
 
 /*
  * 1G: both transparent pages and one shared 4K page moved into a 1G block,
- * the only free memory; compaction puts them back where they were. (Few
- * pages: every run examines the quarter million pages of the block.)
+ * the only free memory; compaction moves them out into the frames they left
+ * (two of them 2M blocks). Few pages: every run examines the quarter
+ * million pages of the block.
  */
 static void test_compact_oom_each_step_1g(void **state)
 {
@@ -705,8 +709,7 @@ static void compact_around_pin(struct fixture *f, enum pin_kind kind)
 
 	drop_pin(f, &pin);
 	unhog_heap(hog, nr_hog);
-	release_rest(&p.rest);
-	unhog_2m_frames(&p.hog);
+	release_pool(&p);
 	check_accounting(&f->as, f->base);
 }
 
