@@ -429,7 +429,7 @@ static paddr_t top_free_block(uint64_t size)
 
 	hog_2m_frames(&h, 0);
 	qsort(h.blocks, (size_t)h.nr_blocks, sizeof(h.blocks[0]), cmp_paddr);
-	/* The last of `per` consecutive blocks that start an aligned run. */
+	/* From the top: `per` held blocks in a row from an aligned start. */
 	for (int i = h.nr_blocks - 1; i >= per - 1 && top == 0; i--)
 		if (IS_ALIGNED(h.blocks[i - per + 1], size) &&
 		    h.blocks[i] - h.blocks[i - per + 1] == size - PG2M)
