@@ -20,8 +20,7 @@ static unsigned bd_zone_lowest(const struct buddy_range *r, unsigned order)
 	return w * BD_WORD_BITS + (unsigned)__builtin_ctzll(zb[1 + w]);
 }
 
-/* The pfn of the free block of range r that contains the free frame pfn. */
-static uint64_t bd_block_containing(const struct buddy_range *r, uint64_t pfn)
+uint64_t bd_block_containing(const struct buddy_range *r, uint64_t pfn)
 {
 	for (unsigned o = 0; o <= PGALLOC_MAX_ORDER; o++) {
 		uint64_t h = pfn & ~(bd_pages(o) - 1);
@@ -156,25 +155,26 @@ static int bd_place(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, u
 {
 	unsigned size_order = bd_log2_ceil(n);
 	unsigned want = size_order > align_order ? size_order : align_order;
+	bool looked_at_all = false; /* every listed block that could hold a run was tried */
 
 	if (want == 0) {
 		if (bd_take_page(a, lo, hi, pfn))
 			return 0;
+		looked_at_all = true;
 	} else if (want <= PGALLOC_MAX_ORDER) {
 		if (align_order < size_order) {
 			int err = bd_first_fit(a, n, align_order, lo, hi, pfn);
-			/* Exact unless gave up, or a block below lo may reach into the window. */
-			if (err == 0 || (err == -ENOMEM && lo == 0))
-				return err;
+			if (err == 0)
+				return 0;
+			looked_at_all = err == -ENOMEM;
 		}
 		if (bd_take_block(a, want, n, lo, hi, pfn))
 			return 0;
-		/* Without a window, an aligned run of exactly 2^want pages would be a listed block.
-		 */
-		if (n == bd_pages(want) && align_order == want && lo == 0 &&
-		    hi == PGALLOC_MAX_PAGES)
-			return -ENOMEM;
+		/* An aligned run of exactly 2^want pages would be a listed block. */
+		looked_at_all |= n == bd_pages(want) && align_order == want;
 	}
+	if (looked_at_all)
+		return bd_search_edges(a, n, align_order, lo, hi, pfn) ? 0 : -ENOMEM;
 	return bd_search(a, n, align_order, lo, hi, pfn) ? 0 : -ENOMEM;
 }
 

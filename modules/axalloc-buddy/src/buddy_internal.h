@@ -81,6 +81,12 @@ static inline void bd_bits_fill(uint64_t *bm, uint64_t i, uint64_t end, bool set
 	bm[w] = set ? bm[w] | m : bm[w] & ~m;
 }
 
+/* Whether bit i is set. */
+static inline bool bd_bits_test(const uint64_t *bm, uint64_t i)
+{
+	return (bm[i / BD_WORD_BITS] >> (i % BD_WORD_BITS)) & 1;
+}
+
 /* First index in [i, end) whose bit equals `set`, or end if none. */
 static inline uint64_t bd_bits_find(const uint64_t *bm, uint64_t i, uint64_t end, bool set)
 {
@@ -289,6 +295,9 @@ static inline void bd_settle(struct buddy_pgalloc *a)
 		bd_settle_tail(a);
 }
 
+/* The pfn of the free block of range r that contains the free frame pfn. */
+uint64_t bd_block_containing(const struct buddy_range *r, uint64_t pfn);
+
 /* Allocates [t0, t1) of range ri, all free, out of the blocks that cover it. */
 void bd_carve(struct buddy_pgalloc *a, unsigned ri, uint64_t t0, uint64_t t1);
 
@@ -312,5 +321,15 @@ int bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint
  */
 bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t lo, uint64_t hi,
 	       uint64_t *pfn);
+
+/*
+ * bd_search for when the fast placements tried every listed block of the
+ * zones at or above lo: a run they cannot see starts at the window's
+ * edges only - between lo and the first such zone, inside the free block
+ * that reaches up across lo from below, or in the zone that hi cuts - so
+ * only those starts are scanned. Same result as bd_search.
+ */
+bool bd_search_edges(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t lo,
+		     uint64_t hi, uint64_t *pfn);
 
 #endif

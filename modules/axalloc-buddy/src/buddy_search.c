@@ -80,6 +80,37 @@ bool bd_search(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64
 	return false;
 }
 
+bool bd_search_edges(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint64_t lo,
+		     uint64_t hi, uint64_t *pfn)
+{
+	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
+		const struct buddy_range *r = &a->range[ri];
+		uint64_t from = lo > r->base_pfn ? lo : r->base_pfn;
+		uint64_t end = hi < r->end_pfn ? hi : r->end_pfn;
+		uint64_t zone_pages = bd_pages(r->zone_shift), align = bd_pages(align_order);
+		uint64_t z, edge, cut;
+
+		if (end < from || end - from < n)
+			continue;
+		z = bd_zone_at_or_above(r, from);
+		edge = z < r->nr_zones ? bd_zone_start(r, z) : end;
+		if (!bd_bits_test(r->used, bd_idx(r, from))) { /* its block may start below */
+			uint64_t h = bd_block_containing(r, from);
+			uint64_t block_end = h + bd_pages((unsigned)bd_head_order(r, h));
+			edge = block_end > edge ? block_end : edge;
+		}
+		cut = ALIGN_DOWN(end, zone_pages);
+		cut = cut > from + n ? cut - n : from;
+		if (bd_scan(r, from, edge, n, align, pfn) ||
+		    (end < r->end_pfn && end % zone_pages != 0 &&
+		     bd_scan(r, cut, end - n + 1, n, align, pfn))) {
+			bd_carve(a, ri, *pfn, *pfn + n);
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * The lowest start of an aligned run of n free pages inside pfns [lo, hi)
  * that overlaps a block of an order in `orders` listed in zone z of range

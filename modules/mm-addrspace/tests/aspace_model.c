@@ -1387,6 +1387,66 @@ void model_check_full(struct model *m)
 	}
 }
 
+/* Gives back two held 2M blocks that are not the halves of one 4M block. */
+static void model_free_two_halves(struct model *m, struct hog_2m *hog)
+{
+	paddr_t last = hog->blocks[hog->nr_blocks - 1];
+
+	for (int i = hog->nr_blocks - 2; i >= 0; i--) {
+		if (ALIGN_DOWN(hog->blocks[i], 2 * PAGE_SIZE_2M) ==
+		    ALIGN_DOWN(last, 2 * PAGE_SIZE_2M))
+			continue;
+		ENV_CHECK(axalloc_free_pages(hog->blocks[i], MODEL_2M_PAGES) == 0);
+		ENV_CHECK(axalloc_free_pages(last, MODEL_2M_PAGES) == 0);
+		hog->blocks[i] = hog->blocks[hog->nr_blocks - 2];
+		hog->nr_blocks -= 2;
+		MODEL_CHECK(m, env_free_blocks(9) == 2 && env_free_blocks(10) == 0);
+		return;
+	}
+	MODEL_CHECK(m, !"two held 2M blocks in different 4M blocks");
+}
+
+int model_compact(struct model *const *ms, int n, unsigned order, long fail_after,
+		  struct axalloc_compact_result *res)
+{
+	static struct hog_2m hog;
+	struct model_frames *fr = ms[0]->frames;
+	paddr_t *before = malloc((fr->nr ? fr->nr : 1) * sizeof(*before));
+	uint64_t moved = 0;
+	int err;
+
+	ENV_CHECK(before != NULL);
+	for (int i = 0; i < n; i++) {
+		snprintf(ms[i]->op_text, sizeof(ms[i]->op_text), "compact order=%u fail_after=%ld",
+			 order, fail_after);
+		model_check_full(ms[i]);
+	}
+	if (fr->nr > 0) /* frames drawn so far (none: no table yet) */
+		memcpy(before, fr->pa, fr->nr * sizeof(*before));
+	hog_2m_frames(&hog, 0);
+	if (order == 10)
+		model_free_two_halves(ms[0], &hog);
+	if (fail_after >= 0)
+		axalloc_fail_after(fail_after);
+	err = axalloc_compact(order, res);
+	axalloc_fail_after(-1);
+	MODEL_CHECK(ms[0], err == 0 || err == -ENOMEM);
+	MODEL_CHECK(ms[0], err != 0 || env_free_blocks(order) > 0);
+	MODEL_CHECK(ms[0], order != 18 || (err == -ENOMEM && res->pages_migrated == 0));
+	unhog_2m_frames(&hog);
+	/* Forget the real frames: the full checks learn where they are now. */
+	if (fr->nr > 0)
+		memset(fr->pa, 0, fr->nr * sizeof(*fr->pa));
+	for (int i = 0; i < n; i++)
+		model_check_full(ms[i]);
+	model_check_mem(ms, n);
+	for (uint32_t id = 1; id < fr->nr; id++)
+		moved += before[id] != 0 && fr->pa[id] != 0 && fr->pa[id] != before[id];
+	MODEL_CHECK(ms[0], moved == 0 || res->pages_migrated > 0);
+	free(before);
+	return err;
+}
+
 const char *model_op_name(enum model_op_kind kind)
 {
 	return model_op_names[kind];

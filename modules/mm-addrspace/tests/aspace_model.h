@@ -271,6 +271,23 @@ void model_print_outcomes(const struct model *m);
 /* Runs one operation against both sides and checks the light invariants. */
 void model_run(struct model *m, const struct model_op *op);
 
+/*
+ * Compaction between operations, for n models that share one frame table:
+ * every free 2M block is held (hog_2m_frames), so that axalloc_compact(order)
+ * must migrate the models' pages to free a block (for order 10, two 2M
+ * blocks that do not make a 4M one are given back first, so that
+ * transparent pages can move too; order 18 finds a held page in every 1G
+ * block, so nothing may move), with allocation failure injected when
+ * fail_after >= 0; then everything held is given back. The models follow
+ * their frames: each is checked page by page (model_check_full) before,
+ * and again after with the real frames forgotten, so that pages sharing a
+ * model frame must share one real frame wherever it went, with its count
+ * and bytes; a frame may have moved only if the compaction migrated pages.
+ * Returns what axalloc_compact did (0 or -ENOMEM) and fills *res.
+ */
+int model_compact(struct model *const *ms, int n, unsigned order, long fail_after,
+		  struct axalloc_compact_result *res);
+
 /* Runs a set_policy operation (for a run that starts with another policy). */
 void model_set_policy(struct model *m, enum aspace_thp_policy policy);
 

@@ -3,16 +3,19 @@
 
 #include <stddef.h>
 
+uint64_t env_ram_size = ENV_RAM_SIZE;
+
 void env_init(void)
 {
 	static bool backed;
-	struct mem_range ram = {ENV_RAM_BASE, ENV_RAM_SIZE};
+	struct mem_range ram = {ENV_RAM_BASE, env_ram_size};
 
 	if (!backed) {
 		hal_host_map_phys(ENV_RAM_BASE, ENV_RAM_SIZE);
 		hal_host_map_phys(ENV_LIN_BASE, ENV_LIN_SIZE);
 		backed = true;
 	}
+	ENV_CHECK(env_ram_size <= ENV_RAM_SIZE);
 	ENV_CHECK(axalloc_init(&ram, 1, NULL, 0) == 0);
 	axalloc_fail_after(-1);
 }
@@ -33,6 +36,52 @@ bool mem_equal(struct mem_snap a, struct mem_snap b)
 		(unsigned long)a.pages, (unsigned long)b.pages, (unsigned long)a.heap_bytes,
 		(unsigned long)b.heap_bytes);
 	return false;
+}
+
+uint64_t env_free_blocks(unsigned order)
+{
+	struct axalloc_stats st;
+	uint64_t n = 0;
+
+	axalloc_stats(&st);
+	for (unsigned o = order; o < PGALLOC_NR_ORDERS; o++)
+		n += st.pages.free_blocks[o] << (o - order);
+	return n;
+}
+
+void hog_2m_frames(struct hog_2m *h, int broken)
+{
+	const uint64_t n2m = PAGE_SIZE_2M / PAGE_SIZE_4K;
+	uint64_t free_2m = env_free_blocks(9);
+	paddr_t pa;
+
+	memset(h, 0, sizeof(*h));
+	ENV_CHECK(free_2m <= sizeof(h->blocks) / sizeof(h->blocks[0]));
+	while ((uint64_t)h->nr_blocks < free_2m) {
+		ENV_CHECK(axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_MOVABLE,
+					      &h->blocks[h->nr_blocks]) == 0);
+		h->nr_blocks++;
+	}
+	ENV_CHECK(env_free_blocks(9) == 0 && h->nr_blocks >= broken);
+	while (h->nr_pinned < broken) {
+		paddr_t back = h->blocks[--h->nr_blocks];
+
+		ENV_CHECK(axalloc_free_pages(back, n2m) == 0);
+		/* The one free 2M-aligned 4K frame is the block's first. */
+		ENV_CHECK(axalloc_alloc_pages(1, PAGE_SIZE_2M, AXALLOC_MOVABLE, &pa) == 0);
+		ENV_CHECK(pa == back);
+		h->pinned[h->nr_pinned++] = pa;
+	}
+	ENV_CHECK(env_free_blocks(9) == 0);
+}
+
+void unhog_2m_frames(struct hog_2m *h)
+{
+	while (h->nr_pinned > 0)
+		ENV_CHECK(axalloc_free_pages(h->pinned[--h->nr_pinned], 1) == 0);
+	while (h->nr_blocks > 0)
+		ENV_CHECK(axalloc_free_pages(h->blocks[--h->nr_blocks],
+					     PAGE_SIZE_2M / PAGE_SIZE_4K) == 0);
 }
 
 uint32_t env_frame_refs(paddr_t pa)

@@ -1,12 +1,16 @@
 /*
  * aspace_test_env.h - the host environment of the mm-addrspace tests:
  * simulated physical memory, allocator set-up, memory accounting, and
- * snapshots of an address space to prove that a failed call changed nothing.
+ * snapshots of an address space to prove that a failed call changed nothing,
+ * and a hog of the free 2M blocks (fragmented memory for the THP fallback,
+ * migration and compaction tests).
  *
  * Physical memory: RAM [ENV_RAM_BASE, +3 GiB) managed by axalloc (its
  * metadata sits at the start, so 1G-aligned frames exist at 0xc0000000 and
  * 0x100000000), and ENV_LIN_BASE, a backed range axalloc does not manage,
  * for Linear areas. Host memory is reserved lazily: only touched pages cost.
+ * A program may manage less RAM (env_ram_size), where the time an operation
+ * takes grows with the pool (compaction examines every page).
  */
 #ifndef ASPACE_TEST_ENV_H
 #define ASPACE_TEST_ENV_H
@@ -37,7 +41,10 @@
 		}                                                                                  \
 	} while (0)
 
-/* Backs the physical ranges (once) and starts axalloc afresh. */
+/* RAM env_init gives axalloc from ENV_RAM_BASE: ENV_RAM_SIZE unless a program sets less. */
+extern uint64_t env_ram_size;
+
+/* Backs the physical ranges (once) and starts axalloc afresh over env_ram_size bytes. */
 void env_init(void);
 
 /*
@@ -53,6 +60,34 @@ struct mem_snap {
 struct mem_snap mem_snap(void);
 
 bool mem_equal(struct mem_snap a, struct mem_snap b);
+
+/*
+ * Free naturally aligned blocks of 2^order pages the allocator holds, from
+ * its free-block histogram (no allocation, so no compaction is started).
+ */
+uint64_t env_free_blocks(unsigned order);
+
+/* What hog_2m_frames took: every free 2M block, and the 4K frames it pinned. */
+struct hog_2m {
+	paddr_t blocks[ENV_RAM_SIZE / PAGE_SIZE_2M];
+	int nr_blocks;
+	paddr_t pinned[ENV_RAM_SIZE / PAGE_SIZE_2M];
+	int nr_pinned;
+};
+
+/*
+ * Fragments physical memory: takes every free 2M-aligned block (as movable
+ * allocations, placed lowest first; as many as env_free_blocks counts, so
+ * that no allocation fails), then
+ * gives `broken` of them back with their first 4K frame pinned, so that no
+ * 2M frame is free while 511 4K frames of each of those blocks are (and the
+ * pieces smaller than 2M that were free already): a transparent huge page
+ * must fall back to 4K pages.
+ */
+void hog_2m_frames(struct hog_2m *h, int broken);
+
+/* Frees what hog_2m_frames took. */
+void unhog_2m_frames(struct hog_2m *h);
 
 /* The reference count of the frame at pa (CONFIG_MM_COW); 0 without counts. */
 uint32_t env_frame_refs(paddr_t pa);

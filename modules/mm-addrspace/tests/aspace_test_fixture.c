@@ -68,35 +68,96 @@ void unhog_heap(void **hog, int n)
 		kfree(hog[--n]);
 }
 
-void hog_2m_frames(struct hog_2m *h, int broken)
+static struct aspace clones[MAX_CLONES];
+static bool clone_live[MAX_CLONES];
+
+struct aspace *clone_of(struct aspace *src)
 {
-	const uint64_t n2m = PAGE_SIZE_2M / PAGE_SIZE_4K;
-	paddr_t pa;
-
-	memset(h, 0, sizeof(*h));
-	while (axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_MOVABLE, &h->blocks[h->nr_blocks]) ==
-	       0)
-		assert_true(++h->nr_blocks < (int)(sizeof(h->blocks) / sizeof(h->blocks[0])));
-	assert_true(h->nr_blocks >= broken);
-	while (h->nr_pinned < broken) {
-		paddr_t back = h->blocks[--h->nr_blocks];
-
-		assert_int_equal(axalloc_free_pages(back, n2m), 0);
-		/* The one free 2M-aligned 4K frame is the block's first. */
-		assert_int_equal(axalloc_alloc_pages(1, PAGE_SIZE_2M, AXALLOC_MOVABLE, &pa), 0);
-		assert_int_equal(pa, back);
-		h->pinned[h->nr_pinned++] = pa;
+	for (int i = 0; i < MAX_CLONES; i++) {
+		if (clone_live[i])
+			continue;
+		assert_int_equal(aspace_create(&clones[i], SPACE_BASE, SPACE_SIZE), 0);
+		clone_live[i] = true;
+		assert_int_equal(aspace_clone(&clones[i], src), 0);
+		return &clones[i];
 	}
-	assert_int_equal(axalloc_alloc_pages(n2m, PAGE_SIZE_2M, AXALLOC_MOVABLE, &pa), -ENOMEM);
+	fail_msg("more than %d clones", MAX_CLONES);
+	return NULL;
 }
 
-void unhog_2m_frames(struct hog_2m *h)
+void drop(struct aspace *as)
 {
-	while (h->nr_pinned > 0)
-		assert_int_equal(axalloc_free_pages(h->pinned[--h->nr_pinned], 1), 0);
-	while (h->nr_blocks > 0)
-		assert_int_equal(
-		    axalloc_free_pages(h->blocks[--h->nr_blocks], PAGE_SIZE_2M / PAGE_SIZE_4K), 0);
+	aspace_destroy(as);
+	clone_live[as - clones] = false;
+}
+
+int teardown_clones(void **state)
+{
+	for (int i = 0; i < MAX_CLONES; i++)
+		if (clone_live[i])
+			drop(&clones[i]);
+	return teardown(state);
+}
+
+/* The most mappings rmap_matches reads back. */
+#define RMAP_MATCH_MAX 16
+
+bool rmap_matches(struct aspace *const *spaces, int n, const struct aspace *as, vaddr_t va)
+{
+	struct aspace_mapping got[RMAP_MATCH_MAX];
+	paddr_t pa;
+	int nr_got, want = 0;
+
+	if (aspace_query(as, va, &pa, NULL, NULL) != 0) {
+		fprintf(stderr, "rmap: %#lx is not mapped\n", (unsigned long)va);
+		return false;
+	}
+	nr_got = aspace_rmap(pa, got, RMAP_MATCH_MAX);
+	for (int t = 0; t < n; t++) {
+		paddr_t tpa;
+		uint64_t tsize;
+		bool maps = aspace_query(spaces[t], va, &tpa, NULL, &tsize) == 0 && tpa == pa;
+		int found = 0;
+
+		want += maps;
+		for (int i = 0; i < nr_got && i < RMAP_MATCH_MAX; i++) {
+			if (got[i].as != spaces[t])
+				continue;
+			found++;
+			if (!maps || got[i].pgsize != tsize || got[i].va != ALIGN_DOWN(va, tsize) ||
+			    got[i].pa != pa - (va & (tsize - 1))) {
+				fprintf(stderr, "rmap of %#lx: wrong mapping of space %d\n",
+					(unsigned long)pa, t);
+				return false;
+			}
+		}
+		if (found != (maps ? 1 : 0)) {
+			fprintf(stderr, "rmap of %#lx lists space %d %d times, it maps it %d\n",
+				(unsigned long)pa, t, found, maps);
+			return false;
+		}
+	}
+	if (nr_got != want || env_frame_refs(pa) != (uint32_t)want) {
+		fprintf(stderr, "rmap of %#lx: %d mappings and count %u, expected %d\n",
+			(unsigned long)pa, nr_got, env_frame_refs(pa), want);
+		return false;
+	}
+	return true;
+}
+
+void take_frame(paddr_t old, uint64_t n)
+{
+	paddr_t got[64];
+	int k = 0;
+
+	while (k < 64) {
+		assert_int_equal(axalloc_alloc_pages(n, n * PG4K, AXALLOC_MOVABLE, &got[k]), 0);
+		if (got[k++] == old)
+			break;
+	}
+	assert_int_equal(got[k - 1], old);
+	while (--k > 0)
+		assert_int_equal(axalloc_free_pages(got[k - 1], n), 0);
 }
 
 /* Some populated pages elsewhere whose contents must survive every rollback. */

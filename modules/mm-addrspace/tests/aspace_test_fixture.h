@@ -3,8 +3,8 @@
  * tests: a fresh allocator and a space over the whole user range per test,
  * a teardown that destroys the space and demands the allocator's baseline,
  * EXPECT_UNCHANGED, which proves that a call changed nothing, out of memory
- * at every allocation of an operation (fail_each_allocation), memory
- * hogs (the heap, the free 2M blocks), and helpers that fill, read back and
+ * at every allocation of an operation (fail_each_allocation), a heap hog
+ * (the 2M-block hog is the environment's), and helpers that fill, read back and
  * inspect pages (pattern, frames, sizes, permissions, reference counts).
  * Include after <cmocka.h> (EXPECT_UNCHANGED uses its asserts).
  */
@@ -129,25 +129,36 @@ int hog_heap(void **hog);
 /* Frees the n blocks hog_heap took. */
 void unhog_heap(void **hog, int n);
 
-/* What hog_2m_frames took: every 2M block it could, and the 4K frames it pinned. */
-struct hog_2m {
-	paddr_t blocks[ENV_RAM_SIZE / PAGE_SIZE_2M];
-	int nr_blocks;
-	paddr_t pinned[ENV_RAM_SIZE / PAGE_SIZE_2M];
-	int nr_pinned;
-};
+/*
+ * Spaces a test makes besides the fixture's: static slots, so that a test
+ * that fails half-way leaves no dangling space in the list of live spaces
+ * (teardown_clones destroys what is left).
+ */
+#define MAX_CLONES 4
+
+/* A new space over the whole user range, cloned from src (aspace_clone). */
+struct aspace *clone_of(struct aspace *src);
+
+/* Destroys a space clone_of made. */
+void drop(struct aspace *as);
+
+/* The fixture's teardown, after destroying the clones a failed test left. */
+int teardown_clones(void **state);
 
 /*
- * Fragments physical memory: takes every free 2M-aligned block, then gives
- * `broken` of them back with their first 4K frame pinned, so that no 2M
- * frame is free while 511 4K frames of each of those blocks are (and the
- * pieces smaller than 2M that were free already): a transparent huge page
- * must fall back to 4K pages.
+ * With CONFIG_MM_COW: aspace_rmap of the frame behind va in `as` (mapped)
+ * lists exactly the spaces among spaces[0..n) that map that frame at va,
+ * each once with its page (start, size, first frame), and the frame's
+ * reference count is their number. Prints the first difference; true if none.
  */
-void hog_2m_frames(struct hog_2m *h, int broken);
+bool rmap_matches(struct aspace *const *spaces, int n, const struct aspace *as, vaddr_t va);
 
-/* Frees what hog_2m_frames took. */
-void unhog_2m_frames(struct hog_2m *h);
+/*
+ * Takes the free frame `old` (n 4K frames, aligned to n * 4K) from the
+ * allocator: allocates such frames until it hands out old (at most 64
+ * tries) and gives back the others.
+ */
+void take_frame(paddr_t old, uint64_t n);
 
 /* Some populated 4K pages at VA2 whose contents must survive every rollback. */
 void add_bystander(struct aspace *as);

@@ -4,7 +4,8 @@
 static const char *const world_op_names[WOP_NR] = {[WOP_SPACE] = "space op",
 						   [WOP_CLONE] = "clone",
 						   [WOP_COPY] = "copy",
-						   [WOP_DESTROY] = "destroy"};
+						   [WOP_DESTROY] = "destroy",
+						   [WOP_COMPACT] = "compact"};
 
 /* True when aspace_clone shares frames in this build. */
 static bool world_clone_shares(void)
@@ -164,13 +165,48 @@ static int world_nr_live(const struct world *w)
 	return n;
 }
 
+/*
+ * A compaction of order 9 (mostly), 10 or 18 under the live spaces, one in
+ * four with an allocation failing (model_compact checks them all).
+ */
+static void world_compact(struct world *w, struct test_src *rs)
+{
+	struct model *live[WORLD_SPACES];
+	struct axalloc_compact_result res;
+	uint64_t r = test_src_below(rs, 100);
+	unsigned order = r < 70 ? 9 : r < 95 ? 10 : 18;
+	long fail_after = test_src_chance(rs, 25) ? (long)test_src_below(rs, 6) : -1;
+	int n = 0, err;
+
+	for (int i = 0; i < WORLD_SPACES; i++)
+		if (w->live[i]) {
+			live[n] = &w->spaces[i];
+			live[n++]->op_no = w->op_no;
+		}
+	snprintf(w->op_text, sizeof(w->op_text), "compact order=%u fail_after=%ld", order,
+		 fail_after);
+	err = model_compact(live, n, order, fail_after, &res);
+	w->pages_migrated += res.pages_migrated;
+	if (err == 0)
+		w->outcomes[WOP_COMPACT][MODEL_OK]++;
+	else
+		w->outcomes[WOP_COMPACT][fail_after >= 0 ? MODEL_INJECTED : MODEL_ERROR]++;
+}
+
 /* Draws and runs one operation, then checks what it touched and the allocator. */
 static void world_step(struct world *w, struct test_src *rs)
 {
-	uint64_t r = test_src_below(rs, 100);
-	int s = world_pick_live(w, rs);
+	uint64_t r;
+	int s;
 
 	w->op_no++;
+	if (w->compact_percent > 0 && test_src_below(rs, 100) < w->compact_percent) {
+		world_compact(w, rs);
+		world_check_mem(w);
+		return;
+	}
+	r = test_src_below(rs, 100);
+	s = world_pick_live(w, rs);
 	if (r < 9) {
 		bool copy = r < 3;
 		int d = world_pick_dead(w, rs);
@@ -229,17 +265,75 @@ static void world_cow_totals(const struct world *w, uint64_t *faults, uint64_t *
 	}
 }
 
+/* What a run reached: operation outcomes, spaces live at once, COW and THP totals. */
+struct world_reach {
+	unsigned long outcomes[WOP_NR][MODEL_NR_OUTCOMES];
+	int most_live;
+	uint64_t faults, copies, thp[5], migrated;
+};
+
+/* Adds what world w reached (most_live spaces at once) to *r. */
+static void world_reach_add(struct world_reach *r, const struct world *w, int most_live)
+{
+	uint64_t faults, copies, thp[5];
+
+	world_cow_totals(w, &faults, &copies, thp);
+	for (int k = 0; k < WOP_NR; k++)
+		for (int o = 0; o < MODEL_NR_OUTCOMES; o++)
+			r->outcomes[k][o] += w->outcomes[k][o];
+	if (most_live > r->most_live)
+		r->most_live = most_live;
+	r->faults += faults;
+	r->copies += copies;
+	for (int k = 0; k < 5; k++)
+		r->thp[k] += thp[k];
+	r->migrated += w->pages_migrated;
+}
+
+/*
+ * The run reached every outcome it should: clone and copy succeeding,
+ * refused and failing an injected allocation, destroys with four spaces
+ * live, COW breaks by copy and by restoring write, transparent pages made,
+ * split and collapsed (with CONFIG_MM_THP), and with compaction: blocks
+ * freed, injected failures and pages moved.
+ */
+static void world_check_reached(struct world *w, const struct world_reach *r, bool compact)
+{
+	for (int k = WOP_CLONE; k <= WOP_COPY; k++)
+		WORLD_CHECK(w, r->outcomes[k][MODEL_OK] > 0 && r->outcomes[k][MODEL_ERROR] > 0 &&
+				   r->outcomes[k][MODEL_INJECTED] > 0);
+	WORLD_CHECK(w, r->outcomes[WOP_DESTROY][MODEL_OK] > 0 && r->most_live >= 4);
+	if (world_clone_shares())
+		WORLD_CHECK(w, r->copies > 0 && r->faults > r->copies);
+	else
+		WORLD_CHECK(w, r->faults == 0);
+	if (IS_ENABLED(CONFIG_MM_THP))
+		WORLD_CHECK(w, r->thp[0] > 0 && r->thp[1] > 0 && r->thp[2] > 0);
+	else
+		WORLD_CHECK(w, r->thp[0] == 0 && r->thp[1] == 0 && r->thp[2] == 0);
+	if (compact)
+		WORLD_CHECK(w, r->outcomes[WOP_COMPACT][MODEL_OK] > 0 &&
+				   r->outcomes[WOP_COMPACT][MODEL_INJECTED] > 0 && r->migrated > 0);
+}
+
 void world_run(uint64_t seed, int rounds, int ops)
 {
+	world_run_compact(seed, rounds, ops, 0);
+}
+
+void world_run_compact(uint64_t seed, int rounds, int ops, unsigned compact_percent)
+{
 	static struct world w;
+	struct world_reach run = {0};
 
 	for (int round = 0; round < rounds; round++) {
 		struct test_src rs = test_src_seed(seed + round);
-		uint64_t faults, copies, thp[5];
+		struct world_reach this_round = {0};
 		int most_live = 1;
 
 		printf("world round %d: seed %#llx\n", round, (unsigned long long)(seed + round));
 		world_init(&w, seed + round, round % 2 == 1);
+		w.compact_percent = compact_percent;
 		for (int i = 0; i < ops; i++) {
 			world_step(&w, &rs);
 			if (world_nr_live(&w) > most_live)
@@ -248,34 +342,30 @@ void world_run(uint64_t seed, int rounds, int ops)
 				world_check_full(&w);
 		}
 		world_check_full(&w);
-		world_cow_totals(&w, &faults, &copies, thp);
+		world_reach_add(&this_round, &w, most_live);
+		world_reach_add(&run, &w, most_live);
 		printf("  %-10s %8s %8s %8s\n", "operation", "ok", "error", "enomem");
-		for (int k = WOP_CLONE; k < WOP_NR; k++)
+		for (int k = WOP_CLONE; k < (compact_percent ? WOP_NR : WOP_COMPACT); k++)
 			printf("  %-10s %8lu %8lu %8lu\n", world_op_names[k],
 			       w.outcomes[k][MODEL_OK], w.outcomes[k][MODEL_ERROR],
 			       w.outcomes[k][MODEL_INJECTED]);
 		printf("  %lu single-space operations; COW breaks %llu, copies %llu; "
 		       "up to %d spaces live\n",
-		       w.outcomes[WOP_SPACE][MODEL_OK], (unsigned long long)faults,
-		       (unsigned long long)copies, most_live);
+		       w.outcomes[WOP_SPACE][MODEL_OK], (unsigned long long)this_round.faults,
+		       (unsigned long long)this_round.copies, most_live);
 		printf("  THP: %llu faults, %llu splits (%llu by COW writes), %llu collapsed; "
 		       "%llu COW writes restored a whole 2M page\n",
-		       (unsigned long long)thp[0], (unsigned long long)thp[1],
-		       (unsigned long long)thp[3], (unsigned long long)thp[2],
-		       (unsigned long long)thp[4]);
-		for (int k = WOP_CLONE; k <= WOP_COPY; k++)
-			WORLD_CHECK(&w, w.outcomes[k][MODEL_OK] > 0 &&
-					    w.outcomes[k][MODEL_ERROR] > 0 &&
-					    w.outcomes[k][MODEL_INJECTED] > 0);
-		WORLD_CHECK(&w, w.outcomes[WOP_DESTROY][MODEL_OK] > 0 && most_live >= 4);
-		if (world_clone_shares())
-			WORLD_CHECK(&w, copies > 0 && faults > copies);
-		else
-			WORLD_CHECK(&w, faults == 0);
-		if (IS_ENABLED(CONFIG_MM_THP))
-			WORLD_CHECK(&w, thp[0] > 0 && thp[1] > 0 && thp[2] > 0);
-		else
-			WORLD_CHECK(&w, thp[0] == 0 && thp[1] == 0 && thp[2] == 0);
+		       (unsigned long long)this_round.thp[0], (unsigned long long)this_round.thp[1],
+		       (unsigned long long)this_round.thp[3], (unsigned long long)this_round.thp[2],
+		       (unsigned long long)this_round.thp[4]);
+		if (compact_percent)
+			printf("  compaction moved %llu pages\n",
+			       (unsigned long long)w.pages_migrated);
+		/* A run with compaction has fewer operations a round: it counts them all. */
+		if (!compact_percent)
+			world_check_reached(&w, &this_round, false);
 		world_fini(&w);
 	}
+	if (compact_percent)
+		world_check_reached(&w, &run, true);
 }

@@ -21,6 +21,11 @@
  * WORLD_FULL_CHECK_EVERY operations each space page by page (bytes,
  * flags, frames and their reference counts). A mismatch prints the seed
  * and the operation and aborts.
+ *
+ * With compaction interleaved (world_run_compact), some operations are a
+ * compaction instead (model_compact: orders 9, 10 and 18, some with an
+ * allocation failing): frames move under the spaces, and every check above
+ * must still hold, the frames followed to where they went.
  */
 #ifndef ASPACE_WORLD_H
 #define ASPACE_WORLD_H
@@ -33,7 +38,7 @@
 #define WORLD_FULL_CHECK_EVERY 64
 #define WORLD_CLONE_FAIL_MAX   40 /* injected failures land within this many allocations */
 
-enum world_op_kind { WOP_SPACE, WOP_CLONE, WOP_COPY, WOP_DESTROY, WOP_NR };
+enum world_op_kind { WOP_SPACE, WOP_CLONE, WOP_COPY, WOP_DESTROY, WOP_COMPACT, WOP_NR };
 
 struct world {
 	struct model spaces[WORLD_SPACES];
@@ -47,8 +52,10 @@ struct world {
 	unsigned long outcomes[WOP_NR][MODEL_NR_OUTCOMES];
 	uint64_t cow_faults_gone; /* COW statistics of destroyed spaces */
 	uint64_t cow_copies_gone;
-	uint64_t thp_gone[5]; /* THP faults, splits, collapses, COW splits, COW restores of
-				 destroyed spaces */
+	uint64_t thp_gone[5];	  /* THP faults, splits, collapses, COW splits, COW restores of
+				     destroyed spaces */
+	unsigned compact_percent; /* operations that are a compaction instead */
+	uint64_t pages_migrated;  /* by all of them */
 	char op_text[160];
 };
 
@@ -64,5 +71,13 @@ struct world {
  * transparent pages made, split and collapsed).
  */
 void world_run(uint64_t seed, int rounds, int ops);
+
+/*
+ * world_run with compact_percent % of the operations a compaction. What
+ * the run must reach is counted over all its rounds, which may be shorter,
+ * and includes compactions that freed a block, ones that ran out of memory
+ * (injected) and pages moved.
+ */
+void world_run_compact(uint64_t seed, int rounds, int ops, unsigned compact_percent);
 
 #endif

@@ -73,17 +73,26 @@ static int alloc_movable(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t
 	return err;
 }
 
-/* An unmovable request that found no room in the region: grow it down until it fits. */
+/*
+ * An unmovable request that found no room in the region: grow it down until
+ * it fits. [old floor, pivot) had no room, so a fit with the floor one group
+ * lower starts in that group: each step searches only the new group plus
+ * the request's length, which keeps a failing request linear in the groups.
+ */
 static int alloc_unmovable(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
 {
 	paddr_t floor = ALIGN_DOWN(pg->unmovable_floor, pg->group_size);
+	uint64_t bytes = n << PAGE_SHIFT;
 	int err;
 
 	while (floor > pg->bottom) {
+		paddr_t above = floor;
+
 		floor = floor - pg->bottom >= pg->group_size
 			    ? floor - pg->group_size
 			    : ALIGN_DOWN(pg->bottom, pg->group_size);
-		err = pg->ops->alloc(pg, n, align, floor, pg->pivot, out);
+		err = pg->ops->alloc(pg, n, align, floor,
+				     pg->pivot - above > bytes ? above + bytes : pg->pivot, out);
 		if (err == 0)
 			set_floor(pg, floor);
 		if (err != -ENOMEM)
