@@ -12,13 +12,16 @@
  *     moved there with aspace_migrate while it was the only free frame, so
  *     511 free pages and no free 2M block, but compaction can empty it;
  *     the rest whole;
- *   - a spare pool: the lowest held blocks, each with two pages kept, so
- *     510 free pages each and never a free 2M block (nor one compaction
- *     would try before a pinned block: it tries the fewest used pages
- *     first). Both page allocators serve a single page from the lowest
- *     address (bitmap) or the lowest zone (buddy), so page tables, heap
- *     chunks, 4K faults and pages moved by compaction take from here first
- *     and never break a free 2M block while the pool lasts.
+ *   - a spare pool: the lowest held blocks (the run's are the highest),
+ *     each with two pages kept, so 510 free pages each and never a free 2M
+ *     block (nor one compaction would try before a pinned block: it tries
+ *     the fewest used pages first). Holding everything as unmovable pages
+ *     pushed the page allocator's unmovable region down to the lowest free
+ *     page, and the movable part below it is full, so a single page of
+ *     either kind comes from the lowest address (bitmap) or the lowest zone
+ *     (buddy) that has one: page tables, heap chunks, 4K faults and pages
+ *     moved by compaction take from the pool first and never break a free
+ *     2M block while it lasts.
  *
  * So exactly N - pinned 2M frames are free when the run starts.
  */
@@ -87,13 +90,13 @@ uint64_t thp_ballast_take(struct thp_ballast *b, bool warm_up)
 	return b->nr_blocks;
 }
 
-/* Unlinks the lowest held block and returns it (the list is not empty). */
-static paddr_t unlink_lowest(struct thp_ballast *b)
+/* Unlinks the lowest (or highest) held block and returns it (the list is not empty). */
+static paddr_t unlink_extreme(struct thp_ballast *b, bool highest)
 {
 	paddr_t *best = &b->blocks, pa;
 
 	for (paddr_t *at = &b->blocks; *at != 0;) {
-		if (*at < *best)
+		if (highest ? *at > *best : *at < *best)
 			best = at;
 		/* the next link lives in the block itself */
 		at = (paddr_t *)phys_to_virt(*at);
@@ -186,7 +189,7 @@ int thp_ballast_shape(struct thp_ballast *b, uint64_t spare, uint64_t give, uint
 	/* Everything is held: each fragmenting page can only move where it should. */
 	b->give_floor = ~(paddr_t)0;
 	for (uint64_t i = 0, nr = 0; i < give; i++) {
-		paddr_t pa = unlink_first(b);
+		paddr_t pa = unlink_extreme(b, true);
 
 		if (pa < b->give_floor)
 			b->give_floor = pa;
@@ -196,7 +199,7 @@ int thp_ballast_shape(struct thp_ballast *b, uint64_t spare, uint64_t give, uint
 		given = pa;
 	}
 	for (uint64_t i = 0; i < spare; i++)
-		keep_spare(b, unlink_lowest(b));
+		keep_spare(b, unlink_extreme(b, false));
 	for (uint64_t i = give; i-- > 0;) {
 		paddr_t pa = given;
 		uint64_t kept = pinned_at(i, give, pinned) ? 1 : 0;

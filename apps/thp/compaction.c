@@ -18,6 +18,7 @@ void thp_compaction_start(void)
 
 	if (err)
 		thp_fail("compaction: turning direct compaction on: %s", err_name(err));
+	axalloc_print_block_map("compaction: physical memory before the touch");
 	axalloc_stats(&before);
 }
 
@@ -27,6 +28,7 @@ void thp_compaction_stop(struct thp_compaction *c)
 
 	axalloc_stats(&now);
 	axalloc_set_direct_compaction(false);
+	axalloc_print_block_map("compaction: physical memory after the touch");
 	*c = (struct thp_compaction){
 	    .stall = now.compact_stall - before.compact_stall,
 	    .success = now.compact_success - before.compact_success,

@@ -231,12 +231,13 @@ static int empty_block(paddr_t base, uint64_t n, struct axalloc_compact_result *
 				release_isolated(base, n);
 				return err;
 			}
-			res->pages_migrated++;
 			spin_lock(&axalloc_lock);
 			err = axalloc_pages_alloc_at_locked(pa, 1);
 			spin_unlock(&axalloc_lock);
 			assert(err == 0); /* the migrator freed it */
 		}
+		/* Used when the block was isolated, moved out by this or an earlier migration. */
+		res->pages_migrated++;
 		isolated[i / 64] |= 1ULL << (i % 64);
 	}
 	spin_lock(&axalloc_lock);
@@ -249,9 +250,15 @@ static int empty_block(paddr_t base, uint64_t n, struct axalloc_compact_result *
 static int compact(unsigned order, struct axalloc_compact_result *res)
 {
 	struct candidate cands[NR_CANDIDATES];
+	struct axalloc_stats st;
+	uint64_t n = 1ULL << order;
 	paddr_t free_block;
 	int count;
 
+	/* Moving pages never adds free ones: a block needs n free pages somewhere. */
+	axalloc_stats(&st);
+	if (st.pages.free_pages < n)
+		return -ENOMEM;
 	spin_lock(&axalloc_lock);
 	count = rank_blocks_locked(order, cands, &free_block, res);
 	spin_unlock(&axalloc_lock);
@@ -259,8 +266,11 @@ static int compact(unsigned order, struct axalloc_compact_result *res)
 		return 0;
 	for (struct candidate *c = cheapest(cands, count); c; c = cheapest(cands, count)) {
 		c->tried = true;
+		/* Its used pages need as many free pages outside it. */
+		if (c->used > st.pages.free_pages - (n - c->used))
+			continue;
 		res->blocks_tried++;
-		if (empty_block(c->base, 1ULL << order, res) == 0)
+		if (empty_block(c->base, n, res) == 0)
 			return 0;
 	}
 	return -ENOMEM;

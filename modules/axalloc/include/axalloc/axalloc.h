@@ -114,7 +114,7 @@ struct axalloc_stats {
 	uint64_t compact_success; /* compactions that left a free block of their order */
 	uint64_t compact_fail;	  /* compactions that could not */
 	uint64_t compact_migrate_scanned; /* pages examined, ranking blocks and emptying them */
-	uint64_t compact_pages_migrated;  /* pages moved out of the blocks (the migrator's 0) */
+	uint64_t compact_pages_migrated;  /* 4K pages moved out of the blocks (a 2M page: 512) */
 	uint64_t compact_pages_failed;	  /* pages that would not move (the migrator's refusals) */
 };
 
@@ -177,7 +177,7 @@ void axalloc_set_migrator(axalloc_migrate_fn fn);
 struct axalloc_compact_result {
 	uint64_t blocks_tried;	 /* blocks compaction tried to empty */
 	uint64_t pages_scanned;	 /* pages examined (compact_migrate_scanned) */
-	uint64_t pages_migrated; /* pages moved out (compact_migrated... in pages) */
+	uint64_t pages_migrated; /* 4K pages moved out of the blocks tried */
 	uint64_t pages_failed;	 /* pages that could not move (compact_fail's cause) */
 };
 
@@ -186,18 +186,18 @@ struct axalloc_compact_result {
  * 2M is 9, 1G is 18) inside one managed range: if none is free, empties
  * the block with the fewest used pages by migrating each of them, then the
  * next cheapest, among the 16 cheapest, until a block is free. A block
+ * whose used pages outnumber the free pages outside it is not tried; one
  * with a page that cannot move (the migrator's check) is skipped before
- * anything in it moves; one where a move runs out of memory stops there.
- * The block is left free for the caller to allocate (another allocation
- * may take it first). Returns 0 (a block of that order is free), -ENOMEM
- * (none could be emptied; every page moved stays moved), -EINVAL (bad
- * order or no migrator) or -EBUSY (a compaction is running: called from
- * the migrator; nothing done). Fills *res when not NULL and adds it to the
- * compact_* counters of axalloc_stats. Cost: every page of every block is
- * examined at most once to rank the blocks (O(managed pages); a block
- * stops being counted once it cannot rank among the 16 cheapest), then
- * each page of each block tried. Uses no heap. One compaction runs at a time; callers
- * on several harts serialise it.
+ * anything in it moves; in one where a move runs out of memory, the pages
+ * moved stay moved and the next candidate is tried. With fewer free pages
+ * than the block, nothing is tried. The block is left free for the caller to allocate (another
+ * allocation may take it first). Returns 0 (a block of that order is free), -ENOMEM (none could be
+ * emptied; every page moved stays moved), -EINVAL (bad order or no migrator) or -EBUSY (a
+ * compaction is running: called from the migrator; nothing done). Fills *res when not NULL and adds
+ * it to the compact_* counters of axalloc_stats. Cost: every page of every block is examined at
+ * most once to rank the blocks (O(managed pages); a block stops being counted once it cannot rank
+ * among the 16 cheapest), then each page of each block tried. Uses no heap. One compaction runs at
+ * a time; callers on several harts serialise it.
  */
 int axalloc_compact(unsigned order, struct axalloc_compact_result *res);
 
