@@ -442,7 +442,7 @@ static void print_tables(const struct row *rows, int n)
 	}
 	printf("\nCompaction per pass: `axalloc_compact(9)` calls (the failing last one included), "
 	       "their total time and the median successful call, and compaction's counters "
-	       "summed over the calls (a whole allocation moved counts one migrated page).\n\n");
+	       "summed over the calls (migrated: 4K pages moved out of the blocks tried).\n\n");
 	printf("| allocations | occupancy | moving | calls | ms | median call ms | blocks tried | "
 	       "pages scanned | migrated | failed |\n");
 	printf("|:--|--:|:--|--:|--:|--:|--:|--:|--:|--:|\n");
