@@ -250,6 +250,118 @@ static void test_large_unmovable_grows_by_groups(void **state)
 	assert_int_equal(pgalloc_check(in->pg), 0);
 }
 
+/* Takes single pages of mobility mob until none is left; returns how many. */
+static uint64_t take_all(struct pgalloc_inst *in, enum pgalloc_mobility mob, paddr_t *pa,
+			 uint64_t max)
+{
+	uint64_t n = 0;
+
+	while (n < max && pgalloc_alloc(in->pg, 1, PAGE_SIZE_4K, mob, &pa[n]) == 0)
+		n++;
+	return n;
+}
+
+static void free_all(struct pgalloc_inst *in, const paddr_t *pa, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		assert_int_equal(pgalloc_free(in->pg, pa[i], 1), 0);
+}
+
+/*
+ * A range that starts one page into its 2M block: the region, grown down to
+ * the bottom and emptied again, is taken back whole by movable pages, its
+ * first group only partly managed (pages outside every range count as
+ * free).
+ */
+static void test_floor_back_over_partly_managed_group(void **state)
+{
+	struct pgalloc_inst *in = *state;
+	enum { PAGES = 4 * PAGES_PER_2M - 1 };
+	static paddr_t pa[PAGES];
+
+	assert_int_equal(pgalloc_inst_add(in, BASE + PAGE_SIZE_4K, PG(PAGES)), 0);
+	assert_int_equal(take_all(in, PGALLOC_UNMOVABLE, pa, PAGES), PAGES);
+	assert_int_equal(grouping_of(in).unmovable_floor, BASE);
+	free_all(in, pa, PAGES);
+	assert_int_equal(take_all(in, PGALLOC_MOVABLE, pa, PAGES), PAGES);
+	assert_int_equal(grouping_of(in).spills, 0);
+	assert_int_equal(grouping_of(in).unmovable_floor, grouping_of(in).pivot);
+	assert_int_equal(pgalloc_check(in->pg), 0);
+}
+
+/* A top that is not 2M-aligned: the cut group at the pivot is grown into and taken back. */
+static void test_unaligned_top(void **state)
+{
+	struct pgalloc_inst *in = *state;
+	enum { PAGES = 4 * PAGES_PER_2M + PAGES_PER_2M / 2 };
+	static paddr_t pa[PAGES];
+	paddr_t one;
+
+	assert_int_equal(pgalloc_inst_add(in, BASE, PG(PAGES)), 0);
+	one = page_ok(in, PGALLOC_UNMOVABLE);
+	assert_true(one >= BASE + 4 * PAGE_SIZE_2M);
+	assert_int_equal(grouping_of(in).unmovable_floor, BASE + 4 * PAGE_SIZE_2M);
+	assert_int_equal(pgalloc_free(in->pg, one, 1), 0);
+	assert_int_equal(take_all(in, PGALLOC_MOVABLE, pa, PAGES), PAGES);
+	assert_int_equal(grouping_of(in).spills, 0);
+	assert_int_equal(grouping_of(in).unmovable_floor, BASE + PG(PAGES));
+	assert_int_equal(pgalloc_check(in->pg), 0);
+}
+
+/*
+ * Every page movable but one freed in the cut group below an unaligned
+ * pivot: an unmovable page takes it, growing the region over it, without a
+ * spill.
+ */
+static void test_unmovable_in_cut_group(void **state)
+{
+	struct pgalloc_inst *in = *state;
+	enum { PAGES = PAGES_PER_2M + PAGES_PER_2M / 2 };
+	static paddr_t pa[PAGES];
+	paddr_t hole = BASE + PAGE_SIZE_2M + 2 * PAGE_SIZE_4K;
+
+	assert_int_equal(pgalloc_inst_add(in, BASE, PG(PAGES)), 0);
+	assert_int_equal(take_all(in, PGALLOC_MOVABLE, pa, PAGES), PAGES);
+	assert_int_equal(pgalloc_free(in->pg, hole, 1), 0);
+	assert_int_equal(page_ok(in, PGALLOC_UNMOVABLE), hole);
+	assert_int_equal(grouping_of(in).spills, 0);
+	assert_int_equal(grouping_of(in).unmovable_floor, BASE + PAGE_SIZE_2M);
+}
+
+/*
+ * A 2 GiB range: an unmovable request of 6M aligned to 4M lies wholly
+ * below the pivot (the end of the first GiB), never across it.
+ */
+static void test_unmovable_stays_below_pivot(void **state)
+{
+	struct pgalloc_inst *in = *state;
+	paddr_t pa;
+
+	assert_int_equal(pgalloc_inst_add(in, BASE, 2 * PAGE_SIZE_1G), 0);
+	assert_int_equal(
+	    pgalloc_alloc(in->pg, 3 * PAGES_PER_2M, 2 * PAGE_SIZE_2M, PGALLOC_UNMOVABLE, &pa), 0);
+	assert_true(pa + 3 * PAGE_SIZE_2M <= BASE + PAGE_SIZE_1G);
+	assert_int_equal(grouping_of(in).spills, 0);
+	assert_int_equal(pgalloc_check(in->pg), 0);
+}
+
+/* A range added below memory already in use leaves the pivot (and the region) where they are. */
+static void test_pivot_kept_once_used(void **state)
+{
+	struct pgalloc_inst *in = *state;
+	paddr_t first, second;
+
+	assert_int_equal(pgalloc_inst_add(in, BASE + PAGE_SIZE_1G, PAGE_SIZE_1G), 0);
+	first = page_ok(in, PGALLOC_UNMOVABLE);
+	struct pgalloc_grouping g = grouping_of(in);
+	assert_int_equal(pgalloc_inst_add(in, BASE, PG(POOL_2M * PAGES_PER_2M)), 0);
+	assert_int_equal(grouping_of(in).unmovable_floor, g.unmovable_floor);
+	assert_int_equal(grouping_of(in).pivot, g.pivot);
+	second = page_ok(in, PGALLOC_UNMOVABLE);
+	assert_true(second >= g.unmovable_floor && second < g.pivot && second != first);
+	assert_int_equal(grouping_of(in).unmovable_floor, g.unmovable_floor);
+}
+
 #define T(fn, X)                                                                                   \
 	{                                                                                          \
 #X "_" #fn, fn, setup, teardown, (void *)&X##_pgalloc_ops                          \
@@ -259,6 +371,9 @@ static void test_large_unmovable_grows_by_groups(void **state)
 		T(test_region_starts_empty_at_pivot, X), T(test_kinds_never_share_a_block, X),     \
 		    T(test_floor_comes_back, X), T(test_spills_counted, X),                        \
 		    T(test_bad_mobility, X), T(test_large_unmovable_grows_by_groups, X),           \
+		    T(test_floor_back_over_partly_managed_group, X), T(test_unaligned_top, X),     \
+		    T(test_unmovable_in_cut_group, X), T(test_unmovable_stays_below_pivot, X),     \
+		    T(test_pivot_kept_once_used, X),                                               \
 	}
 
 int main(void)

@@ -101,7 +101,7 @@ bool bd_search_edges(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, 
 		}
 		cut = ALIGN_DOWN(end, zone_pages);
 		cut = cut > from + n ? cut - n : from;
-		if (bd_scan(r, from, edge, n, align, pfn) ||
+		if (bd_scan(r, from, edge < end - n + 1 ? edge : end - n + 1, n, align, pfn) ||
 		    (end < r->end_pfn && end % zone_pages != 0 &&
 		     bd_scan(r, cut, end - n + 1, n, align, pfn))) {
 			bd_carve(a, ri, *pfn, *pfn + n);

@@ -33,31 +33,55 @@ void pgalloc_note_range(struct pgalloc *pg, paddr_t base, uint64_t size)
 		pg->bottom = base;
 	if (base + size > pg->top)
 		pg->top = base + size;
+	if (!empty)
+		return; /* the pivot stays above the pages already placed */
 	pg->pivot = ALIGN_DOWN(pg->bottom, PAGE_SIZE_1G) + PAGE_SIZE_1G;
 	if (pg->pivot > pg->top)
 		pg->pivot = pg->top;
-	set_floor(pg, empty ? pg->pivot : pg->unmovable_floor);
+	set_floor(pg, pg->pivot);
 }
 
-/* Whether the group at the floor is wholly free: then it is taken back from the region. */
-static bool floor_group_free(struct pgalloc *pg)
+/*
+ * Whether every managed page of the n pages from pa is free: a span
+ * alloc_at refuses as not wholly managed is halved, and a page outside
+ * every range counts as free.
+ */
+static bool span_free(struct pgalloc *pg, paddr_t pa, uint64_t n)
 {
-	uint64_t pages = pg->group_size >> PAGE_SHIFT;
+	int err = pg->ops->alloc_at(pg, pa, n);
 
-	if (pg->ops->alloc_at(pg, pg->unmovable_floor, pages) != 0)
+	if (err == 0) {
+		pg->ops->free(pg, pa, n);
+		return true;
+	}
+	if (err != -EINVAL)
 		return false;
-	pg->ops->free(pg, pg->unmovable_floor, pages);
-	return true;
+	return n == 1 ||
+	       (span_free(pg, pa, n / 2) && span_free(pg, pa + ((n / 2) << PAGE_SHIFT), n - n / 2));
+}
+
+/*
+ * The end of the group at the floor (cut by the pivot) if no page of it
+ * from the floor up is in use: it is then taken back from the region.
+ * Else 0.
+ */
+static paddr_t floor_group_free(struct pgalloc *pg)
+{
+	paddr_t floor = pg->unmovable_floor;
+	paddr_t end = ALIGN_DOWN(floor, pg->group_size) + pg->group_size;
+
+	end = end < pg->pivot ? end : pg->pivot;
+	return span_free(pg, floor, (end - floor) >> PAGE_SHIFT) ? end : 0;
 }
 
 /* A movable request that found no room below the floor. */
 static int alloc_movable(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
 {
-	paddr_t old_floor = pg->unmovable_floor;
+	paddr_t old_floor = pg->unmovable_floor, end;
 	int err;
 
-	while (pg->pivot - pg->unmovable_floor >= pg->group_size && floor_group_free(pg)) {
-		set_floor(pg, pg->unmovable_floor + pg->group_size);
+	while (pg->unmovable_floor < pg->pivot && (end = floor_group_free(pg)) != 0) {
+		set_floor(pg, end);
 		err = pg->ops->alloc(pg, n, align, 0, pg->movable_limit, out);
 		if (err != -ENOMEM)
 			return err;
@@ -75,28 +99,27 @@ static int alloc_movable(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t
 
 /*
  * An unmovable request that found no room in the region: grow it down until
- * it fits. [old floor, pivot) had no room, so a fit with the floor one group
- * lower starts in that group: each step searches only the new group plus
- * the request's length, which keeps a failing request linear in the groups.
+ * it fits. [above, pivot) had no room, so a fit with the floor lowered to
+ * the start of the group below `above` starts in that group: each step
+ * searches only that group plus the request's length, which keeps a
+ * failing request linear in the groups.
  */
 static int alloc_unmovable(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t *out)
 {
-	paddr_t floor = ALIGN_DOWN(pg->unmovable_floor, pg->group_size);
+	paddr_t above = pg->unmovable_floor;
 	uint64_t bytes = n << PAGE_SHIFT;
 	int err;
 
-	while (floor > pg->bottom) {
-		paddr_t above = floor;
+	while (above > pg->bottom) {
+		paddr_t floor = ALIGN_DOWN(above - 1, pg->group_size);
 
-		floor = floor - pg->bottom >= pg->group_size
-			    ? floor - pg->group_size
-			    : ALIGN_DOWN(pg->bottom, pg->group_size);
 		err = pg->ops->alloc(pg, n, align, floor,
 				     pg->pivot - above > bytes ? above + bytes : pg->pivot, out);
 		if (err == 0)
 			set_floor(pg, floor);
 		if (err != -ENOMEM)
 			return err;
+		above = floor;
 	}
 	err = pg->ops->alloc(pg, n, align, 0, PGALLOC_NO_LIMIT, out);
 	if (err == 0)
