@@ -60,6 +60,36 @@ bool pgc_verify_check(struct pgalloc_checker *c)
 	int rc = pgalloc_check(c->inst.pg);
 	if (rc != 0)
 		return pgc_fail(c, "%s_check() returned %d", c->inst.ops->name, rc);
+	/*
+	 * used_pages agrees with the model over each range and each 2M block
+	 * (or part) of it; of a range over 64 MiB, over its first and last 2M only.
+	 */
+	for (unsigned ri = 0; ri < c->model.nr_ranges; ri++) {
+		const struct pgm_range *r = &c->model.range[ri];
+		const uint64_t per_2m = PAGE_SIZE_2M >> PAGE_SHIFT;
+		uint64_t last = r->pages - 1 - ((r->base >> PAGE_SHIFT) + r->pages - 1) % per_2m;
+		bool large = r->pages > (64ULL << 20) >> PAGE_SHIFT;
+
+		for (uint64_t i = 0; i < r->pages;) { /* page indices: no overflow at the top */
+			paddr_t a = r->base + (i << PAGE_SHIFT);
+			uint64_t n = per_2m - (a >> PAGE_SHIFT) % per_2m, got;
+
+			n = n < r->pages - i ? n : r->pages - i;
+			got = pgalloc_used_pages(c->inst.pg, a, n);
+			if (got != pgm_used_in(&c->model, a, n))
+				return pgc_fail(c,
+						"used_pages(%#" PRIx64 ", %" PRIu64 ") = %" PRIu64
+						", the model says %" PRIu64,
+						a, n, got, pgm_used_in(&c->model, a, n));
+			i += n;
+			if (large && i < last)
+				i = last;
+		}
+		if (pgalloc_used_pages(c->inst.pg, r->base, r->pages) !=
+		    pgm_used_in(&c->model, r->base, r->pages))
+			return pgc_fail(c, "used_pages of the range at %#" PRIx64 " differs",
+					r->base);
+	}
 	return true;
 }
 /*

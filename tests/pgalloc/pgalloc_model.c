@@ -295,3 +295,11 @@ void pgm_mark_free(struct pgalloc_model *m, paddr_t addr, uint64_t n)
 	m->used_pages -= n;
 	pgm_ext_cut(m, addr, n);
 }
+
+uint64_t pgm_used_in(const struct pgalloc_model *m, paddr_t addr, uint64_t n)
+{
+	int ri = pgm_find_range(m, addr, n);
+
+	return ri < 0 ? 0
+		      : pgm_count_used(&m->range[ri], (addr - m->range[ri].base) >> PAGE_SHIFT, n);
+}

@@ -118,6 +118,9 @@ const char *pgm_alloc_result_error(const struct pgalloc_model *m, paddr_t addr, 
  */
 unsigned pgm_range_expect(const struct pgalloc_model *m, paddr_t addr, uint64_t n, bool alloc);
 
+/* Allocated pages among [addr, addr + n pages), inside one range (0 otherwise). */
+uint64_t pgm_used_in(const struct pgalloc_model *m, paddr_t addr, uint64_t n);
+
 /* Records n pages at addr as allocated (after a successful alloc/alloc_at). */
 void pgm_mark_used(struct pgalloc_model *m, paddr_t addr, uint64_t n);
 

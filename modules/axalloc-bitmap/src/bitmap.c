@@ -521,6 +521,39 @@ static int bitmap_free(struct pgalloc *pg, paddr_t addr, uint64_t n)
 	return 0;
 }
 
+/* Free bits of the leaf among pfns [pfn, pfn + n) of r, a word at a time. */
+static uint64_t count_free(const struct bitmap_range *r, uint64_t pfn, uint64_t n)
+{
+	const uint64_t *leaf = r->free.lvl[0];
+	uint64_t i = pfn - r->leaf_origin, end = i + n, count = 0;
+
+	while (i < end) {
+		unsigned lo = i & LEVEL_BITMAP_WORD_MASK;
+		uint64_t take =
+		    LEVEL_BITMAP_WORD_BITS - lo < end - i ? LEVEL_BITMAP_WORD_BITS - lo : end - i;
+		uint64_t mask = (take == LEVEL_BITMAP_WORD_BITS ? ~0ULL : (1ULL << take) - 1) << lo;
+
+		count += (uint64_t)__builtin_popcountll(leaf[i >> LEVEL_BITMAP_WORD_SHIFT] & mask);
+		i += take;
+	}
+	return count;
+}
+
+/* A whole 2M chunk is answered by its counter of free pages, anything else by the leaf. */
+static uint64_t bitmap_used_pages(const struct pgalloc *pg, paddr_t addr, uint64_t n)
+{
+	struct bitmap_range *r = checked_range(bitmap_of((struct pgalloc *)pg), addr, n);
+	uint64_t pfn = addr >> PAGE_SHIFT;
+
+	if (r == NULL)
+		return 0;
+	if (n == BITMAP_PAGES_2M && IS_ALIGNED(pfn, BITMAP_PAGES_2M))
+		return n -
+		       r->chunks[BITMAP_CHUNK_2M]
+			   .full_cnt[(pfn >> BITMAP_SHIFT_2M) - r->chunks[BITMAP_CHUNK_2M].origin];
+	return n - count_free(r, pfn, n);
+}
+
 const struct pgalloc_ops bitmap_pgalloc_ops = {
     .name = "bitmap",
     .state_size = sizeof(struct bitmap_pgalloc),
@@ -530,6 +563,7 @@ const struct pgalloc_ops bitmap_pgalloc_ops = {
     .alloc = bitmap_alloc,
     .alloc_at = bitmap_alloc_at,
     .free = bitmap_free,
+    .used_pages = bitmap_used_pages,
     .stats = bitmap_stats,
     .check = bitmap_check,
 };

@@ -211,3 +211,24 @@ int buddy_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n)
 	bd_carve(a, (unsigned)ri, pfn, pfn + n);
 	return 0;
 }
+
+uint64_t buddy_used_pages(const struct pgalloc *pg, paddr_t addr, uint64_t n)
+{
+	const struct buddy_pgalloc *a = buddy_of((struct pgalloc *)pg);
+	uint64_t pfn, count = 0;
+	int ri = bd_range_of(a, addr, n, &pfn);
+
+	if (ri < 0)
+		return 0;
+	const struct buddy_range *r = &a->range[ri];
+	for (uint64_t i = bd_idx(r, pfn), end = i + n; i < end;) {
+		unsigned lo = i % BD_WORD_BITS;
+		uint64_t take = BD_WORD_BITS - lo < end - i ? BD_WORD_BITS - lo : end - i;
+		uint64_t mask = (take == BD_WORD_BITS ? BD_ALL_ONES : ((uint64_t)1 << take) - 1)
+				<< lo;
+
+		count += (uint64_t)__builtin_popcountll(r->used[i / BD_WORD_BITS] & mask);
+		i += take;
+	}
+	return count;
+}

@@ -23,6 +23,8 @@ int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, padd
 		paddr_t *out);
 int buddy_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n);
 int buddy_free(struct pgalloc *pg, paddr_t addr, uint64_t n);
+/* The used bits of the pages, counted a word at a time. */
+uint64_t buddy_used_pages(const struct pgalloc *pg, paddr_t addr, uint64_t n);
 /*
  * Lists are well linked and hold aligned in-range blocks whose pages are all
  * free; the free blocks cover every free page exactly once; no two free

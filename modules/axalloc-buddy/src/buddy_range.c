@@ -171,6 +171,7 @@ const struct pgalloc_ops buddy_pgalloc_ops = {
     .alloc = buddy_alloc,
     .alloc_at = buddy_alloc_at,
     .free = buddy_free,
+    .used_pages = buddy_used_pages,
     .stats = buddy_stats,
     .check = buddy_check,
 };

@@ -156,6 +156,11 @@ int axalloc_pages_alloc_at_locked(paddr_t pa, uint64_t n)
 	return initialised ? pgalloc_alloc_at(page_alloc, pa, n) : -EINVAL;
 }
 
+uint64_t axalloc_pages_used_locked(paddr_t pa, uint64_t n)
+{
+	return initialised ? pgalloc_used_pages(page_alloc, pa, n) : 0;
+}
+
 int axalloc_ranges_locked(const struct axalloc_range **out)
 {
 	*out = ranges;

@@ -35,23 +35,13 @@ void axalloc_count_failure_locked(void);
  */
 int axalloc_pages_alloc_at_locked(paddr_t pa, uint64_t n);
 
+/* Used pages among [pa, pa + n * 4K), inside one managed range (pgalloc_used_pages). */
+uint64_t axalloc_pages_used_locked(paddr_t pa, uint64_t n);
+
 /* The managed ranges (sorted by base): stores the array in *out, returns the count. */
 int axalloc_ranges_locked(const struct axalloc_range **out);
 
 /* Compaction (compact.c). */
-
-/*
- * Which of the n pages from base (inside one managed range) are in use:
- * each free page is taken with alloc_at and given back at once (one
- * alloc_at of the whole run first, so a free run costs one call), in
- * address order, stopping once `limit` used pages are found. Sets bit i of
- * used_bits[] ((n + 63) / 64 words; may be NULL) for a used page i and
- * clears it for a free one. Adds the pages examined to *scanned (may be
- * NULL). Returns the number of used pages found. The allocator is left as
- * it was.
- */
-uint64_t axalloc_probe_used_locked(paddr_t base, uint64_t n, uint64_t limit, uint64_t *used_bits,
-				   uint64_t *scanned);
 
 /* The registered migrator (axalloc_set_migrator), or NULL. Call it without the lock. */
 axalloc_migrate_fn axalloc_migrator_locked(void);

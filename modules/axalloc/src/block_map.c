@@ -4,11 +4,10 @@
  * its pages are free, in use by movable or unmovable allocations, or both
  * (see axalloc/axalloc.h).
  *
- * Each block is probed under the lock (axalloc_probe_used_locked: alloc_at
- * of each page, given back at once), then each used page is put to the
- * migrator's check without the lock, stopping once the block is known
- * mixed. Two ranges that share a block give one character, their classes
- * merged.
+ * Which pages of a block are used is read under the lock from the page
+ * allocator (one count for the block, then one per page when any), then each used page is put to
+ * the migrator's check without the lock, stopping once the block is known mixed. Two ranges that
+ * share a block give one character, their classes merged.
  */
 #include <axalloc/axalloc.h>
 #include <stdio.h>
@@ -37,7 +36,12 @@ static unsigned probe_part(paddr_t pa, uint64_t n)
 	uint64_t used;
 
 	spin_lock(&axalloc_lock);
-	used = axalloc_probe_used_locked(pa, n, n, used_bits, NULL);
+	used = axalloc_pages_used_locked(pa, n);
+	for (uint64_t i = 0; used && i < n; i++)
+		if (axalloc_pages_used_locked(pa + i * PAGE_SIZE, 1))
+			used_bits[i / 64] |= 1ULL << (i % 64);
+		else
+			used_bits[i / 64] &= ~(1ULL << (i % 64));
 	migrate = axalloc_migrator_locked();
 	spin_unlock(&axalloc_lock);
 	if (used == 0)

@@ -3,10 +3,10 @@
  * allocated pages elsewhere through the registered migrator (see
  * axalloc/axalloc.h).
  *
- * Ranking: every block of the order inside a managed range is probed page by
- * page with alloc_at (a free page is taken and given back at once) to count
- * its used pages, until it has as many as the costliest of the cheapest
- * blocks kept so far; a block with none is free already. Emptying a block:
+ * Ranking: every block of the order inside a managed range gets its count of
+ * used pages from the page allocator (pgalloc_used_pages: a counter per 2M
+ * chunk in the bitmap allocator, the used bits in the buddy allocator); a
+ * block with none is free already. Emptying a block:
  * first every free page of it is taken (isolated), so that the pages moved
  * out cannot land in it again; then each used page, in address order, is
  * handed to the migrator, and the frames it frees are isolated as the scan
@@ -65,36 +65,6 @@ axalloc_migrate_fn axalloc_migrator_locked(void)
 	return migrator;
 }
 
-uint64_t axalloc_probe_used_locked(paddr_t base, uint64_t n, uint64_t limit, uint64_t *used_bits,
-				   uint64_t *scanned)
-{
-	uint64_t used = 0, i;
-
-	if (used_bits)
-		for (uint64_t w = 0; w < (n + 63) / 64; w++)
-			used_bits[w] = 0;
-	if (axalloc_pages_alloc_at_locked(base, n) == 0) {
-		axalloc_pages_free_locked(base, n);
-		if (scanned)
-			*scanned += n;
-		return 0;
-	}
-	for (i = 0; i < n && used < limit; i++) {
-		paddr_t pa = base + i * PAGE_SIZE;
-
-		if (axalloc_pages_alloc_at_locked(pa, 1) == 0) {
-			axalloc_pages_free_locked(pa, 1);
-			continue;
-		}
-		used++;
-		if (used_bits)
-			used_bits[i / 64] |= 1ULL << (i % 64);
-	}
-	if (scanned)
-		*scanned += i;
-	return used;
-}
-
 /* The index of the candidate with the most used pages among NR_CANDIDATES. */
 static int worst_of(const struct candidate *cands)
 {
@@ -138,10 +108,9 @@ static int rank_blocks_locked(unsigned order, struct candidate *cands, paddr_t *
 
 		for (paddr_t b = ALIGN_UP(ranges[r].base, size); b < end && end - b >= size;
 		     b += size) {
-			uint64_t limit = count < NR_CANDIDATES ? n : cands[worst_of(cands)].used;
-			uint64_t used =
-			    axalloc_probe_used_locked(b, n, limit, NULL, &res->pages_scanned);
+			uint64_t used = axalloc_pages_used_locked(b, n);
 
+			res->pages_scanned += n;
 			if (used == 0) {
 				*free_block = b;
 				return -1;
@@ -186,7 +155,7 @@ static int check_movable(paddr_t base, uint64_t n, struct axalloc_compact_result
 		int err;
 
 		spin_lock(&axalloc_lock);
-		used = axalloc_probe_used_locked(pa, 1, 1, NULL, NULL);
+		used = axalloc_pages_used_locked(pa, 1);
 		spin_unlock(&axalloc_lock);
 		if (used && (err = migrator(pa, true)) != 0) {
 			res->pages_failed++;

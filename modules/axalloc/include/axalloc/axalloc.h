@@ -194,10 +194,10 @@ struct axalloc_compact_result {
  * allocation may take it first). Returns 0 (a block of that order is free), -ENOMEM (none could be
  * emptied; every page moved stays moved), -EINVAL (bad order or no migrator) or -EBUSY (a
  * compaction is running: called from the migrator; nothing done). Fills *res when not NULL and adds
- * it to the compact_* counters of axalloc_stats. Cost: every page of every block is examined at
- * most once to rank the blocks (O(managed pages); a block stops being counted once it cannot rank
- * among the 16 cheapest), then each page of each block tried. Uses no heap. One compaction runs at
- * a time; callers on several harts serialise it.
+ * it to the compact_* counters of axalloc_stats. Cost: ranking asks the page allocator for the
+ * used pages of each block (pgalloc_used_pages: O(1) per 2M block with bitmap, O(block / 64)
+ * with buddy), then each page of each block tried is taken or migrated. Uses no heap. One
+ * compaction runs at a time; callers on several harts serialise it.
  */
 int axalloc_compact(unsigned order, struct axalloc_compact_result *res);
 
@@ -215,11 +215,11 @@ int axalloc_compact(unsigned order, struct axalloc_compact_result *res);
  * migrator's check (migrator(pa, true), called without the lock) answers
  * 0; without a migrator none is. Writes at most len - 1 characters and a
  * NUL into buf (nothing when len is 0; buf may then be NULL) and returns
- * the number of blocks, as snprintf does. Changes nothing: each block's
- * pages are probed under the lock (alloc_at, given back at once), so the
- * map is a snapshot only while nobody else allocates. Cost: one alloc_at
- * per page of a block in use, one migrator check per used page (fewer
- * once a block is known mixed).
+ * the number of blocks, as snprintf does. Changes nothing: which pages are
+ * used is read under the lock from the page allocator (pgalloc_used_pages),
+ * so the map is a snapshot only while nobody else allocates. Cost: one
+ * count per page of a block in use, one migrator check per used page
+ * (fewer once a block is known mixed).
  */
 size_t axalloc_block_map(char *buf, size_t len);
 

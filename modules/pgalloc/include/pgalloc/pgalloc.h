@@ -109,6 +109,7 @@ struct pgalloc_ops {
 		     paddr_t *out);
 	int (*alloc_at)(struct pgalloc *pg, paddr_t addr, uint64_t n);
 	int (*free)(struct pgalloc *pg, paddr_t addr, uint64_t n);
+	uint64_t (*used_pages)(const struct pgalloc *pg, paddr_t addr, uint64_t n);
 	void (*stats)(const struct pgalloc *pg, struct pgalloc_stats *st);
 	int (*check)(const struct pgalloc *pg);
 };
@@ -248,6 +249,17 @@ static inline int pgalloc_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n)
 static inline int pgalloc_free(struct pgalloc *pg, paddr_t addr, uint64_t n)
 {
 	return pg->ops->free(pg, addr, n);
+}
+
+/*
+ * How many of the pages [addr, addr + n * 4K) are allocated (0..n), read
+ * from the allocator's own bookkeeping: what compaction ranks blocks by.
+ * The pages must lie inside one managed range (addr 4K aligned, n >= 1);
+ * anything else returns 0. Changes nothing; O(n / 64) at most.
+ */
+static inline uint64_t pgalloc_used_pages(const struct pgalloc *pg, paddr_t addr, uint64_t n)
+{
+	return pg->ops->used_pages(pg, addr, n);
 }
 
 /*
