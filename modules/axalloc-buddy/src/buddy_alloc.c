@@ -122,24 +122,36 @@ static bool bd_take_block(struct buddy_pgalloc *a, unsigned want, uint64_t n, ui
 /*
  * One page inside pfns [lo, hi): the smallest block listed in the lowest
  * zone at or above lo (of the lowest range) that lists any, in O(1) when lo
- * is 0. False if that block starts at or above hi, or there is none.
+ * is 0 (there is a free page: the caller saw one and ended the deferred
+ * split). False if that block starts at or above hi, or there is none.
  */
 static bool bd_take_page(struct buddy_pgalloc *a, uint64_t lo, uint64_t hi, uint64_t *pfn)
 {
-	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
-		const struct buddy_range *r = &a->range[ri];
-		if (r->orders == 0 || r->end_pfn <= lo)
-			continue;
-		unsigned z = bd_zone_from(r, BD_ZONE_ANY, lo);
-		if (z == r->nr_zones)
-			continue;
-		unsigned o = (unsigned)__builtin_ctz(r->zone_orders[z]);
-		if (r->origin_pfn + bd_list_first(r, z, o) >= hi)
-			return false;
-		*pfn = bd_take(a, ri, z, o, 1);
-		return true;
+	const struct buddy_range *r;
+	unsigned ri = 0, z;
+
+	if (lo == 0) { /* every movable request */
+		while (a->range[ri].orders == 0)
+			ri++;
+		r = &a->range[ri];
+		z = bd_zone_lowest(r, BD_ZONE_ANY);
+	} else {
+		for (;; ri++) {
+			if (ri == a->nr_ranges)
+				return false;
+			r = &a->range[ri];
+			if (r->orders == 0 || r->end_pfn <= lo)
+				continue;
+			z = bd_zone_next(r, BD_ZONE_ANY, bd_zone_at_or_above(r, lo));
+			if (z < r->nr_zones)
+				break;
+		}
 	}
-	return false;
+	unsigned o = (unsigned)__builtin_ctz(r->zone_orders[z]);
+	if (r->origin_pfn + bd_list_first(r, z, o) >= hi)
+		return false;
+	*pfn = bd_take(a, ri, z, o, 1);
+	return true;
 }
 
 /*
