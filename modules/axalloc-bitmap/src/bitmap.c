@@ -521,22 +521,19 @@ static int bitmap_free(struct pgalloc *pg, paddr_t addr, uint64_t n)
 	return 0;
 }
 
-/* Free bits of the leaf among pfns [pfn, pfn + n) of r, a word at a time. */
-static uint64_t count_free(const struct bitmap_range *r, uint64_t pfn, uint64_t n)
+uint64_t bitmap_count_bits(const uint64_t *bits, uint64_t start, uint64_t end)
 {
-	const uint64_t *leaf = r->free.lvl[0];
-	uint64_t i = pfn - r->leaf_origin, end = i + n, count = 0;
+	uint64_t n = 0;
 
-	while (i < end) {
+	for (uint64_t i = start; i < end;) {
 		unsigned lo = i & LEVEL_BITMAP_WORD_MASK;
 		uint64_t take =
 		    LEVEL_BITMAP_WORD_BITS - lo < end - i ? LEVEL_BITMAP_WORD_BITS - lo : end - i;
 		uint64_t mask = (take == LEVEL_BITMAP_WORD_BITS ? ~0ULL : (1ULL << take) - 1) << lo;
-
-		count += (uint64_t)__builtin_popcountll(leaf[i >> LEVEL_BITMAP_WORD_SHIFT] & mask);
+		n += (uint64_t)popcount64(bits[i >> LEVEL_BITMAP_WORD_SHIFT] & mask);
 		i += take;
 	}
-	return count;
+	return n;
 }
 
 /* A whole 2M chunk is answered by its counter of free pages, anything else by the leaf. */
@@ -551,7 +548,8 @@ static uint64_t bitmap_used_pages(const struct pgalloc *pg, paddr_t addr, uint64
 		return n -
 		       r->chunks[BITMAP_CHUNK_2M]
 			   .full_cnt[(pfn >> BITMAP_SHIFT_2M) - r->chunks[BITMAP_CHUNK_2M].origin];
-	return n - count_free(r, pfn, n);
+	return n -
+	       bitmap_count_bits(r->free.lvl[0], pfn - r->leaf_origin, pfn - r->leaf_origin + n);
 }
 
 const struct pgalloc_ops bitmap_pgalloc_ops = {

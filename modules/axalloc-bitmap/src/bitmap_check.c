@@ -5,21 +5,6 @@
 #include "bitmap_internal.h"
 
 /* Number of set bits [start, end) of a bit array. */
-static uint64_t count_bits(const uint64_t *bits, uint64_t start, uint64_t end)
-{
-	uint64_t n = 0;
-
-	for (uint64_t i = start; i < end;) {
-		unsigned lo = i & LEVEL_BITMAP_WORD_MASK;
-		uint64_t take =
-		    LEVEL_BITMAP_WORD_BITS - lo < end - i ? LEVEL_BITMAP_WORD_BITS - lo : end - i;
-		uint64_t mask = (take == LEVEL_BITMAP_WORD_BITS ? ~0ULL : (1ULL << take) - 1) << lo;
-		n += (uint64_t)popcount64(bits[i >> LEVEL_BITMAP_WORD_SHIFT] & mask);
-		i += take;
-	}
-	return n;
-}
-
 /*
  * Checks chunk level ch whose children are the absolute numbers [child_lo,
  * child_hi), child x being bit x - child_origin of child_bits (set = full).
@@ -40,7 +25,7 @@ static int check_chunks(const struct bitmap_chunks *ch, const uint64_t *child_bi
 
 		lo = lo < child_lo ? child_lo : lo;
 		hi = hi > child_hi ? child_hi : hi;
-		nfull = count_bits(child_bits, lo - child_origin, hi - child_origin);
+		nfull = bitmap_count_bits(child_bits, lo - child_origin, hi - child_origin);
 		if (ch->full_cnt[c] != nfull ||
 		    level_bitmap_test(&ch->full, c) != (nfull == BITMAP_CHUNK_CHILDREN))
 			return -1;
@@ -60,13 +45,13 @@ static int check_range(const struct bitmap_range *r, uint64_t *nfree)
 	    r->free.nbits != r->end_pfn - r->leaf_origin || level_bitmap_check(&r->free) != 0)
 		return -1;
 	/* No free bit below base_pfn (bits above end_pfn are beyond nbits: checked above). */
-	if (count_bits(leaf, 0, r->base_pfn - r->leaf_origin) != 0)
+	if (bitmap_count_bits(leaf, 0, r->base_pfn - r->leaf_origin) != 0)
 		return -1;
-	free_pages = count_bits(leaf, 0, r->free.nbits);
+	free_pages = bitmap_count_bits(leaf, 0, r->free.nbits);
 	if (free_pages != r->free_pages)
 		return -1;
 	if (r->hint >= level_bitmap_level_words(&r->free, 0) ||
-	    count_bits(leaf, 0, r->hint << LEVEL_BITMAP_WORD_SHIFT) != 0)
+	    bitmap_count_bits(leaf, 0, r->hint << LEVEL_BITMAP_WORD_SHIFT) != 0)
 		return -1;
 	c2m = &r->chunks[BITMAP_CHUNK_2M];
 	if (check_chunks(c2m, leaf, r->leaf_origin, r->base_pfn, r->end_pfn) != 0 ||

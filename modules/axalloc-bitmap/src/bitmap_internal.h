@@ -12,6 +12,9 @@
 /* The bitmap allocator whose interface head is pg. */
 #define bitmap_of(pg) container_of(pg, struct bitmap_pgalloc, pgalloc)
 
+/* Set bits among indices [start, end) of a bitmap of 64-bit words, a word at a time. */
+uint64_t bitmap_count_bits(const uint64_t *bits, uint64_t start, uint64_t end);
+
 /* pgalloc_meta_bytes: about 33.6 KiB per GiB (32 KiB of it the page bitmap). */
 size_t bitmap_meta_bytes(paddr_t base, uint64_t size);
 
