@@ -177,7 +177,7 @@ static int fake_migrate(paddr_t pa, bool check_only)
 	if (pa != fake_page)
 		return -ENOENT;
 	if (check_only)
-		return 0;
+		return 1;
 	nested_alloc = axalloc_alloc_pages(PAGES_PER_2M, PG2M, AXALLOC_MOVABLE, &big);
 	nested_compact = axalloc_compact(ORDER_2M, NULL);
 	nested_stall = counters().compact_stall;

@@ -144,23 +144,34 @@ static void release_isolated(paddr_t base, uint64_t upto)
 
 /*
  * Asks the migrator whether every used page of the block of n pages at
- * base could move (pages freed meanwhile pass). 0 or its refusal (the
- * page counted as failed).
+ * base could move (pages freed meanwhile pass), once per page: a page as
+ * large as the block cannot (only a free block of this order could take
+ * it). 0 or the refusal (-EBUSY for a page that large; the page counted as
+ * failed).
  */
 static int check_movable(paddr_t base, uint64_t n, struct axalloc_compact_result *res)
 {
-	for (uint64_t i = 0; i < n; i++) {
+	for (uint64_t i = 0; i < n;) {
 		paddr_t pa = base + i * PAGE_SIZE;
-		uint64_t used;
-		int err;
+		uint64_t run = 64 - i % 64 < n - i ? 64 - i % 64 : n - i, used;
+		int frames;
 
 		spin_lock(&axalloc_lock);
-		used = axalloc_pages_used_locked(pa, 1);
+		used =
+		    axalloc_pages_used_locked(pa, run); /* free runs skipped 64 pages at a time */
+		if (used)
+			used = axalloc_pages_used_locked(pa, run = 1);
 		spin_unlock(&axalloc_lock);
-		if (used && (err = migrator(pa, true)) != 0) {
-			res->pages_failed++;
-			return err;
+		if (!used) {
+			i += run;
+			continue;
 		}
+		frames = migrator(pa, true);
+		if (frames <= 0 || (uint64_t)frames >= n) {
+			res->pages_failed++;
+			return frames <= 0 ? frames : -EBUSY;
+		}
+		i += (uint64_t)frames;
 	}
 	return 0;
 }

@@ -34,7 +34,7 @@ static int fake_migrate(paddr_t pa, bool check_only)
 	checks++;
 	if (pa < RAM_BASE || pa >= RAM_BASE + RAM_SIZE)
 		return -ENOENT;
-	return page_movable[(pa - RAM_BASE) / PAGE_SIZE] ? 0 : -EBUSY;
+	return page_movable[(pa - RAM_BASE) / PAGE_SIZE] ? 1 : -EBUSY;
 }
 
 static int setup_map(void **state)

@@ -12,7 +12,7 @@
  *
  * The benchmark is its own migrator (axalloc_set_migrator) over its table
  * of live allocations: a per-frame owner index finds the allocation that
- * holds a frame. check_only answers 0 for any frame of a live allocation.
+ * holds a frame. check_only answers 1 (one frame) for any frame of a live allocation.
  * Moving is done in one of two ways, one pass each:
  *   whole: the whole allocation moves to a new movable run of the same size
  *          and alignment (contents copied, old frames freed); -ENOMEM when
@@ -195,7 +195,7 @@ static int churn_migrate(paddr_t pa, bool check_only)
 	if (pa < POOL_BASE || f >= T.nr_frames || (owner = T.owner[f]) == 0)
 		return -ENOENT;
 	if (check_only)
-		return 0;
+		return 1; /* one frame at a time: its allocation may start below pa */
 	if (T.mode == MOVE_4K && T.live[owner - 1].n != PAGES_2M)
 		return move_4k(owner, pa);
 	return move_whole(owner);

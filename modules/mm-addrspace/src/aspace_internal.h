@@ -91,8 +91,9 @@ static inline const char *aspace_backend_name(const struct aspace_area *a)
 
 /*
  * axalloc's migrator (axalloc_set_migrator): aspace_migrate of the page
- * that holds pa, or with check_only whether it would move (without
- * allocating). Registered when a space is created (CONFIG_MM_COW).
+ * that holds pa, or with check_only, when it would move, the number of
+ * that page's frames from pa on (without allocating). Registered when a
+ * space is created (CONFIG_MM_COW).
  *
  * Direct compaction: with CONFIG_AXALLOC_DIRECT_COMPACTION an allocation
  * of 2M or more (a transparent huge page, a frame of a 2M or 1G area, a

@@ -144,7 +144,13 @@ int aspace_compaction_migrate(paddr_t pa, bool check_only)
 	struct aspace_mapping maps[MIGRATE_MAX_MAPPINGS];
 	int n;
 
-	return check_only ? movable(pa, maps, &n) : aspace_migrate(pa, NULL);
+	int err;
+
+	if (!check_only)
+		return aspace_migrate(pa, NULL);
+	err = movable(pa, maps, &n);
+	/* The frames of the page from pa on. */
+	return err ? err : (int)((maps[0].pa + maps[0].pgsize - pa) / PAGE_SIZE_4K);
 }
 
 int aspace_migrate(paddr_t pa, paddr_t *to)

@@ -162,8 +162,8 @@ int axalloc_get_ranges(struct axalloc_range *out, int max);
  * calls it: the first frame of it met in address order), returning 0; or
  * refuses with -EBUSY or -ENOENT (the frame cannot move: a page table, the
  * heap, a pinned page) or -ENOMEM, changing nothing. With check_only it
- * moves nothing and answers whether the page could move (0, -EBUSY or
- * -ENOENT). It is called without the axalloc lock, and with direct
+ * moves nothing and answers whether the page could move: the number of
+ * its 4K frames from pa on (> 0), or -EBUSY or -ENOENT. It is called without the axalloc lock, and with direct
  * compaction also from inside axalloc_alloc_pages: possibly in the middle
  * of an operation of the migrator's own module, which must then refuse
  * (-EBUSY) every page whose physical address that operation still holds.
