@@ -368,7 +368,8 @@ static __attribute__((noinline)) uint64_t hint_advance(struct bitmap_range *r)
  * Lowest free page of the lowest range with one, if it lies below hi (a
  * pfn): the single-page fast path.
  */
-static int alloc_one(struct bitmap_pgalloc *a, uint64_t hi, paddr_t *out)
+static inline __attribute__((always_inline)) int alloc_one(struct bitmap_pgalloc *a, uint64_t hi,
+							   paddr_t *out)
 {
 	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
 		struct bitmap_range *r = &a->ranges[ri];
@@ -427,19 +428,30 @@ static __attribute__((noinline)) int alloc_general(struct bitmap_pgalloc *a, uin
 	return -ENOMEM;
 }
 
-static int bitmap_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
-			paddr_t *out)
+static int bitmap_alloc_in(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
+			   paddr_t *out)
 {
 	struct bitmap_pgalloc *a = bitmap_of(pg);
-	uint64_t lo_pfn = (lo + PAGE_SIZE_4K - 1) >> PAGE_SHIFT, hi_pfn = hi >> PAGE_SHIFT;
 
 	if (out == NULL)
 		return -EINVAL;
 	if (n == 1 && align == PAGE_SIZE_4K && lo == 0)
-		return alloc_one(a, hi_pfn, out);
+		return alloc_one(a, hi >> PAGE_SHIFT, out);
 	if (!pgalloc_request_valid(n, align))
 		return -EINVAL;
-	return alloc_general(a, n, align >> PAGE_SHIFT, lo_pfn, hi_pfn, out);
+	return alloc_general(a, n, align >> PAGE_SHIFT, (lo + PAGE_SIZE_4K - 1) >> PAGE_SHIFT,
+			     hi >> PAGE_SHIFT, out);
+}
+
+/* A single movable page is the fast path: alloc_one below the movable limit. */
+static int bitmap_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, enum pgalloc_mobility mob,
+			paddr_t *out)
+{
+	if (n == 1 && align == PAGE_SIZE_4K && mob == PGALLOC_MOVABLE && out != NULL)
+		return alloc_one(bitmap_of(pg), pg->movable_limit >> PAGE_SHIFT, out) == 0
+			   ? 0
+			   : pgalloc_alloc_grouped(pg, 1, PAGE_SIZE_4K, mob, out);
+	return pgalloc_alloc_by_mobility(pg, n, align, mob, out);
 }
 
 /* The range holding all of pages [pfn, pfn + n), or NULL. */
@@ -559,6 +571,7 @@ const struct pgalloc_ops bitmap_pgalloc_ops = {
     .meta_bytes = bitmap_meta_bytes,
     .add_memory = bitmap_add_memory,
     .alloc = bitmap_alloc,
+    .alloc_in = bitmap_alloc_in,
     .alloc_at = bitmap_alloc_at,
     .free = bitmap_free,
     .used_pages = bitmap_used_pages,

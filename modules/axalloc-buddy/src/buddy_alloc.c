@@ -120,38 +120,57 @@ static bool bd_take_block(struct buddy_pgalloc *a, unsigned want, uint64_t n, ui
 }
 
 /*
- * One page inside pfns [lo, hi): the smallest block listed in the lowest
- * zone at or above lo (of the lowest range) that lists any, in O(1) when lo
- * is 0 (there is a free page: the caller saw one and ended the deferred
- * split). False if that block starts at or above hi, or there is none.
+ * The smallest block listed in zone z of range ri, if it starts below pfn
+ * hi: takes its first page. False otherwise.
  */
-static bool bd_take_page(struct buddy_pgalloc *a, uint64_t lo, uint64_t hi, uint64_t *pfn)
+static inline bool bd_take_page_of_zone(struct buddy_pgalloc *a, unsigned ri, unsigned z,
+					uint64_t hi, uint64_t *pfn)
 {
-	const struct buddy_range *r;
-	unsigned ri = 0, z;
-
-	if (lo == 0) { /* every movable request */
-		while (a->range[ri].orders == 0)
-			ri++;
-		r = &a->range[ri];
-		z = bd_zone_lowest(r, BD_ZONE_ANY);
-	} else {
-		for (;; ri++) {
-			if (ri == a->nr_ranges)
-				return false;
-			r = &a->range[ri];
-			if (r->orders == 0 || r->end_pfn <= lo)
-				continue;
-			z = bd_zone_next(r, BD_ZONE_ANY, bd_zone_at_or_above(r, lo));
-			if (z < r->nr_zones)
-				break;
-		}
-	}
+	const struct buddy_range *r = &a->range[ri];
 	unsigned o = (unsigned)__builtin_ctz(r->zone_orders[z]);
+
 	if (r->origin_pfn + bd_list_first(r, z, o) >= hi)
 		return false;
 	*pfn = bd_take(a, ri, z, o, 1);
 	return true;
+}
+
+/*
+ * The hot path of every movable page: one page from the lowest zone (of the
+ * lowest range) that lists any, in O(1), if it lies below pfn hi. There is
+ * a free page: the caller saw one and ended the deferred split.
+ */
+static inline __attribute__((always_inline)) bool bd_take_lowest_page(struct buddy_pgalloc *a,
+								      uint64_t hi, uint64_t *pfn)
+{
+	unsigned ri = 0;
+
+	while (a->range[ri].orders == 0)
+		ri++;
+	return bd_take_page_of_zone(a, ri, bd_zone_lowest(&a->range[ri], BD_ZONE_ANY), hi, pfn);
+}
+
+/*
+ * One page inside pfns [lo, hi): the smallest block listed in the lowest
+ * zone at or above lo (of the lowest range) that lists any. There is a free
+ * page and no deferred split. False if that block starts at or above hi, or
+ * there is none.
+ */
+static bool bd_take_page(struct buddy_pgalloc *a, uint64_t lo, uint64_t hi, uint64_t *pfn)
+{
+	if (lo == 0)
+		return bd_take_lowest_page(a, hi, pfn);
+	for (unsigned ri = 0; ri < a->nr_ranges; ri++) {
+		const struct buddy_range *r = &a->range[ri];
+		unsigned z;
+
+		if (r->orders == 0 || r->end_pfn <= lo)
+			continue;
+		z = bd_zone_next(r, BD_ZONE_ANY, bd_zone_at_or_above(r, lo));
+		if (z < r->nr_zones)
+			return bd_take_page_of_zone(a, ri, z, hi, pfn);
+	}
+	return false;
 }
 
 /*
@@ -190,8 +209,8 @@ static int bd_place(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, u
 	return bd_search(a, n, align_order, lo, hi, pfn) ? 0 : -ENOMEM;
 }
 
-int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
-		paddr_t *out)
+int buddy_alloc_in(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
+		   paddr_t *out)
 {
 	struct buddy_pgalloc *a = buddy_of(pg);
 	uint64_t pfn;
@@ -206,6 +225,28 @@ int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, padd
 	if (err == 0)
 		*out = pfn << PAGE_SHIFT;
 	return err;
+}
+
+/*
+ * A single movable page is the fast path: bd_take_page below the movable
+ * limit. When that block lies above the limit, the window's edges may still
+ * hold a page: the general path looks.
+ */
+int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, enum pgalloc_mobility mob,
+		paddr_t *out)
+{
+	struct buddy_pgalloc *a = buddy_of(pg);
+	uint64_t pfn;
+
+	if (n == 1 && align == PAGE_SIZE_4K && mob == PGALLOC_MOVABLE && out != NULL &&
+	    a->free_pages != 0) {
+		bd_settle(a);
+		if (bd_take_lowest_page(a, pg->movable_limit >> PAGE_SHIFT, &pfn)) {
+			*out = pfn << PAGE_SHIFT;
+			return 0;
+		}
+	}
+	return pgalloc_alloc_by_mobility(pg, n, align, mob, out);
 }
 
 int buddy_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n)

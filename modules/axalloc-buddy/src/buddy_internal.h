@@ -19,8 +19,10 @@
 #define buddy_of(pg) container_of(pg, struct buddy_pgalloc, pgalloc)
 
 /* The operations buddy_pgalloc_ops names that live outside buddy_range.c. */
-int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
+int buddy_alloc(struct pgalloc *pg, uint64_t n, uint64_t align, enum pgalloc_mobility mob,
 		paddr_t *out);
+int buddy_alloc_in(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
+		   paddr_t *out);
 int buddy_alloc_at(struct pgalloc *pg, paddr_t addr, uint64_t n);
 int buddy_free(struct pgalloc *pg, paddr_t addr, uint64_t n);
 /* The used bits of the pages, counted a word at a time. */
@@ -316,7 +318,7 @@ int bd_first_fit(struct buddy_pgalloc *a, uint64_t n, unsigned align_order, uint
 		 uint64_t hi, uint64_t *pfn);
 
 /*
- * Slow path of buddy_alloc, for when no listed block can hold the request:
+ * Slow path of buddy_alloc_in, for when no listed block can hold the request:
  * the lowest aligned run of n free pages inside pfns [lo, hi) of each range
  * in turn, found by scanning the used bits, carved out. False if none
  * exists.

@@ -169,6 +169,7 @@ const struct pgalloc_ops buddy_pgalloc_ops = {
     .meta_bytes = buddy_meta_bytes,
     .add_memory = buddy_add_memory,
     .alloc = buddy_alloc,
+    .alloc_in = buddy_alloc_in,
     .alloc_at = buddy_alloc_at,
     .free = buddy_free,
     .used_pages = buddy_used_pages,

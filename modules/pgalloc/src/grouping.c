@@ -82,14 +82,14 @@ static int alloc_movable(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t
 
 	while (pg->unmovable_floor < pg->pivot && (end = floor_group_free(pg)) != 0) {
 		set_floor(pg, end);
-		err = pg->ops->alloc(pg, n, align, 0, pg->movable_limit, out);
+		err = pg->ops->alloc_in(pg, n, align, 0, pg->movable_limit, out);
 		if (err != -ENOMEM)
 			return err;
 	}
-	err = pg->ops->alloc(pg, n, align, pg->pivot, PGALLOC_NO_LIMIT, out);
+	err = pg->ops->alloc_in(pg, n, align, pg->pivot, PGALLOC_NO_LIMIT, out);
 	if (err != -ENOMEM)
 		return err;
-	err = pg->ops->alloc(pg, n, align, 0, PGALLOC_NO_LIMIT, out);
+	err = pg->ops->alloc_in(pg, n, align, 0, PGALLOC_NO_LIMIT, out);
 	if (err == 0)
 		pg->spills++;
 	else
@@ -113,15 +113,15 @@ static int alloc_unmovable(struct pgalloc *pg, uint64_t n, uint64_t align, paddr
 	while (above > pg->bottom) {
 		paddr_t floor = ALIGN_DOWN(above - 1, pg->group_size);
 
-		err = pg->ops->alloc(pg, n, align, floor,
-				     pg->pivot - above > bytes ? above + bytes : pg->pivot, out);
+		err = pg->ops->alloc_in(pg, n, align, floor,
+					pg->pivot - above > bytes ? above + bytes : pg->pivot, out);
 		if (err == 0)
 			set_floor(pg, floor);
 		if (err != -ENOMEM)
 			return err;
 		above = floor;
 	}
-	err = pg->ops->alloc(pg, n, align, 0, PGALLOC_NO_LIMIT, out);
+	err = pg->ops->alloc_in(pg, n, align, 0, PGALLOC_NO_LIMIT, out);
 	if (err == 0)
 		pg->spills++;
 	return err;
@@ -132,4 +132,20 @@ int pgalloc_alloc_grouped(struct pgalloc *pg, uint64_t n, uint64_t align, enum p
 {
 	return mob == PGALLOC_MOVABLE ? alloc_movable(pg, n, align, out)
 				      : alloc_unmovable(pg, n, align, out);
+}
+
+int pgalloc_alloc_by_mobility(struct pgalloc *pg, uint64_t n, uint64_t align,
+			      enum pgalloc_mobility mob, paddr_t *out)
+{
+	paddr_t lo = 0, hi = pg->movable_limit;
+	int err;
+
+	if (mob != PGALLOC_MOVABLE) {
+		if (mob != PGALLOC_UNMOVABLE)
+			return -EINVAL;
+		lo = pg->unmovable_floor;
+		hi = pg->pivot;
+	}
+	err = pg->ops->alloc_in(pg, n, align, lo, hi, out);
+	return err == -ENOMEM ? pgalloc_alloc_grouped(pg, n, align, mob, out) : err;
 }

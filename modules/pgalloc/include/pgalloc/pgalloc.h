@@ -99,14 +99,23 @@ struct pgalloc_ops {
 	size_t (*meta_bytes)(paddr_t base, uint64_t size);
 	int (*add_memory)(struct pgalloc *pg, paddr_t base, uint64_t size, void *meta);
 	/*
+	 * pgalloc_alloc itself: places what the allocator's own fast path can
+	 * (a single movable page) and passes everything else to
+	 * pgalloc_alloc_by_mobility, a fast path that finds no room to
+	 * pgalloc_alloc_grouped.
+	 */
+	int (*alloc)(struct pgalloc *pg, uint64_t n, uint64_t align, enum pgalloc_mobility mob,
+		     paddr_t *out);
+	/*
 	 * Places n pages aligned to `align` inside the window [lo, hi) (any
 	 * bounds; fastest when they are 0, PGALLOC_NO_LIMIT or multiples of
-	 * group_size), with the allocator's own placement rule restricted to the window: the same
-	 * arguments, errors and unchanged state as pgalloc_alloc, and -ENOMEM
-	 * only when no aligned run of n free pages lies inside the window.
+	 * group_size), with the allocator's own placement rule restricted to the
+	 * window: the arguments, errors and unchanged state of pgalloc_alloc,
+	 * and -ENOMEM only when no aligned run of n free pages lies inside the
+	 * window.
 	 */
-	int (*alloc)(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
-		     paddr_t *out);
+	int (*alloc_in)(struct pgalloc *pg, uint64_t n, uint64_t align, paddr_t lo, paddr_t hi,
+			paddr_t *out);
 	int (*alloc_at)(struct pgalloc *pg, paddr_t addr, uint64_t n);
 	int (*free)(struct pgalloc *pg, paddr_t addr, uint64_t n);
 	uint64_t (*used_pages)(const struct pgalloc *pg, paddr_t addr, uint64_t n);
@@ -179,14 +188,23 @@ static inline int pgalloc_add_memory(struct pgalloc *pg, paddr_t base, uint64_t 
 }
 
 /*
- * The slow path of pgalloc_alloc, when its window had no room (src/grouping.c):
- * a movable request first takes back wholly free groups at the bottom of
- * the unmovable region, then goes above the pivot, then spills into the
- * region; an unmovable request grows the region down one group at a time
- * until the request fits, then goes anywhere.
+ * The slow path of pgalloc_alloc, when the window of the request's mobility
+ * had no room (src/grouping.c): a movable request first takes back wholly
+ * free groups at the bottom of the unmovable region, then goes above the
+ * pivot, then spills into the region; an unmovable request grows the region
+ * down one group at a time until the request fits, then goes anywhere. mob
+ * is valid.
  */
 int pgalloc_alloc_grouped(struct pgalloc *pg, uint64_t n, uint64_t align, enum pgalloc_mobility mob,
 			  paddr_t *out);
+
+/*
+ * pgalloc_alloc for any request, written once over ops->alloc_in
+ * (src/grouping.c): checks mob, tries the window of its mobility, then
+ * pgalloc_alloc_grouped.
+ */
+int pgalloc_alloc_by_mobility(struct pgalloc *pg, uint64_t n, uint64_t align,
+			      enum pgalloc_mobility mob, paddr_t *out);
 
 /*
  * Allocates n contiguous pages whose physical address is a multiple of
@@ -194,26 +212,16 @@ int pgalloc_alloc_grouped(struct pgalloc *pg, uint64_t n, uint64_t align, enum p
  * pages taken) and stores the address in *out. A movable request goes below
  * the unmovable region when it fits there (anywhere while the region is
  * empty), an unmovable one inside the region when it fits there (see the
- * top of this file); inside its window
- * each allocator places as it always does (bitmap: lowest address first).
- * Returns 0, -EINVAL (n == 0, n * 4K overflows, bad align, bad mob, out
- * NULL) or -ENOMEM (no aligned run of n free pages anywhere). On error *out
- * is not written and neither the stats nor the region change.
+ * top of this file); inside its window each allocator places as it always
+ * does (bitmap: lowest address first). Returns 0, -EINVAL (n == 0, n * 4K
+ * overflows, bad align, bad mob, out NULL) or -ENOMEM (no aligned run of n
+ * free pages anywhere). On error *out is not written and neither the stats
+ * nor the region change.
  */
 static inline int pgalloc_alloc(struct pgalloc *pg, uint64_t n, uint64_t align,
 				enum pgalloc_mobility mob, paddr_t *out)
 {
-	paddr_t lo = 0, hi = pg->movable_limit;
-	int err;
-
-	if (mob != PGALLOC_MOVABLE) {
-		if (mob != PGALLOC_UNMOVABLE)
-			return -EINVAL;
-		lo = pg->unmovable_floor;
-		hi = pg->pivot;
-	}
-	err = pg->ops->alloc(pg, n, align, lo, hi, out);
-	return err == -ENOMEM ? pgalloc_alloc_grouped(pg, n, align, mob, out) : err;
+	return pg->ops->alloc(pg, n, align, mob, out);
 }
 
 /* Where the unmovable region is and how often movable pages spilled into it. */
