@@ -45,7 +45,10 @@ static void banner(const struct boot_info *bi)
 }
 
 #ifdef CONFIG_AXALLOC
-/* The banner's page allocator line: which one, its free pages, how long its init took. */
+/*
+ * The banner's allocator lines: which page allocator, its free pages, how
+ * long its init took; which kernel heap.
+ */
 static void banner_allocator(uint64_t init_ticks)
 {
 	struct axalloc_stats st;
@@ -56,6 +59,7 @@ static void banner_allocator(uint64_t init_ticks)
 	       axalloc_page_allocator_name(), (unsigned long)st.pages.free_pages,
 	       (unsigned long)(st.pages.free_pages * PAGE_SIZE >> 20),
 	       (unsigned long)(us / US_PER_MS), (unsigned long)(us % US_PER_MS / US_PER_CENTI_MS));
+	printf("  kernel heap: %s\n", axalloc_heap_name());
 }
 #else
 /* Without the allocator the banner has no allocator line. */

@@ -103,6 +103,7 @@ struct axalloc_stats {
 	uint64_t heap_used_bytes;   /* usable bytes of the live kmalloc blocks */
 	uint64_t heap_allocs;	    /* blocks handed out; allocs - frees = live blocks */
 	uint64_t heap_frees;	    /* blocks given back (kfree, krealloc moves and frees) */
+	uint64_t heap_bad_frees;    /* kfree of a pointer the heap saw was bad (logged, ignored) */
 	uint64_t failed_allocs;	    /* page or heap requests answered with ENOMEM */
 	/*
 	 * Compaction, explicit (axalloc_compact) and direct, named as in
@@ -132,6 +133,9 @@ void axalloc_grouping(struct pgalloc_grouping *g);
 
 /* Name of the configured page allocator: "bitmap" or "buddy". */
 const char *axalloc_page_allocator_name(void);
+
+/* Name of the configured kernel heap: "tlsf", "slab", "buddy", "firstfit" or "bestfit". */
+const char *axalloc_heap_name(void);
 
 /*
  * One managed piece of RAM: the page allocator manages [base, base + size)
@@ -163,9 +167,9 @@ int axalloc_get_ranges(struct axalloc_range *out, int max);
  * refuses with -EBUSY or -ENOENT (the frame cannot move: a page table, the
  * heap, a pinned page) or -ENOMEM, changing nothing. With check_only it
  * moves nothing and answers whether the page could move: the number of
- * its 4K frames from pa on (> 0), or -EBUSY or -ENOENT. It is called without the axalloc lock, and with direct
- * compaction also from inside axalloc_alloc_pages: possibly in the middle
- * of an operation of the migrator's own module, which must then refuse
+ * its 4K frames from pa on (> 0), or -EBUSY or -ENOENT. It is called without the axalloc lock, and
+ * with direct compaction also from inside axalloc_alloc_pages: possibly in the middle of an
+ * operation of the migrator's own module, which must then refuse
  * (-EBUSY) every page whose physical address that operation still holds.
  */
 typedef int (*axalloc_migrate_fn)(paddr_t pa, bool check_only);
@@ -258,7 +262,8 @@ void axalloc_fail_after(long n);
 #endif
 
 /*
- * Byte heap. Every call is O(1) apart from copying and zeroing.
+ * Byte heap. With the default heap (TLSF) every call is O(1) apart from
+ * copying and zeroing.
  *
  * kmalloc: a block of at least `size` bytes aligned to 16 (size 0 gives a
  * minimal block); NULL when out of memory (counted in failed_allocs).
@@ -271,7 +276,11 @@ void axalloc_fail_after(long n);
  * kmemalign: `align` must be a power of two up to PAGE_SIZE (smaller than 16
  * means 16); NULL for any other align or when out of memory.
  * kfree: frees a block from any of the above; kfree(NULL) does nothing.
- * Freeing anything else, or twice, is undefined.
+ * A pointer the chosen heap can tell is not a live block (its header says
+ * which) is logged, counted in heap_bad_frees and ignored; anything else it
+ * cannot tell is undefined.
+ *
+ * The heap is the one chosen in menuconfig ("Kernel heap").
  */
 void *kmalloc(size_t size);
 void *kcalloc(size_t n, size_t size);

@@ -46,12 +46,19 @@ struct kheap_pages {
 	void *ctx;
 };
 
-/* A snapshot of a heap. */
+/*
+ * A snapshot of a heap. The heap's stats op fills the first four fields;
+ * kheap_stats adds the counters the kheap_*() functions keep.
+ */
 struct kheap_stats {
 	uint64_t pages;	     /* pages held from the page source */
 	uint64_t used_bytes; /* usable bytes of the live blocks (kheap_usable_size) */
 	uint64_t live;	     /* live blocks */
 	uint64_t meta_bytes; /* bytes of bookkeeping outside the pages held (0 if none) */
+	uint64_t allocs;     /* blocks handed out (a realloc that moves: one) */
+	uint64_t frees;	     /* blocks freed (a realloc that moves: one); live = allocs - frees */
+	uint64_t failed;     /* allocations answered with NULL: no pages, or above KHEAP_MAX_SIZE */
+	uint64_t bad_frees;  /* frees answered with -EINVAL or -ENOENT */
 };
 
 struct kheap;
@@ -78,6 +85,7 @@ struct kheap_ops {
 struct kheap {
 	const struct kheap_ops *ops;
 	struct kheap_pages pages;
+	uint64_t allocs, frees, failed, bad_frees; /* see struct kheap_stats */
 };
 
 /*
@@ -140,18 +148,12 @@ static inline size_t kheap_usable_size(const struct kheap *h, const void *p)
 }
 
 /* Fills *st. */
-static inline void kheap_stats(const struct kheap *h, struct kheap_stats *st)
-{
-	h->ops->stats(h, st);
-}
+void kheap_stats(const struct kheap *h, struct kheap_stats *st);
 
 /*
  * Walks the heap's whole state and checks its invariants (the counters of
  * kheap_stats included). Returns 0 or -EFAULT. Changes nothing.
  */
-static inline int kheap_check(const struct kheap *h)
-{
-	return h->ops->check(h);
-}
+int kheap_check(const struct kheap *h);
 
 #endif

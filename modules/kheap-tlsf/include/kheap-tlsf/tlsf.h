@@ -1,0 +1,59 @@
+/*
+ * kheap-tlsf/tlsf.h - TLSF (two-level segregated fit), the default byte heap:
+ * good fit in O(1) for every request, blocks merged with their neighbours
+ * at once.
+ *
+ * Memory comes in chunks of TLSF_CHUNK_BYTES from the page source, aligned
+ * to their size. Every block carries a 16-byte header (the previous block of
+ * its chunk and its own size); free blocks sit in one list per size class,
+ * and two bitmaps find the smallest class whose every block fits with two
+ * count-trailing-zeros. Requests above TLSF_CHUNK_BYTES / 2 get a run of
+ * pages of their own (tlsf.c says more).
+ *
+ * Pages come back: a chunk whose blocks are all free goes back to the page
+ * source at once, except one (so a kmalloc/kfree loop does not call the
+ * page allocator every time); a large run goes back when it is freed. Once
+ * every block is freed the heap keeps at most TLSF_CHUNK_BYTES / PAGE_SIZE
+ * pages (16).
+ *
+ * Bad frees: a pointer that is not 16-aligned, not at the start of a block
+ * of one of its chunks (checked through the chunk header at the pointer's
+ * chunk-aligned address and the block's back link) nor of a large run
+ * returns -EINVAL; a block whose header says it is free returns -ENOENT.
+ * Large runs are chunk-aligned too, so these checks read only the heap's
+ * own pages. Freeing a large run twice is undefined (its pages are gone),
+ * as is freeing a pointer outside the heap's pages.
+ */
+#ifndef KHEAP_TLSF_TLSF_H
+#define KHEAP_TLSF_TLSF_H
+
+#include <kheap/kheap.h>
+#include <stdint.h>
+
+#define TLSF_CHUNK_BYTES (64UL * 1024)
+/* Free lists: TLSF_FL_COUNT powers of two, each cut into TLSF_SL_COUNT classes. */
+#define TLSF_SL_SHIFT 4
+#define TLSF_SL_COUNT (1U << TLSF_SL_SHIFT)
+#define TLSF_FL_COUNT 9
+
+struct tlsf_block;
+struct tlsf_chunk;
+
+/* A TLSF heap: kheap_init(&t.heap, &tlsf_kheap_ops, &pages). */
+struct tlsf_kheap {
+	struct kheap heap;
+	uint32_t fl_bitmap;
+	uint32_t sl_bitmap[TLSF_FL_COUNT];
+	struct tlsf_block *free_lists[TLSF_FL_COUNT][TLSF_SL_COUNT];
+	struct tlsf_chunk *chunks;
+	unsigned spare_chunks; /* chunks that are one whole free block */
+	uint64_t chunk_pages;
+	uint64_t large_pages;
+	uint64_t large_runs;
+	uint64_t used_bytes;
+	uint64_t live;
+};
+
+extern const struct kheap_ops tlsf_kheap_ops;
+
+#endif
