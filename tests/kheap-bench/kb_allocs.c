@@ -1,0 +1,179 @@
+/*
+ * kb_allocs.c - glibc, the heaps and kmalloc as struct wl_allocator (see
+ * kb_allocs.h).
+ */
+#include "kb_allocs.h"
+
+#include <axalloc/axalloc.h>
+#include <kheap-tlsf/tlsf.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hal_host.h"
+
+/* Made-up physical base of kmalloc's RAM (1G-aligned, as on the board). */
+#define KB_RAM_BASE 0x80000000UL
+
+/* The heaps of the build. */
+static const struct kheap_ops *const heap_list[] = {&tlsf_kheap_ops};
+#define NR_HEAPS (sizeof(heap_list) / sizeof(heap_list[0]))
+
+static void *glibc_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return malloc(size);
+}
+
+static void glibc_free(void *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
+
+static void *glibc_realloc(void *ctx, void *p, size_t size)
+{
+	(void)ctx;
+	return realloc(p, size);
+}
+
+/* glibc's own figures: the main arena and mmapped chunks, held and in use. */
+static void glibc_usage(void *ctx, struct wl_usage *u)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	(void)ctx;
+	u->held = mi.arena + mi.hblkhd;
+	u->usable = mi.uordblks + mi.hblkhd;
+}
+
+static void *heap_alloc(void *ctx, size_t size)
+{
+	return kheap_alloc(ctx, size);
+}
+
+static void heap_free(void *ctx, void *p)
+{
+	if (kheap_free(ctx, p) != 0) {
+		fprintf(stderr, "kb_allocs: %s: free of %p refused\n",
+			((struct kheap *)ctx)->ops->name, p);
+		abort();
+	}
+}
+
+static void *heap_realloc(void *ctx, void *p, size_t size)
+{
+	return kheap_realloc(ctx, p, size);
+}
+
+static void heap_usage(void *ctx, struct wl_usage *u)
+{
+	struct kheap_stats st;
+
+	kheap_stats(ctx, &st);
+	u->held = st.pages * PAGE_SIZE + st.meta_bytes;
+	u->usable = st.used_bytes;
+}
+
+static void *k_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return kmalloc(size);
+}
+
+static void k_free(void *ctx, void *p)
+{
+	(void)ctx;
+	kfree(p);
+}
+
+static void *k_realloc(void *ctx, void *p, size_t size)
+{
+	(void)ctx;
+	return krealloc(p, size);
+}
+
+static void k_usage(void *ctx, struct wl_usage *u)
+{
+	struct axalloc_stats st;
+
+	(void)ctx;
+	axalloc_stats(&st);
+	u->held = st.heap_pages * PAGE_SIZE;
+	u->usable = st.heap_used_bytes;
+}
+
+int kb_allocs_create(struct kb_alloc *out, size_t arena_bytes)
+{
+	const struct mem_range ram = {KB_RAM_BASE, arena_bytes};
+	int n = 0;
+
+	out[n] = (struct kb_alloc){.kind = KB_GLIBC};
+	snprintf(out[n].name, sizeof(out[n].name), "glibc");
+	out[n].a = (struct wl_allocator){glibc_alloc, glibc_free, glibc_realloc, glibc_usage, NULL};
+	n++;
+	for (size_t i = 0; i < NR_HEAPS; i++, n++) {
+		struct kb_alloc *k = &out[n];
+
+		*k = (struct kb_alloc){.kind = KB_HEAP};
+		snprintf(k->name, sizeof(k->name), "%s", heap_list[i]->name);
+		kheap_test_pages_create(&k->pages, arena_bytes);
+		k->heap = malloc(heap_list[i]->state_size);
+		if (k->heap == NULL)
+			abort();
+		kheap_init(k->heap, heap_list[i], &k->pages.src);
+		k->a =
+		    (struct wl_allocator){heap_alloc, heap_free, heap_realloc, heap_usage, k->heap};
+	}
+	hal_host_map_phys(KB_RAM_BASE, arena_bytes);
+	if (axalloc_init(&ram, 1, NULL, 0) != 0) {
+		fprintf(stderr, "kb_allocs: axalloc_init failed\n");
+		abort();
+	}
+	out[n] = (struct kb_alloc){.kind = KB_KMALLOC};
+	snprintf(out[n].name, sizeof(out[n].name), "kmalloc (%s)", axalloc_heap_name());
+	out[n].a = (struct wl_allocator){k_alloc, k_free, k_realloc, k_usage, NULL};
+	return n + 1;
+}
+
+void kb_allocs_destroy(struct kb_alloc *all, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (all[i].kind != KB_HEAP)
+			continue;
+		kheap_test_pages_destroy(&all[i].pages);
+		free(all[i].heap);
+	}
+	hal_host_unmap_all();
+}
+
+int kb_alloc_empty(const struct kb_alloc *k, char *why, size_t len)
+{
+	struct kheap_stats hs;
+	struct axalloc_stats as;
+
+	switch (k->kind) {
+	case KB_GLIBC:
+		return 0;
+	case KB_HEAP:
+		kheap_stats(k->heap, &hs);
+		if (hs.live != 0 || kheap_check(k->heap) != 0 || hs.pages != k->pages.held) {
+			snprintf(why, len, "%s: %lu live blocks, check %d, %lu pages (%lu out)",
+				 k->name, (unsigned long)hs.live, kheap_check(k->heap),
+				 (unsigned long)hs.pages, (unsigned long)k->pages.held);
+			return -1;
+		}
+		return 0;
+	case KB_KMALLOC:
+		axalloc_stats(&as);
+		if (as.heap_allocs != as.heap_frees || axalloc_heap_check() != 0 ||
+		    as.heap_bad_frees != 0) {
+			snprintf(why, len, "%s: %lu live blocks, check %d, %lu bad frees", k->name,
+				 (unsigned long)(as.heap_allocs - as.heap_frees),
+				 axalloc_heap_check(), (unsigned long)as.heap_bad_frees);
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
