@@ -36,9 +36,14 @@
 /* The seed of the randomised cases when $TEST_SEED is not set. */
 #define CONTRACT_SEED 20250714ULL
 
-/* Arena of every case; the stress test's is larger. */
+/*
+ * The arena of every case; the stress test's is larger, and the out-of-pages
+ * case, which makes one per page allocation of its workload, smaller (a few
+ * times what the workload holds).
+ */
 #define ARENA_BYTES	   (64UL << 20)
 #define STRESS_ARENA_BYTES (256UL << 20)
+#define OOM_ARENA_BYTES	   (16UL << 20)
 #define MIB		   ((size_t)1 << 20)
 
 /* The seeded stress: operations, and how often the heap's checker and the full read-back run. */
@@ -620,7 +625,7 @@ static void test_out_of_pages_everywhere(void **state)
 	struct kheap_checker c;
 
 	/* Page allocations the workload makes when none fails. */
-	kc_create(&c, d, 32 * MIB, 1);
+	kc_create(&c, d, OOM_ARENA_BYTES, 1);
 	assert_false(oom_workload(&c));
 	uint64_t k = c.inst.tp.calls;
 	free_all(&c, g_seed);
@@ -628,7 +633,7 @@ static void test_out_of_pages_everywhere(void **state)
 	assert_true(k > 0);
 
 	for (uint64_t n = 0; n <= k; n++) {
-		kc_create(&c, d, 32 * MIB, 1);
+		kc_create(&c, d, OOM_ARENA_BYTES, 1);
 		kc_fail_after(&c, (long)n);
 		/* Each NULL on the way has left the heap as it was (the checker's rule). */
 		bool met_null = oom_workload(&c);
