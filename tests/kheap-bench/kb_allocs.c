@@ -5,19 +5,16 @@
 #include "kb_allocs.h"
 
 #include <axalloc/axalloc.h>
-#include <kheap-tlsf/tlsf.h>
 #include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hal_host.h"
 
 /* Made-up physical base of kmalloc's RAM (1G-aligned, as on the board). */
 #define KB_RAM_BASE 0x80000000UL
-
-/* The heaps of the build. */
-static const struct kheap_ops *const heap_list[] = {&tlsf_kheap_ops};
-#define NR_HEAPS (sizeof(heap_list) / sizeof(heap_list[0]))
 
 static void *glibc_alloc(void *ctx, size_t size)
 {
@@ -112,18 +109,14 @@ int kb_allocs_create(struct kb_alloc *out, size_t arena_bytes)
 	snprintf(out[n].name, sizeof(out[n].name), "glibc");
 	out[n].a = (struct wl_allocator){glibc_alloc, glibc_free, glibc_realloc, glibc_usage, NULL};
 	n++;
-	for (size_t i = 0; i < NR_HEAPS; i++, n++) {
+	for (unsigned i = 0; i < kheap_nr_heaps; i++, n++) {
 		struct kb_alloc *k = &out[n];
 
 		*k = (struct kb_alloc){.kind = KB_HEAP};
-		snprintf(k->name, sizeof(k->name), "%s", heap_list[i]->name);
-		kheap_test_pages_create(&k->pages, arena_bytes);
-		k->heap = malloc(heap_list[i]->state_size);
-		if (k->heap == NULL)
-			abort();
-		kheap_init(k->heap, heap_list[i], &k->pages.src);
-		k->a =
-		    (struct wl_allocator){heap_alloc, heap_free, heap_realloc, heap_usage, k->heap};
+		snprintf(k->name, sizeof(k->name), "%s", kheap_all[i].ops->name);
+		kheap_inst_create(&k->heap, &kheap_all[i], arena_bytes);
+		k->a = (struct wl_allocator){heap_alloc, heap_free, heap_realloc, heap_usage,
+					     k->heap.h};
 	}
 	hal_host_map_phys(KB_RAM_BASE, arena_bytes);
 	if (axalloc_init(&ram, 1, NULL, 0) != 0) {
@@ -139,12 +132,19 @@ int kb_allocs_create(struct kb_alloc *out, size_t arena_bytes)
 void kb_allocs_destroy(struct kb_alloc *all, int n)
 {
 	for (int i = 0; i < n; i++) {
-		if (all[i].kind != KB_HEAP)
-			continue;
-		kheap_test_pages_destroy(&all[i].pages);
-		free(all[i].heap);
+		if (all[i].kind == KB_HEAP)
+			kheap_inst_destroy(&all[i].heap);
 	}
 	hal_host_unmap_all();
+}
+
+/* The page bound of kmalloc's heap: its kheap_all[] row's, found by name; no bound if unlisted. */
+static size_t kmalloc_bound(void)
+{
+	for (unsigned i = 0; i < kheap_nr_heaps; i++)
+		if (strcmp(kheap_all[i].ops->name, axalloc_heap_name()) == 0)
+			return kheap_all[i].pages_bound;
+	return SIZE_MAX;
 }
 
 int kb_alloc_empty(const struct kb_alloc *k, char *why, size_t len)
@@ -156,21 +156,27 @@ int kb_alloc_empty(const struct kb_alloc *k, char *why, size_t len)
 	case KB_GLIBC:
 		return 0;
 	case KB_HEAP:
-		kheap_stats(k->heap, &hs);
-		if (hs.live != 0 || kheap_check(k->heap) != 0 || hs.pages != k->pages.held) {
-			snprintf(why, len, "%s: %lu live blocks, check %d, %lu pages (%lu out)",
-				 k->name, (unsigned long)hs.live, kheap_check(k->heap),
-				 (unsigned long)hs.pages, (unsigned long)k->pages.held);
+		kheap_stats(k->heap.h, &hs);
+		if (hs.live != 0 || kheap_check(k->heap.h) != 0 ||
+		    hs.pages > k->heap.desc->pages_bound || hs.pages != k->heap.tp.held) {
+			snprintf(why, len,
+				 "%s: %lu live blocks, check %d, %lu pages (bound %zu, %lu out)",
+				 k->name, (unsigned long)hs.live, kheap_check(k->heap.h),
+				 (unsigned long)hs.pages, k->heap.desc->pages_bound,
+				 (unsigned long)k->heap.tp.held);
 			return -1;
 		}
 		return 0;
 	case KB_KMALLOC:
 		axalloc_stats(&as);
 		if (as.heap_allocs != as.heap_frees || axalloc_heap_check() != 0 ||
-		    as.heap_bad_frees != 0) {
-			snprintf(why, len, "%s: %lu live blocks, check %d, %lu bad frees", k->name,
-				 (unsigned long)(as.heap_allocs - as.heap_frees),
-				 axalloc_heap_check(), (unsigned long)as.heap_bad_frees);
+		    as.heap_bad_frees != 0 || as.heap_pages > kmalloc_bound()) {
+			snprintf(
+			    why, len,
+			    "%s: %lu live blocks, check %d, %lu bad frees, %lu pages (bound %zu)",
+			    k->name, (unsigned long)(as.heap_allocs - as.heap_frees),
+			    axalloc_heap_check(), (unsigned long)as.heap_bad_frees,
+			    (unsigned long)as.heap_pages, kmalloc_bound());
 			return -1;
 		}
 		return 0;

@@ -11,7 +11,7 @@
 #include <kheap/kheap.h>
 #include <stddef.h>
 
-#include "kheap_test_pages.h"
+#include "kheap_all.h"
 #include "workloads.h"
 
 /* glibc, the heaps, kmalloc. */
@@ -21,15 +21,14 @@ enum kb_kind { KB_GLIBC, KB_HEAP, KB_KMALLOC };
 
 struct kb_alloc {
 	enum kb_kind kind;
-	char name[48];		       /* column title */
-	struct wl_allocator a;	       /* what the workloads call */
-	struct kheap *heap;	       /* KB_HEAP: the heap */
-	struct kheap_test_pages pages; /* KB_HEAP: its page source */
+	char name[48];		/* column title */
+	struct wl_allocator a;	/* what the workloads call */
+	struct kheap_inst heap; /* KB_HEAP: the heap over a page source of its own */
 };
 
 /*
- * Sets up out[0..n): glibc, then every heap of the build (a page source of
- * `arena_bytes` each), then kmalloc over `arena_bytes` of RAM (axalloc_init,
+ * Sets up out[0..n): glibc, then every heap of kheap_all[] (a page source
+ * of `arena_bytes` each, a multiple of 2M), then kmalloc over `arena_bytes` of RAM (axalloc_init,
  * so call it once). Returns n. Aborts when host memory runs out.
  */
 int kb_allocs_create(struct kb_alloc *out, size_t arena_bytes);
@@ -39,8 +38,9 @@ void kb_allocs_destroy(struct kb_alloc *all, int n);
 
 /*
  * 0 when the allocator is back to empty: no live block, its own check
- * passes (heaps, kmalloc), and for a heap the pages still out are those of
- * the heap's stats. Otherwise -1 with a reason in why (len bytes).
+ * passes (heaps, kmalloc), no bad free (kmalloc), and a heap holds no more
+ * pages than its bound once empty (kheap_all[]) and exactly the pages its
+ * page source has out. Otherwise -1 with a reason in why (len bytes).
  */
 int kb_alloc_empty(const struct kb_alloc *k, char *why, size_t len);
 
