@@ -27,10 +27,11 @@ static const char *ratio(char *buf, const struct wl_sample *s)
 
 void ht_print_header(void)
 {
-	printf("%sheld = heap pages x %lu bytes, live = usable bytes of the live blocks;\npeak = "
-	       "every block of the workload live, end = when it is done (fragment: after its "
-	       "steps, blocks still live)\n",
-	       IS_ENABLED(CONFIG_HEAPTEST_CHECK) ? "times include the checks; " : "",
+	printf("times include %sthe usage samples (fragment: one every %d steps); held = heap "
+	       "pages x %lu bytes,\nlive = usable bytes of the live blocks; peak = every block of "
+	       "the workload live, end = when it is done\n(fragment: after its steps, blocks still "
+	       "live)\n",
+	       IS_ENABLED(CONFIG_HEAPTEST_CHECK) ? "the checks and " : "", WL_SAMPLE_STEPS,
 	       (unsigned long)PAGE_SIZE);
 	printf("%-24s %8s %10s %14s %10s %10s %13s %10s %10s\n", "workload", "count", "ms",
 	       "peak held KiB", "live KiB", "held/live", "end held KiB", "live KiB", "held/live");

@@ -124,15 +124,23 @@ static double cpu_now_ns(void)
 	return (double)ts.tv_sec * NS_PER_S + (double)ts.tv_nsec;
 }
 
-/* Runs one workload on allocator k; returns its CPU time in ns. Dies on an error or a leak. */
+/*
+ * Runs one workload on allocator k; returns its CPU time in ns. Dies on an
+ * error or a leak. Without `sample` the workload gets no usage hook, so its
+ * samples read 0: timed runs take none, as mallinfo2 walks glibc's free
+ * lists and axalloc_stats the page bitmap.
+ */
 static double run_one(struct kb_alloc *k, const char *what, wl_fn fn, const struct wl_params *p,
-		      struct wl_result *r)
+		      bool sample, struct wl_result *r)
 {
+	struct wl_allocator a = k->a;
 	char why[160];
 
+	if (!sample)
+		a.usage = NULL;
 	*r = (struct wl_result){0};
 	double t0 = cpu_now_ns();
-	fn(&k->a, p, r);
+	fn(&a, p, r);
 	double t = cpu_now_ns() - t0;
 	if (r->errors != 0)
 		die(what, k, r->error);
@@ -247,12 +255,12 @@ static void measure_rows(void)
 
 		p.check = true;
 		for (int k = 0; k < nr_allocs; k++)
-			run_one(&allocs[k], rows[w].name, rows[w].run, &p, &row_res[w][k]);
+			run_one(&allocs[k], rows[w].name, rows[w].run, &p, true, &row_res[w][k]);
 		p.check = false;
 		for (int run = 0; run < S->runs; run++)
 			for (int k = 0; k < nr_allocs; k++)
 				row_ns[w][k][run] =
-				    run_one(&allocs[k], rows[w].name, rows[w].run, &p, &r);
+				    run_one(&allocs[k], rows[w].name, rows[w].run, &p, false, &r);
 	}
 }
 
@@ -340,13 +348,13 @@ static void print_pairs(void)
 
 		p.check = true;
 		for (int k = 0; k < nr_allocs; k++)
-			run_one(&allocs[k], "small_pairs", wl_small_pairs, &p, &r);
+			run_one(&allocs[k], "small_pairs", wl_small_pairs, &p, true, &r);
 		p.check = false;
 		for (int run = 0; run < S->runs; run++)
 			for (int k = 0; k < nr_allocs; k++)
-				ns[s][k][run] =
-				    run_one(&allocs[k], "small_pairs", wl_small_pairs, &p, &r) /
-				    (double)S->pairs;
+				ns[s][k][run] = run_one(&allocs[k], "small_pairs", wl_small_pairs,
+							&p, false, &r) /
+						(double)S->pairs;
 	}
 	printf("### Small alloc+free pairs: ns per pair\n\n");
 	printf("%" PRIu64 " times: allocate a block of the size, write its first byte, free it "
@@ -420,7 +428,8 @@ static void measure_fragment(void)
 				    .check = true};
 	for (int k = 0; k < nr_allocs; k++)
 		frag_ms[k] =
-		    run_one(&allocs[k], "fragment", wl_fragment, &frag_p, &frag_res[k]) / NS_PER_MS;
+		    run_one(&allocs[k], "fragment", wl_fragment, &frag_p, true, &frag_res[k]) /
+		    NS_PER_MS;
 }
 
 static void print_fragment(void)
@@ -442,7 +451,7 @@ static void print_fragment(void)
 	       "mmap).\n\n",
 	       p.n, p.live, WL_SAMPLE_STEPS, WL_LARGEST_STEP, ARENA_BYTES >> 20);
 	print_alloc_header("measure");
-	printf("| ms (checks included) |");
+	printf("| ms (checks and samples included) |");
 	for (int k = 0; k < nr_allocs; k++)
 		printf(" %.1f |", ms[k]);
 	printf("\n| live blocks / MiB asked for |");
