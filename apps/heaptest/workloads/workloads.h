@@ -34,10 +34,9 @@
  * except the strings of the maps, which are part of the workload.
  *
  * An allocation that fails (NULL) is an error, except in the search for the
- * largest block. A workload stops at its first error, freeing what it
- * holds, and reports it in the result. Nothing here prints, allocates
- * outside the allocator or uses floating point: the same code runs in the
- * kernel.
+ * largest block. After an error a workload stops as soon as it can,
+ * freeing everything it holds, and the result describes the first error. Nothing here prints,
+ * allocates outside the allocator or uses floating point: the same code runs in the kernel.
  */
 #ifndef HEAPTEST_WORKLOADS_H
 #define HEAPTEST_WORKLOADS_H
@@ -86,8 +85,8 @@ struct wl_sample {
 /* What a workload did. */
 struct wl_result {
 	uint64_t allocs; /* successful alloc and realloc calls */
-	uint64_t errors; /* 0, or 1: the workload stopped at its first error */
-	char error[96];	 /* that error, for a person */
+	uint64_t errors; /* errors seen: failed allocations, changed blocks (0: success) */
+	char error[96];	 /* the first one, for a person */
 	/*
 	 * peak: where the workload holds the most (after building up, before
 	 * tearing down; wl_fragment: of samples taken every WL_SAMPLE_STEPS
