@@ -442,6 +442,16 @@ static size_t tlsf_usable_size(const struct kheap *h, const void *p)
 	return block_size(b) - BLOCK_HDR;
 }
 
+/*
+ * Whether p can be a payload at all: 16-aligned and not at the start of a
+ * chunk-aligned block of memory (so the header below it lies in the same
+ * chunk or run, and reading it stays in the heap's pages).
+ */
+static bool is_payload_aligned(const void *p)
+{
+	return IS_ALIGNED((uintptr_t)p, HEAP_ALIGN) && !IS_ALIGNED((uintptr_t)p, CHUNK_BYTES);
+}
+
 /* Whether p is where a large run's header says its payload starts. */
 static bool is_large_payload(const void *p)
 {
@@ -469,12 +479,23 @@ static bool is_chunk_payload(const void *p)
 			    : b == chunk_first_block(c);
 }
 
+static size_t tlsf_live_size(const struct kheap *h, const void *p)
+{
+	const struct tlsf_block *b = (const struct tlsf_block *)((const char *)p - BLOCK_HDR);
+
+	if (!is_payload_aligned(p))
+		return 0;
+	if (is_large_payload(p) || (is_chunk_payload(p) && !block_is_free(b)))
+		return tlsf_usable_size(h, p);
+	return 0;
+}
+
 static int tlsf_free(struct kheap *h, void *p)
 {
 	struct tlsf_kheap *t = (struct tlsf_kheap *)h;
 	struct tlsf_block *b = payload_block(p);
 
-	if (!IS_ALIGNED((uintptr_t)p, HEAP_ALIGN))
+	if (!is_payload_aligned(p))
 		return -EINVAL;
 	if (is_large_payload(p)) {
 		struct large_hdr *lh = (struct large_hdr *)b;
@@ -632,6 +653,7 @@ const struct kheap_ops tlsf_kheap_ops = {
     .alloc = tlsf_alloc,
     .free = tlsf_free,
     .usable_size = tlsf_usable_size,
+    .live_size = tlsf_live_size,
     .resize = tlsf_resize,
     .stats = tlsf_stats,
     .check = tlsf_check,
