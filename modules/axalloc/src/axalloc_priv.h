@@ -150,8 +150,8 @@ void heap_front_stats_locked(struct axalloc_stats *st);
 /* Checks the cached blocks against the heap and the counters: 0 or -EFAULT. */
 int heap_front_check_locked(void);
 
-/* Forgets every cached block (the heap is being reset). */
-void heap_front_reset_locked(void);
+/* Forgets every cached block: h, the heap behind the front, is being reset. */
+void heap_front_reset_locked(struct kheap *h);
 
 /*
  * Frame reference counts (frame_ref.c, built with CONFIG_AXALLOC_FRAME_REFS;

@@ -58,7 +58,7 @@ void axalloc_heap_reset_locked(void)
 						 .free = heap_pages_free};
 
 	kheap_init(&heap.head, &HEAP_OPS, &pages);
-	heap_front_reset_locked();
+	heap_front_reset_locked(&heap.head);
 }
 
 struct kheap *axalloc_heap(void)

@@ -38,6 +38,7 @@ struct front_class {
 };
 
 struct heap_front {
+	struct kheap *heap; /* the heap behind the front; NULL before its first reset */
 	struct front_class cls[FRONT_CLASSES];
 	uint64_t cached_bytes;	/* usable bytes of the cached blocks */
 	uint64_t pops, pushes;	/* blocks handed out from / cached by kmalloc and kfree */
@@ -101,9 +102,17 @@ static void drain_class_locked(struct front_class *k, uint32_t n)
 {
 	while (n-- > 0 && k->count > 0) {
 		void *p = pop(k);
-		kheap_free(axalloc_heap(), p);
+		kheap_free(front.heap, p);
 		front.drained++;
 	}
+}
+
+/* A full class k: gives FRONT_BATCH of its blocks back to the heap. */
+static __attribute__((noinline)) void drain_some(struct front_class *k)
+{
+	spin_lock(&axalloc_lock);
+	drain_class_locked(k, FRONT_BATCH);
+	spin_unlock(&axalloc_lock);
 }
 
 bool heap_front_drain_locked(void)
@@ -115,23 +124,26 @@ bool heap_front_drain_locked(void)
 	return front.drained != before;
 }
 
-/* An empty class c: takes FRONT_BATCH blocks from the heap, returns one (or NULL). */
-static void *refill(unsigned c)
+/*
+ * An empty class c: takes FRONT_BATCH blocks from the heap, returns one (or
+ * NULL). Out of line, like drain_some, so the fast paths stay small.
+ */
+static __attribute__((noinline)) void *refill(unsigned c)
 {
 	void *p;
 
 	spin_lock(&axalloc_lock);
 	p = axalloc_heap_alloc_locked(class_bytes(c));
 	for (unsigned i = 1; p && i < FRONT_BATCH; i++) {
-		void *q = kheap_alloc(axalloc_heap(), class_bytes(c));
+		void *q = kheap_alloc(front.heap, class_bytes(c));
 		if (!q) {
 			front.refill_failed++; /* the heap counted it; the caller got a block */
 			break;
 		}
-		size_t n = kheap_live_size(axalloc_heap(), q);
+		size_t n = kheap_live_size(front.heap, q);
 		struct front_class *k = &front.cls[class_of_block(n)];
 		if (k->count == FRONT_DEPTH) { /* a larger block, for a full class */
-			kheap_free(axalloc_heap(), q);
+			kheap_free(front.heap, q);
 			front.refilled++; /* in and out of the front: not the caller's */
 			front.drained++;
 			break;
@@ -156,7 +168,7 @@ void *heap_front_alloc(size_t size)
 
 int heap_front_free(void *p)
 {
-	size_t n = kheap_live_size(axalloc_heap(), p);
+	size_t n = front.heap ? kheap_live_size(front.heap, p) : 0;
 	struct front_class *k;
 
 	if (n < KHEAP_MIN_ALIGN || n > FRONT_MAX_BYTES)
@@ -166,11 +178,8 @@ int heap_front_free(void *p)
 		return -ENOENT;
 	}
 	k = &front.cls[class_of_block(n)];
-	if (k->count == FRONT_DEPTH) {
-		spin_lock(&axalloc_lock);
-		drain_class_locked(k, FRONT_BATCH);
-		spin_unlock(&axalloc_lock);
-	}
+	if (k->count == FRONT_DEPTH)
+		drain_some(k);
 	push(k, p, n);
 	front.pushes++;
 	return 0;
@@ -195,7 +204,7 @@ int heap_front_check_locked(void)
 	for (unsigned c = 0; c < FRONT_CLASSES; c++) {
 		uint32_t count = 0;
 		for (uintptr_t *w = front.cls[c].head; w; w = (uintptr_t *)w[0]) {
-			size_t n = kheap_live_size(axalloc_heap(), w);
+			size_t n = kheap_live_size(front.heap, w);
 			if (++count > FRONT_DEPTH || class_of_block(n) != c ||
 			    w[1] != cached_key(w, n))
 				return -EFAULT;
@@ -211,7 +220,7 @@ int heap_front_check_locked(void)
 	return 0;
 }
 
-void heap_front_reset_locked(void)
+void heap_front_reset_locked(struct kheap *h)
 {
-	front = (struct heap_front){0};
+	front = (struct heap_front){.heap = h};
 }

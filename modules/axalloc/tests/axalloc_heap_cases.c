@@ -41,14 +41,17 @@ static bool is_aligned_ptr(const void *p, size_t align)
 }
 
 /*
- * The heap's baseline: a kmalloc/kfree pair has run once (so a spare chunk
- * may be kept) and the front holds nothing.
+ * The heap's baseline: a small and a medium kmalloc/kfree pair have run
+ * once (so the heap may keep a spare chunk of each kind) and the front
+ * holds nothing.
  */
 static struct axalloc_stats heap_baseline(void)
 {
-	void *p = kmalloc(1);
+	void *p = kmalloc(1), *q = kmalloc(1000);
 	assert_non_null(p);
+	assert_non_null(q);
 	kfree(p);
+	kfree(q);
 	axalloc_heap_trim();
 	return get_stats();
 }
@@ -226,19 +229,24 @@ static void test_krealloc_in_place(void **state)
 {
 	(void)state;
 	struct axalloc_stats base = heap_baseline();
-	uint8_t *a = kmalloc(64), *b = kmalloc(64), *c = kmalloc(64);
+	/* Above the small objects, which stay in place only within their class. */
+	uint8_t *a = kmalloc(300), *b = kmalloc(300), *c = kmalloc(300);
 
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_non_null(c);
-	fill(a, 64, 9);
+	fill(a, 300, 9);
 	kfree(b);
-	axalloc_heap_trim(); /* b's block is free in the heap, not cached */
-	uint8_t *g = krealloc(a, 100);
+	uint8_t *g = krealloc(a, 500);
 	assert_ptr_equal(g, a);
-	assert_true(check_fill(g, 64, 9));
-	assert_ptr_equal(krealloc(g, 16), a);
-	assert_ptr_equal(krealloc(g, 16), a);
+	assert_true(check_fill(g, 300, 9));
+	assert_ptr_equal(krealloc(g, 280), a);
+	assert_ptr_equal(krealloc(g, 280), a);
+	uint8_t *s = kmalloc(100); /* a small object: in place within its class */
+	assert_non_null(s);
+	assert_ptr_equal(krealloc(s, 112), s);
+	assert_ptr_equal(krealloc(s, 20), s);
+	kfree(s);
 	/* Own pages: same page count stays in place. */
 	uint8_t *big = kmalloc(LARGE_SIZE);
 	assert_non_null(big);
@@ -503,17 +511,20 @@ static void test_front_bad_free(void **state)
 }
 
 /*
- * With no pages left, an allocation first takes the front's cached blocks
- * back into the heap: every chunk the heap holds serves a large block,
- * including those that cached blocks kept.
+ * With no pages left, an allocation first gives the front's cached blocks
+ * back to the heap, which then gives their emptied pages back: the
+ * allocation gets them.
  */
 static void test_front_drained_when_out_of_pages(void **state)
 {
 	(void)state;
-	enum { N = 3000, BIG = 30000 };
+	enum { N = 3000, MAX_PAGES = RAM_SIZE / PAGE_SIZE };
 	struct axalloc_stats base = heap_baseline();
 	void **p = malloc(N * sizeof(*p));
+	paddr_t *pages = malloc(MAX_PAGES * sizeof(*pages));
+	uint64_t npages = 0;
 	assert_non_null(p);
+	assert_non_null(pages);
 
 	for (int i = 0; i < N; i++) {
 		p[i] = kmalloc(64);
@@ -521,18 +532,17 @@ static void test_front_drained_when_out_of_pages(void **state)
 	}
 	for (int i = 0; i < N; i++)
 		kfree(p[i]);
-	struct axalloc_stats held = get_stats();
-	assert_true(held.heap_cached > 0);
-	axalloc_fail_after(0);
-	uint64_t chunks = held.heap_pages * PAGE_SIZE / (64 * 1024), got = 0;
-	while (got < N && (p[got] = kmalloc(BIG)) != NULL)
-		got++;
-	axalloc_fail_after(-1);
+	assert_true(get_stats().heap_cached > 0);
+	while (axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[npages]) == 0)
+		npages++;
+	void *big = kmalloc(LARGE_SIZE);
+	assert_non_null(big);
 	assert_int_equal(get_stats().heap_cached, 0);
-	assert_true(got >= chunks);
 	assert_int_equal(axalloc_heap_check(), 0);
-	for (uint64_t i = 0; i < got; i++)
-		kfree(p[i]);
+	kfree(big);
+	for (uint64_t i = 0; i < npages; i++)
+		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
+	free(pages);
 	free(p);
 	assert_back_to_baseline(&base);
 }
