@@ -1,7 +1,7 @@
 /*
  * list_free.c - kfree: finds the block a pointer names, refusing what is
  * not a live block of this heap (as far as the headers can tell), then
- * frees it in O(1).
+ * frees it in O(1); and the same lookup without the free (live_size).
  */
 #include <errno.h>
 
@@ -34,9 +34,9 @@ static bool live_block_fits_chunk(const struct list_block *b)
  * and, when they look like a header, the chunk header it leads to and the
  * neighbours' headers; changes nothing.
  */
-static int lookup(const struct list_kheap *lh, void *p, struct list_block **bp)
+static int lookup(const struct list_kheap *lh, const void *p, struct list_block **bp)
 {
-	struct list_block *b = block_of(p);
+	struct list_block *b = block_of((void *)p);
 	const struct list_chunk *c;
 
 	if (!IS_ALIGNED((uintptr_t)p, (uintptr_t)KHEAP_MIN_ALIGN))
@@ -81,4 +81,12 @@ int listheap_free(struct kheap *h, void *p)
 	lh->used_bytes -= b->size - LIST_HDR;
 	block_release(lh, b);
 	return 0;
+}
+
+/* ops->live_size: the usable size of p when lookup finds it live, else 0. */
+size_t listheap_live_size(const struct kheap *h, const void *p)
+{
+	struct list_block *b;
+
+	return lookup(list_of((struct kheap *)h), p, &b) == 0 ? listheap_usable_size(h, p) : 0;
 }

@@ -192,6 +192,7 @@ bool large_resize(struct list_kheap *lh, struct list_block *b, size_t size);
 /* list_free.c, list_resize.c, list_stats.c, list_check.c: the other ops. */
 int listheap_free(struct kheap *h, void *p);
 size_t listheap_usable_size(const struct kheap *h, const void *p);
+size_t listheap_live_size(const struct kheap *h, const void *p);
 bool listheap_resize(struct kheap *h, void *p, size_t size);
 void listheap_stats(const struct kheap *h, struct kheap_stats *st);
 int listheap_check(const struct kheap *h);
