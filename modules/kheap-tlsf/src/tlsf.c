@@ -375,7 +375,7 @@ static void *pool_alloc(struct tlsf_kheap *t, size_t size, size_t align)
 /* Payload offset of a large allocation aligned to `align` inside its run. */
 static size_t large_offset(size_t align)
 {
-	return align > sizeof(struct tlsf_region) ? align : sizeof(struct tlsf_region);
+	return ALIGN_UP(sizeof(struct tlsf_region), align);
 }
 
 /* Pages of a large allocation of `size` bytes at offset `off`; 0 when too big. */
@@ -397,6 +397,7 @@ static void *large_alloc(struct tlsf_kheap *t, size_t size, size_t align)
 		return NULL;
 	r->npages = npages;
 	r->magic = REGION_LARGE;
+	r->payload = off;
 	region_link(&t->large, r);
 	t->large_pages += npages;
 	t->large_runs++;
@@ -407,12 +408,10 @@ static void *large_alloc(struct tlsf_kheap *t, size_t size, size_t align)
 	return (char *)r + off;
 }
 
-/* Whether p is where the payload of the large run r can start. */
+/* Whether p is where the payload of the large run r starts. */
 static bool is_large_payload(const struct tlsf_region *r, const void *p)
 {
-	size_t off = (size_t)((const char *)p - (const char *)r);
-
-	return off == sizeof(*r) || (off > sizeof(*r) && off <= PAGE_SIZE && is_pow2(off));
+	return (size_t)((const char *)p - (const char *)r) == r->payload;
 }
 
 /* Usable bytes of the large run r's payload at p. */
@@ -432,15 +431,22 @@ static void *tlsf_alloc(struct kheap *h, size_t size, size_t align)
 	return pool_alloc(t, size, align);
 }
 
-/* Whether p is the payload of a block of chunk c (its back link agrees). */
+/*
+ * Whether p is the payload of a block of chunk c: its back link points to
+ * a block header below it in the same chunk whose size leads to it. Reads
+ * only c's pages, whatever the words below p hold.
+ */
 static bool is_chunk_payload(struct tlsf_region *c, const void *p)
 {
 	struct tlsf_block *b = (struct tlsf_block *)((char *)p - BLOCK_HDR);
+	struct tlsf_block *prev = b->prev_phys;
 
 	if (b < chunk_first_block(c) || b >= chunk_sentinel(c))
 		return false;
-	return b->prev_phys ? b->prev_phys >= chunk_first_block(c) && block_next(b->prev_phys) == b
-			    : b == chunk_first_block(c);
+	if (!prev)
+		return b == chunk_first_block(c);
+	return prev >= chunk_first_block(c) && prev < b &&
+	       IS_ALIGNED((uintptr_t)prev, HEAP_ALIGN) && block_next(prev) == b;
 }
 
 static size_t tlsf_live_size(const struct kheap *h, const void *p)

@@ -26,6 +26,8 @@ struct tlsf_region {
 	struct tlsf_region *prev;
 	uint64_t npages;
 	uint64_t magic;
+	uint64_t payload; /* a large run: where its payload starts, from the run's start */
+	uint64_t unused;  /* keeps the header a multiple of 16 bytes */
 };
 
 /* The header of the region that holds the heap address p. */
