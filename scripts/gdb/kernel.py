@@ -65,10 +65,11 @@ class AxAlloc(gdb.Command):
             print(f"  range [{int(r['base']):#x}, {int(r['base']) + int(r['size']):#x}) "
                   f"metadata at {int(r['meta_base']):#x} ({int(r['meta_size'])} bytes)")
         heap = static("heap")
-        if heap is not None:
-            print(f"  heap: {int(heap['chunk_pages'])} chunk pages, "
-                  f"{int(heap['large_pages'])} large pages, {int(heap['used_bytes'])} bytes "
-                  f"in use, {int(heap['allocs'])} allocs, {int(heap['frees'])} frees")
+        if heap is not None and int(heap["head"]["ops"]) != 0:
+            head = heap["head"]
+            print(f"  heap ({head['ops']['name'].string()}): {int(head['allocs'])} allocs, "
+                  f"{int(head['frees'])} frees, {int(head['failed'])} failed, "
+                  f"{int(head['bad_frees'])} bad frees (the front's cached blocks count as live)")
         failed = static("failed_allocs")
         if failed is not None:
             print(f"  failed allocations: {int(failed)}")

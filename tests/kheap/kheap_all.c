@@ -26,18 +26,27 @@
 const struct kheap_desc kheap_all[] = {
 #ifdef CONFIG_KHEAP_TLSF
     /*
-     * The header also claims interior pointers (KHEAP_DETECT_INTERIOR), but
-     * tlsf_free reads the 16 bytes before the pointer, the caller's data
-     * for an interior one, as a block header: is_chunk_payload follows
-     * that prev_phys word wherever it points (tlsf.c:468, a wild read for
-     * any word above the chunk), and is_large_payload takes a page-aligned
-     * word and a "pages | 2" word for a large run and gives its pages back
-     * (tlsf.c:446). Add KHEAP_DETECT_INTERIOR (and FORGED) once fixed. A
-     * large run's double free is undefined (its pages are gone):
-     * double_free_max is the largest request served from a chunk.
+     * Every region's header names its kind, so interior pointers are told
+     * (a TLSF block's back link is checked inside its chunk); forged
+     * contents can still fake a block of a chunk, so no FORGED. A large
+     * run's double free is undefined (its pages are gone): double_free_max
+     * is the largest request served from a chunk.
      */
-    {&tlsf_kheap_ops, TLSF_CHUNK_BYTES / PAGE_SIZE, KHEAP_DETECT_MISALIGNED | KHEAP_DETECT_DOUBLE,
-     TLSF_CHUNK_BYTES / 2},
+    {&tlsf_kheap_ops, 2 * TLSF_CHUNK_BYTES / PAGE_SIZE,
+     KHEAP_DETECT_MISALIGNED | KHEAP_DETECT_INTERIOR | KHEAP_DETECT_DOUBLE, TLSF_CHUNK_BYTES / 2},
+#endif
+#ifdef CONFIG_KHEAP_LIST
+    /*
+     * Block tags, the chunk's magic and owner and both neighbours' boundary
+     * tags check a pointer; data can still forge them, so no FORGED. A
+     * large run's double free is undefined: up to half a chunk.
+     */
+    {&firstfit_kheap_ops, LIST_KEEP_CHUNKS *LIST_CHUNK_PAGES,
+     KHEAP_DETECT_MISALIGNED | KHEAP_DETECT_INTERIOR | KHEAP_DETECT_DOUBLE,
+     LIST_CHUNK_PAGES *PAGE_SIZE / 2},
+    {&bestfit_kheap_ops, LIST_KEEP_CHUNKS *LIST_CHUNK_PAGES,
+     KHEAP_DETECT_MISALIGNED | KHEAP_DETECT_INTERIOR | KHEAP_DETECT_DOUBLE,
+     LIST_CHUNK_PAGES *PAGE_SIZE / 2},
 #endif
 };
 

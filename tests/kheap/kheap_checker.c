@@ -42,6 +42,7 @@ static void kc_trace(const struct kheap_checker *c, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The heap's stats and the pages its page source has out, now. */
 static struct snap snap_of(const struct kheap_checker *c)
 {
 	struct snap s;
@@ -210,6 +211,7 @@ static bool in_arena(const struct kheap_checker *c, const void *p, size_t n)
 	return a >= base && a - base <= arena_bytes(c) && n <= arena_bytes(c) - (a - base);
 }
 
+/* Whether p[0..n) are all 0. */
 static bool is_zero(const void *p, size_t n)
 {
 	const uint8_t *b = p;

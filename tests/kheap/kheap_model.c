@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* realloc that aborts when the host is out of memory. */
 static void *xrealloc(void *p, size_t bytes)
 {
 	void *q = realloc(p, bytes);

@@ -62,6 +62,8 @@ struct fix {
 	struct kheap_checker c;
 };
 
+/* Makes *state, the case's heap description, a fixture: a checker over an empty heap of that kind.
+ */
 static int setup(void **state)
 {
 	const struct kheap_desc *d = *state;
@@ -74,6 +76,7 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Releases the fixture, whatever the case left allocated. */
 static int teardown(void **state)
 {
 	struct fix *f = *state;
@@ -107,6 +110,7 @@ static void free_all(struct kheap_checker *c, uint64_t seed)
 	kc_assert_seeded(c, seed, kc_free_all(c, &src));
 }
 
+/* kheap_stats of the checker's heap. */
 static struct kheap_stats stats_of(struct kheap_checker *c)
 {
 	struct kheap_stats st;

@@ -9,7 +9,10 @@
 
 #include <axalloc/axalloc.h>
 #include <axhal/mem.h>
+#include <kheap/kheap.h>
 #include <klib/spinlock.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 extern struct spinlock axalloc_lock;
@@ -107,11 +110,48 @@ int axalloc_add_piece_locked(const struct axalloc_layout *l);
 
 /* Byte heap (heap.c). */
 
+/* The heap (made empty on first use before axalloc_init); use it under the lock. */
+struct kheap *axalloc_heap(void);
+
+/*
+ * kheap_alloc(size) on the heap; when that finds no pages, gives the
+ * front's cached blocks back and tries once more. Under the lock.
+ */
+void *axalloc_heap_alloc_locked(size_t size);
+
 /* Forgets every heap block and chunk (the page allocator is being reset). */
 void axalloc_heap_reset_locked(void);
 
 /* Fills the heap_* fields of *st. */
 void axalloc_heap_stats_locked(struct axalloc_stats *st);
+
+/*
+ * The heap's front (heap_front.c): free blocks of up to FRONT_MAX_BYTES
+ * cached per size class, used without the lock (see the file).
+ */
+#define FRONT_MAX_BYTES 256
+
+/* A block of `size` (<= FRONT_MAX_BYTES) bytes, 16-aligned, or NULL. Without the lock. */
+void *heap_front_alloc(size_t size);
+
+/*
+ * Caches the block p if the heap sees it is live and small: 0. A second
+ * kfree of a cached block: -ENOENT (counted). Anything else: 1, for the
+ * heap's own free. Without the lock.
+ */
+int heap_front_free(void *p);
+
+/* Gives every cached block back to the heap; whether there was one. */
+bool heap_front_drain_locked(void);
+
+/* Turns the heap's heap_* figures in *st into the caller's view: cached blocks are free. */
+void heap_front_stats_locked(struct axalloc_stats *st);
+
+/* Checks the cached blocks against the heap and the counters: 0 or -EFAULT. */
+int heap_front_check_locked(void);
+
+/* Forgets every cached block: h, the heap behind the front, is being reset. */
+void heap_front_reset_locked(struct kheap *h);
 
 /*
  * Frame reference counts (frame_ref.c, built with CONFIG_AXALLOC_FRAME_REFS;

@@ -50,8 +50,7 @@ static unsigned probe_part(paddr_t pa, uint64_t n)
 		return HAS_UNMOVABLE;
 	for (uint64_t i = 0; i < n && bits != (HAS_MOVABLE | HAS_UNMOVABLE); i++)
 		if (used_bits[i / 64] & (1ULL << (i % 64)))
-			bits |=
-			    migrate(pa + i * PAGE_SIZE, true) > 0 ? HAS_MOVABLE : HAS_UNMOVABLE;
+			bits |= migrate(pa + i * PAGE_SIZE, true) > 0 ? HAS_MOVABLE : HAS_UNMOVABLE;
 	return bits;
 }
 

@@ -5,10 +5,12 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "axalloc_priv.h"
 #include <axlog/log.h>
 #include <kheap/kheap.h>
+#include <klib/kconfig.h>
 
 #if defined(CONFIG_AXALLOC_HEAP_SLAB)
 #include <kheap-slab/slab.h>
@@ -56,10 +58,10 @@ void axalloc_heap_reset_locked(void)
 						 .free = heap_pages_free};
 
 	kheap_init(&heap.head, &HEAP_OPS, &pages);
+	heap_front_reset_locked(&heap.head);
 }
 
-/* The heap, made empty on first use when that comes before axalloc_init. */
-static struct kheap *heap_locked(void)
+struct kheap *axalloc_heap(void)
 {
 	if (__builtin_expect(heap.head.ops == NULL, 0))
 		axalloc_heap_reset_locked();
@@ -70,13 +72,14 @@ void axalloc_heap_stats_locked(struct axalloc_stats *st)
 {
 	struct kheap_stats hs;
 
-	kheap_stats(heap_locked(), &hs);
+	kheap_stats(axalloc_heap(), &hs);
 	st->heap_pages = hs.pages;
 	st->heap_used_bytes = hs.used_bytes;
 	st->heap_allocs = hs.allocs;
 	st->heap_frees = hs.frees;
 	st->heap_bad_frees = hs.bad_frees;
 	st->failed_allocs += hs.failed;
+	heap_front_stats_locked(st);
 }
 
 const char *axalloc_heap_name(void)
@@ -84,26 +87,59 @@ const char *axalloc_heap_name(void)
 	return HEAP_OPS.name;
 }
 
+/*
+ * Whether the heap operation that saw `failed` failures before it ran
+ * failed for want of pages while the front held blocks, which are now
+ * given back: then it is worth running again, and its failure is not
+ * counted (the retry's is).
+ */
+static bool retry_after_drain(uint64_t failed)
+{
+	struct kheap *h = axalloc_heap();
+
+	if (h->failed == failed || !heap_front_drain_locked())
+		return false;
+	h->failed--;
+	return true;
+}
+
+void *axalloc_heap_alloc_locked(size_t size)
+{
+	uint64_t failed = axalloc_heap()->failed;
+	void *p = kheap_alloc(axalloc_heap(), size);
+
+	if (!p && retry_after_drain(failed))
+		p = kheap_alloc(axalloc_heap(), size);
+	return p;
+}
+
 void *kmalloc(size_t size)
 {
+	if (IS_ENABLED(CONFIG_AXALLOC_HEAP_FRONT) && size <= FRONT_MAX_BYTES)
+		return heap_front_alloc(size);
 	spin_lock(&axalloc_lock);
-	void *p = kheap_alloc(heap_locked(), size);
+	void *p = axalloc_heap_alloc_locked(size);
 	spin_unlock(&axalloc_lock);
 	return p;
 }
 
 void *kcalloc(size_t n, size_t size)
 {
-	spin_lock(&axalloc_lock);
-	void *p = kheap_calloc(heap_locked(), n, size);
-	spin_unlock(&axalloc_lock);
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	void *p = kmalloc(n * size);
+	if (p)
+		memset(p, 0, n * size);
 	return p;
 }
 
 void *kmemalign(size_t align, size_t size)
 {
 	spin_lock(&axalloc_lock);
-	void *p = kheap_memalign(heap_locked(), align, size);
+	uint64_t failed = axalloc_heap()->failed;
+	void *p = kheap_memalign(axalloc_heap(), align, size);
+	if (!p && retry_after_drain(failed))
+		p = kheap_memalign(axalloc_heap(), align, size);
 	spin_unlock(&axalloc_lock);
 	return p;
 }
@@ -111,25 +147,45 @@ void *kmemalign(size_t align, size_t size)
 void *krealloc(void *p, size_t size)
 {
 	spin_lock(&axalloc_lock);
-	void *q = kheap_realloc(heap_locked(), p, size);
+	uint64_t failed = axalloc_heap()->failed;
+	void *q = kheap_realloc(axalloc_heap(), p, size);
+	if (!q && retry_after_drain(failed))
+		q = kheap_realloc(axalloc_heap(), p, size);
 	spin_unlock(&axalloc_lock);
 	return q;
 }
 
 void kfree(void *p)
 {
-	spin_lock(&axalloc_lock);
-	int err = kheap_free(heap_locked(), p);
-	spin_unlock(&axalloc_lock);
+	int err = 0;
+
+	if (!p)
+		return;
+	if (IS_ENABLED(CONFIG_AXALLOC_HEAP_FRONT))
+		err = heap_front_free(p);
+	if (err > 0 || !IS_ENABLED(CONFIG_AXALLOC_HEAP_FRONT)) {
+		spin_lock(&axalloc_lock);
+		err = kheap_free(axalloc_heap(), p);
+		spin_unlock(&axalloc_lock);
+	}
 	if (err != 0)
 		log_error("kfree(%p): %s, ignored", p,
 			  err == -ENOENT ? "already free" : "not a heap block");
 }
 
+void axalloc_heap_trim(void)
+{
+	spin_lock(&axalloc_lock);
+	heap_front_drain_locked();
+	spin_unlock(&axalloc_lock);
+}
+
 int axalloc_heap_check(void)
 {
 	spin_lock(&axalloc_lock);
-	int ret = kheap_check(heap_locked());
+	int ret = kheap_check(axalloc_heap());
+	if (ret == 0)
+		ret = heap_front_check_locked();
 	spin_unlock(&axalloc_lock);
 	return ret;
 }

@@ -40,19 +40,32 @@ static bool is_aligned_ptr(const void *p, size_t align)
 	return ((uintptr_t)p & (align - 1)) == 0;
 }
 
-/* The heap's baseline: a kmalloc/kfree pair has run once (so a spare chunk may be kept). */
+/*
+ * The heap's baseline: a small and a medium kmalloc/kfree pair have run
+ * once (so the heap may keep a spare chunk of each kind) and the front
+ * holds nothing.
+ */
 static struct axalloc_stats heap_baseline(void)
 {
-	void *p = kmalloc(1);
+	void *p = kmalloc(1), *q = kmalloc(1000);
 	assert_non_null(p);
+	assert_non_null(q);
 	kfree(p);
+	kfree(q);
+	axalloc_heap_trim();
 	return get_stats();
 }
 
-/* Everything allocated since `base` was freed: pages and counters are back. */
+/*
+ * Everything allocated since `base` was freed: once the front gives its
+ * cached blocks back, pages and counters are back.
+ */
 static void assert_back_to_baseline(const struct axalloc_stats *base)
 {
+	assert_int_equal(axalloc_heap_check(), 0);
+	axalloc_heap_trim();
 	struct axalloc_stats st = get_stats();
+	assert_int_equal(st.heap_cached, 0);
 	assert_int_equal(axalloc_heap_check(), 0);
 	assert_int_equal(st.heap_pages, base->heap_pages);
 	assert_int_equal(st.heap_used_bytes, 0);
@@ -216,18 +229,24 @@ static void test_krealloc_in_place(void **state)
 {
 	(void)state;
 	struct axalloc_stats base = heap_baseline();
-	uint8_t *a = kmalloc(64), *b = kmalloc(64), *c = kmalloc(64);
+	/* Above the small objects, which stay in place only within their class. */
+	uint8_t *a = kmalloc(300), *b = kmalloc(300), *c = kmalloc(300);
 
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_non_null(c);
-	fill(a, 64, 9);
+	fill(a, 300, 9);
 	kfree(b);
-	uint8_t *g = krealloc(a, 100);
+	uint8_t *g = krealloc(a, 500);
 	assert_ptr_equal(g, a);
-	assert_true(check_fill(g, 64, 9));
-	assert_ptr_equal(krealloc(g, 16), a);
-	assert_ptr_equal(krealloc(g, 16), a);
+	assert_true(check_fill(g, 300, 9));
+	assert_ptr_equal(krealloc(g, 280), a);
+	assert_ptr_equal(krealloc(g, 280), a);
+	uint8_t *s = kmalloc(100); /* a small object: in place within its class */
+	assert_non_null(s);
+	assert_ptr_equal(krealloc(s, 112), s);
+	assert_ptr_equal(krealloc(s, 20), s);
+	kfree(s);
 	/* Own pages: same page count stays in place. */
 	uint8_t *big = kmalloc(LARGE_SIZE);
 	assert_non_null(big);
@@ -408,6 +427,7 @@ static void test_heap_fault_injection_sweep(void **state)
 	heap_baseline(); /* start with a spare chunk, so some requests need no growth */
 
 	for (long fail_at = 0; fail_at < 12; fail_at++) {
+		axalloc_heap_trim(); /* the heap alone holds the pages of the last round */
 		struct axalloc_stats base = get_stats();
 		int got = 0;
 		axalloc_fail_after(fail_at);
@@ -425,6 +445,106 @@ static void test_heap_fault_injection_sweep(void **state)
 		assert_int_equal(st.heap_used_bytes, 0);
 		assert_int_equal(axalloc_heap_check(), 0);
 	}
+}
+
+/* The front hands a freed small block out again, counting it free while it waits. */
+static void test_front_reuses_block(void **state)
+{
+	(void)state;
+	struct axalloc_stats base = heap_baseline();
+	void *p = kmalloc(64);
+
+	assert_non_null(p);
+	kfree(p);
+	struct axalloc_stats st = get_stats();
+	assert_true(st.heap_cached > 0);
+	assert_int_equal(st.heap_used_bytes, 0);
+	assert_int_equal(st.heap_allocs - st.heap_frees, base.heap_allocs - base.heap_frees);
+	assert_ptr_equal(kmalloc(64), p); /* last in, first out */
+	assert_int_equal(get_stats().heap_used_bytes, 64);
+	kfree(p);
+	assert_back_to_baseline(&base);
+}
+
+/* A second kfree of a cached block is caught: counted, and the block is handed out once. */
+static void test_front_double_free(void **state)
+{
+	(void)state;
+	struct axalloc_stats base = heap_baseline();
+	void *p = kmalloc(48);
+
+	assert_non_null(p);
+	kfree(p);
+	struct axalloc_stats before = get_stats();
+	kfree(p);
+	struct axalloc_stats after = get_stats();
+	assert_int_equal(after.heap_bad_frees, before.heap_bad_frees + 1);
+	assert_int_equal(after.heap_cached, before.heap_cached);
+	assert_int_equal(after.heap_frees, before.heap_frees);
+	void *a = kmalloc(48), *b = kmalloc(48);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_not_equal(a, b);
+	kfree(a);
+	kfree(b);
+	assert_back_to_baseline(&base);
+}
+
+/* kfree of a pointer inside a live block: counted as bad, nothing cached or freed. */
+static void test_front_bad_free(void **state)
+{
+	(void)state;
+	struct axalloc_stats base = heap_baseline();
+	char *p = kmalloc(200);
+
+	assert_non_null(p);
+	struct axalloc_stats before = get_stats();
+	kfree(p + 16);
+	kfree(p + 8);
+	struct axalloc_stats after = get_stats();
+	assert_int_equal(after.heap_bad_frees, before.heap_bad_frees + 2);
+	assert_int_equal(after.heap_cached, before.heap_cached);
+	assert_int_equal(after.heap_used_bytes, before.heap_used_bytes);
+	assert_int_equal(axalloc_heap_check(), 0);
+	kfree(p);
+	assert_back_to_baseline(&base);
+}
+
+/*
+ * With no pages left, an allocation first gives the front's cached blocks
+ * back to the heap, which then gives their emptied pages back: the
+ * allocation gets them.
+ */
+static void test_front_drained_when_out_of_pages(void **state)
+{
+	(void)state;
+	enum { N = 3000, MAX_PAGES = RAM_SIZE / PAGE_SIZE };
+	struct axalloc_stats base = heap_baseline();
+	void **p = malloc(N * sizeof(*p));
+	paddr_t *pages = malloc(MAX_PAGES * sizeof(*pages));
+	uint64_t npages = 0;
+	assert_non_null(p);
+	assert_non_null(pages);
+
+	for (int i = 0; i < N; i++) {
+		p[i] = kmalloc(64);
+		assert_non_null(p[i]);
+	}
+	for (int i = 0; i < N; i++)
+		kfree(p[i]);
+	assert_true(get_stats().heap_cached > 0);
+	while (axalloc_alloc_pages(1, PAGE_SIZE, AXALLOC_UNMOVABLE, &pages[npages]) == 0)
+		npages++;
+	void *big = kmalloc(LARGE_SIZE);
+	assert_non_null(big);
+	assert_int_equal(get_stats().heap_cached, 0);
+	assert_int_equal(axalloc_heap_check(), 0);
+	kfree(big);
+	for (uint64_t i = 0; i < npages; i++)
+		assert_int_equal(axalloc_free_pages(pages[i], 1), 0);
+	free(pages);
+	free(p);
+	assert_back_to_baseline(&base);
 }
 
 /* The checker notices a write past the end of a block. */
@@ -581,6 +701,10 @@ int run_heap_tests(const char *allocator)
 	    cmocka_unit_test_setup(test_heap_fault_injection_sweep, setup_std),
 	    cmocka_unit_test_setup(test_heap_check_detects_overrun, setup_std),
 	    cmocka_unit_test_setup(test_heap_random_stress, setup_std),
+	    cmocka_unit_test_setup(test_front_reuses_block, setup_std),
+	    cmocka_unit_test_setup(test_front_double_free, setup_std),
+	    cmocka_unit_test_setup(test_front_bad_free, setup_std),
+	    cmocka_unit_test_setup(test_front_drained_when_out_of_pages, setup_std),
 	};
 	if (strcmp(axalloc_page_allocator_name(), allocator) != 0) {
 		print_error("page allocator is %s, expected %s\n", axalloc_page_allocator_name(),

@@ -36,8 +36,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tlsf_internal.h"
 #include <axlog/log.h>
-#include <kheap-tlsf/tlsf.h>
 #include <klib/bitops.h>
 
 #define HEAP_ALIGN_SHIFT 4
@@ -59,11 +59,9 @@
 #define LARGE_THRESHOLD (CHUNK_BYTES / 2)
 /* Empty chunks kept instead of being given back. */
 #define SPARE_CHUNKS 1
-#define CHUNK_MAGIC  0x6b686561704b4348UL
 
-/* Flag bits in hblock.size. */
+/* Flag bits in tlsf_block.size. */
 #define BLOCK_FREE  1UL
-#define BLOCK_LARGE 2UL
 #define BLOCK_FLAGS (HEAP_ALIGN - 1)
 
 struct tlsf_block {
@@ -76,24 +74,8 @@ struct tlsf_block {
 #define BLOCK_HDR offsetof(struct tlsf_block, next_free)
 #define BLOCK_MIN sizeof(struct tlsf_block)
 
-/* The header of a large allocation, just below the pointer returned. */
-struct large_hdr {
-	void *run;   /* first byte of the run of pages */
-	size_t size; /* bytes of the run | BLOCK_LARGE */
-};
-
-struct tlsf_chunk {
-	struct tlsf_chunk *next;
-	struct tlsf_chunk *prev;
-	uint64_t npages;
-	uint64_t magic;
-};
-
 _Static_assert(BLOCK_HDR == HEAP_ALIGN, "block header keeps payloads 16-aligned");
-_Static_assert(sizeof(struct large_hdr) == BLOCK_HDR, "large header is a block header");
-_Static_assert(offsetof(struct large_hdr, size) == offsetof(struct tlsf_block, size),
-	       "the size word is where kfree looks for it");
-_Static_assert(sizeof(struct tlsf_chunk) % HEAP_ALIGN == 0, "chunk header keeps alignment");
+_Static_assert(sizeof(struct tlsf_region) % HEAP_ALIGN == 0, "chunk header keeps alignment");
 _Static_assert(CHUNK_BYTES % PAGE_SIZE == 0, "chunks are whole pages");
 _Static_assert(CHUNK_BYTES == 1UL << CHUNK_SHIFT, "one chunk size");
 _Static_assert(FL_COUNT == TLSF_FL_COUNT, "the header sizes the free lists");
@@ -124,12 +106,12 @@ static struct tlsf_block *payload_block(void *p)
 	return (struct tlsf_block *)((char *)p - BLOCK_HDR);
 }
 
-static struct tlsf_block *chunk_first_block(struct tlsf_chunk *c)
+static struct tlsf_block *chunk_first_block(struct tlsf_region *c)
 {
 	return (struct tlsf_block *)(c + 1);
 }
 
-static struct tlsf_block *chunk_sentinel(struct tlsf_chunk *c)
+static struct tlsf_block *chunk_sentinel(struct tlsf_region *c)
 {
 	return (struct tlsf_block *)((char *)c + c->npages * PAGE_SIZE - BLOCK_HDR);
 }
@@ -258,22 +240,31 @@ static void absorb_next(struct tlsf_kheap *t, struct tlsf_block *b, struct tlsf_
 	block_next(b)->prev_phys = b;
 }
 
-static void chunk_unlink(struct tlsf_kheap *t, struct tlsf_chunk *c)
+void region_link(struct tlsf_region **head, struct tlsf_region *r)
 {
-	if (c->prev)
-		c->prev->next = c->next;
+	r->prev = NULL;
+	r->next = *head;
+	if (*head)
+		(*head)->prev = r;
+	*head = r;
+}
+
+void region_unlink(struct tlsf_region **head, struct tlsf_region *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
 	else
-		t->chunks = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+		*head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
 }
 
 /* Gives the chunk c, all of whose blocks are free, back to the page source. */
-static void release_chunk(struct tlsf_kheap *t, struct tlsf_chunk *c)
+static void release_chunk(struct tlsf_kheap *t, struct tlsf_region *c)
 {
 	uint64_t npages = c->npages;
 
-	chunk_unlink(t, c);
+	region_unlink(&t->chunks, c);
 	c->magic = 0;
 	t->chunk_pages -= npages;
 	kheap_pages_put(&t->heap, c, npages);
@@ -301,7 +292,7 @@ static void release_block(struct tlsf_kheap *t, struct tlsf_block *b)
 	}
 	if (block_is_whole_chunk(b)) {
 		if (t->spare_chunks >= SPARE_CHUNKS) {
-			release_chunk(t, (struct tlsf_chunk *)b - 1);
+			release_chunk(t, (struct tlsf_region *)b - 1);
 			return;
 		}
 		t->spare_chunks++;
@@ -312,17 +303,13 @@ static void release_block(struct tlsf_kheap *t, struct tlsf_block *b)
 /* Adds one chunk of free memory to the heap; false when no pages are left. */
 static bool grow(struct tlsf_kheap *t)
 {
-	struct tlsf_chunk *c = kheap_pages_get(&t->heap, CHUNK_PAGES, CHUNK_BYTES);
+	struct tlsf_region *c = kheap_pages_get(&t->heap, CHUNK_PAGES, CHUNK_BYTES);
 
 	if (!c)
 		return false;
 	c->npages = CHUNK_PAGES;
-	c->magic = CHUNK_MAGIC;
-	c->prev = NULL;
-	c->next = t->chunks;
-	if (t->chunks)
-		t->chunks->prev = c;
-	t->chunks = c;
+	c->magic = REGION_BLOCKS;
+	region_link(&t->chunks, c);
 	t->chunk_pages += CHUNK_PAGES;
 
 	struct tlsf_block *b = chunk_first_block(c);
@@ -388,7 +375,7 @@ static void *pool_alloc(struct tlsf_kheap *t, size_t size, size_t align)
 /* Payload offset of a large allocation aligned to `align` inside its run. */
 static size_t large_offset(size_t align)
 {
-	return align > BLOCK_HDR ? align : BLOCK_HDR;
+	return ALIGN_UP(sizeof(struct tlsf_region), align);
 }
 
 /* Pages of a large allocation of `size` bytes at offset `off`; 0 when too big. */
@@ -404,109 +391,136 @@ static void *large_alloc(struct tlsf_kheap *t, size_t size, size_t align)
 {
 	size_t off = large_offset(align);
 	uint64_t npages = large_pages_for(size, off);
-	/* Chunk-aligned like the chunks, so a bad free reads only heap memory. */
-	char *run = npages ? kheap_pages_get(&t->heap, npages, CHUNK_BYTES) : NULL;
+	struct tlsf_region *r = npages ? kheap_pages_get(&t->heap, npages, CHUNK_BYTES) : NULL;
 
-	if (!run)
+	if (!r)
 		return NULL;
-	struct large_hdr *h = (struct large_hdr *)(run + off - BLOCK_HDR);
-	h->run = run;
-	h->size = npages * PAGE_SIZE | BLOCK_LARGE;
+	r->npages = npages;
+	r->magic = REGION_LARGE;
+	r->payload = off;
+	region_link(&t->large, r);
 	t->large_pages += npages;
 	t->large_runs++;
 	t->used_bytes += npages * PAGE_SIZE - off;
 	t->live++;
 	log_trace("tlsf: %zu bytes get %lu pages of their own at %p", size, (unsigned long)npages,
-		  (void *)run);
-	return run + off;
+		  (void *)r);
+	return (char *)r + off;
+}
+
+/* Whether p is where the payload of the large run r starts. */
+static bool is_large_payload(const struct tlsf_region *r, const void *p)
+{
+	return (size_t)((const char *)p - (const char *)r) == r->payload;
+}
+
+/* Usable bytes of the large run r's payload at p. */
+static size_t large_usable(const struct tlsf_region *r, const void *p)
+{
+	return (size_t)((const char *)r + r->npages * PAGE_SIZE - (const char *)p);
 }
 
 static void *tlsf_alloc(struct kheap *h, size_t size, size_t align)
 {
 	struct tlsf_kheap *t = (struct tlsf_kheap *)h;
 
+	if (size <= TLSF_SMALL_MAX && align == HEAP_ALIGN)
+		return small_alloc(t, size);
 	if (size > LARGE_THRESHOLD)
 		return large_alloc(t, size, align);
 	return pool_alloc(t, size, align);
 }
 
-static size_t tlsf_usable_size(const struct kheap *h, const void *p)
+/*
+ * Whether p is the payload of a block of chunk c: its back link points to
+ * a block header below it in the same chunk whose size leads to it. Reads
+ * only c's pages, whatever the words below p hold.
+ */
+static bool is_chunk_payload(struct tlsf_region *c, const void *p)
 {
+	struct tlsf_block *b = (struct tlsf_block *)((char *)p - BLOCK_HDR);
+	struct tlsf_block *prev = b->prev_phys;
+
+	if (b < chunk_first_block(c) || b >= chunk_sentinel(c))
+		return false;
+	if (!prev)
+		return b == chunk_first_block(c);
+	return prev >= chunk_first_block(c) && prev < b &&
+	       IS_ALIGNED((uintptr_t)prev, HEAP_ALIGN) && block_next(prev) == b;
+}
+
+static size_t tlsf_live_size(const struct kheap *h, const void *p)
+{
+	struct tlsf_region *r = region_of(p);
 	const struct tlsf_block *b = (const struct tlsf_block *)((const char *)p - BLOCK_HDR);
 	(void)h;
 
-	if (b->size & BLOCK_LARGE) {
-		const struct large_hdr *lh = (const struct large_hdr *)b;
-		return (size_t)((char *)lh->run + (lh->size & ~BLOCK_FLAGS) - (const char *)p);
+	if (!IS_ALIGNED((uintptr_t)p, HEAP_ALIGN))
+		return 0;
+	switch (r->magic) {
+	case REGION_SMALL:
+		return small_live_size(p);
+	case REGION_LARGE:
+		return is_large_payload(r, p) ? large_usable(r, p) : 0;
+	case REGION_BLOCKS:
+		return is_chunk_payload(r, p) && !block_is_free(b) ? block_size(b) - BLOCK_HDR : 0;
+	default:
+		return 0;
 	}
-	return block_size(b) - BLOCK_HDR;
 }
 
-/* Whether p is where a large run's header says its payload starts. */
-static bool is_large_payload(const void *p)
+static size_t tlsf_usable_size(const struct kheap *h, const void *p)
 {
-	const struct large_hdr *lh = (const struct large_hdr *)((const char *)p - BLOCK_HDR);
-	uintptr_t run = (uintptr_t)lh->run;
-	size_t bytes = lh->size & ~BLOCK_FLAGS;
-	size_t off = (uintptr_t)p - run;
-
-	return (lh->size & BLOCK_FLAGS) == BLOCK_LARGE && IS_ALIGNED(run, PAGE_SIZE) &&
-	       (uintptr_t)p > run && (off == BLOCK_HDR || (off <= PAGE_SIZE && is_pow2(off))) &&
-	       IS_ALIGNED(bytes, PAGE_SIZE) && bytes > off;
-}
-
-/* Whether p is the payload of a block of one of t's chunks (its chunk header and back link agree).
- */
-static bool is_chunk_payload(const void *p)
-{
-	struct tlsf_chunk *c = (struct tlsf_chunk *)ALIGN_DOWN((uintptr_t)p, CHUNK_BYTES);
-	struct tlsf_block *b = (struct tlsf_block *)((char *)p - BLOCK_HDR);
-
-	if (c->magic != CHUNK_MAGIC || c->npages != CHUNK_PAGES || b < chunk_first_block(c) ||
-	    b >= chunk_sentinel(c) || (b->size & BLOCK_LARGE))
-		return false;
-	return b->prev_phys ? b->prev_phys >= chunk_first_block(c) && block_next(b->prev_phys) == b
-			    : b == chunk_first_block(c);
+	return tlsf_live_size(h, p);
 }
 
 static int tlsf_free(struct kheap *h, void *p)
 {
 	struct tlsf_kheap *t = (struct tlsf_kheap *)h;
+	struct tlsf_region *r = region_of(p);
 	struct tlsf_block *b = payload_block(p);
 
 	if (!IS_ALIGNED((uintptr_t)p, HEAP_ALIGN))
 		return -EINVAL;
-	if (is_large_payload(p)) {
-		struct large_hdr *lh = (struct large_hdr *)b;
-		uint64_t npages = (lh->size & ~BLOCK_FLAGS) / PAGE_SIZE;
-		t->used_bytes -= tlsf_usable_size(h, p);
-		t->large_pages -= npages;
+	switch (r->magic) {
+	case REGION_SMALL:
+		return small_free(t, p);
+	case REGION_LARGE:
+		if (!is_large_payload(r, p))
+			return -EINVAL;
+		t->used_bytes -= large_usable(r, p);
+		t->large_pages -= r->npages;
 		t->large_runs--;
 		t->live--;
-		kheap_pages_put(h, lh->run, npages);
+		region_unlink(&t->large, r);
+		r->magic = 0;
+		kheap_pages_put(h, r, r->npages);
 		return 0;
-	}
-	if (!is_chunk_payload(p))
+	case REGION_BLOCKS:
+		if (!is_chunk_payload(r, p))
+			return -EINVAL;
+		if (block_is_free(b))
+			return -ENOENT;
+		t->used_bytes -= block_size(b) - BLOCK_HDR;
+		t->live--;
+		release_block(t, b);
+		return 0;
+	default:
 		return -EINVAL;
-	if (block_is_free(b))
-		return -ENOENT;
-	t->used_bytes -= block_size(b) - BLOCK_HDR;
-	t->live--;
-	release_block(t, b);
-	return 0;
+	}
 }
 
 static bool tlsf_resize(struct kheap *h, void *p, size_t size)
 {
 	struct tlsf_kheap *t = (struct tlsf_kheap *)h;
+	struct tlsf_region *r = region_of(p);
 	struct tlsf_block *b = payload_block(p);
 
-	if (b->size & BLOCK_LARGE) {
-		struct large_hdr *h = (struct large_hdr *)b;
-		size_t off = (size_t)((char *)p - (char *)h->run);
+	if (r->magic == REGION_SMALL) /* in place within its class */
+		return size <= small_live_size(p);
+	if (r->magic == REGION_LARGE)
 		return size > LARGE_THRESHOLD &&
-		       large_pages_for(size, off) == (h->size & ~BLOCK_FLAGS) / PAGE_SIZE;
-	}
+		       large_pages_for(size, (size_t)((char *)p - (char *)r)) == r->npages;
 	if (size > LARGE_THRESHOLD)
 		return false;
 	size_t bsize = block_size_for(size);
@@ -528,17 +542,18 @@ static bool tlsf_resize(struct kheap *h, void *p, size_t size)
  * Checks the blocks of chunk c; adds its free blocks, spare chunks, used
  * blocks and used bytes to the totals.
  */
-static int check_chunk(struct tlsf_chunk *c, uint64_t *nr_free, unsigned *spare, uint64_t *nr_used,
+static int check_chunk(struct tlsf_region *c, uint64_t *nr_free, unsigned *spare, uint64_t *nr_used,
 		       uint64_t *used)
 {
-	if (c->magic != CHUNK_MAGIC || c->npages != CHUNK_PAGES)
+	if (c->magic != REGION_BLOCKS || c->npages != CHUNK_PAGES)
 		return -EFAULT;
 	struct tlsf_block *sentinel = chunk_sentinel(c);
 	struct tlsf_block *prev = NULL;
 	struct tlsf_block *b = chunk_first_block(c);
 	while (b < sentinel) {
 		size_t size = block_size(b);
-		if (b->prev_phys != prev || size < BLOCK_MIN || (b->size & BLOCK_LARGE) ||
+		if (b->prev_phys != prev || size < BLOCK_MIN ||
+		    (b->size & BLOCK_FLAGS & ~BLOCK_FREE) ||
 		    size > (size_t)((char *)sentinel - (char *)b))
 			return -EFAULT;
 		if (block_is_free(b)) {
@@ -584,27 +599,47 @@ static int check_free_lists(const struct tlsf_kheap *t, uint64_t nr_free)
 	return listed == nr_free ? 0 : -EFAULT;
 }
 
+/* Whether the list of regions from head is well linked, every one aligned and of kind magic. */
+static bool regions_linked(const struct tlsf_region *head, uint64_t magic)
+{
+	for (const struct tlsf_region *r = head; r; r = r->next)
+		if ((r->next && r->next->prev != r) || !IS_ALIGNED((uintptr_t)r, CHUNK_BYTES) ||
+		    r->magic != magic)
+			return false;
+	return true;
+}
+
 static int tlsf_check(const struct kheap *h)
 {
 	const struct tlsf_kheap *t = (const struct tlsf_kheap *)h;
-	uint64_t nr_free = 0, nr_used = 0, used = 0, pages = 0, large_used;
+	uint64_t nr_free = 0, nr_used = 0, used = 0, pages = 0, runs = 0, large_pages = 0;
+	uint64_t small_live, small_bytes, large_used;
 	unsigned spare = 0;
 
-	for (struct tlsf_chunk *c = t->chunks; c; c = c->next) {
-		if ((c->next && c->next->prev != c) || !IS_ALIGNED((uintptr_t)c, CHUNK_BYTES))
-			return -EFAULT;
+	if (!regions_linked(t->chunks, REGION_BLOCKS) || !regions_linked(t->large, REGION_LARGE))
+		return -EFAULT;
+	for (struct tlsf_region *c = t->chunks; c; c = c->next) {
 		if (check_chunk(c, &nr_free, &spare, &nr_used, &used) != 0)
 			return -EFAULT;
 		pages += c->npages;
 	}
 	if (pages != t->chunk_pages || spare != t->spare_chunks || spare > SPARE_CHUNKS)
 		return -EFAULT;
-	if (used > t->used_bytes || nr_used + t->large_runs != t->live)
+	for (const struct tlsf_region *r = t->large; r; r = r->next) {
+		runs++;
+		large_pages += r->npages;
+	}
+	if (runs != t->large_runs || large_pages != t->large_pages)
 		return -EFAULT;
-	/* What is left of used_bytes belongs to large runs, which lie inside their pages. */
-	large_used = t->used_bytes - used;
-	if (large_used > t->large_pages * PAGE_SIZE || t->large_runs > t->large_pages ||
-	    (t->large_pages == 0) != (large_used == 0))
+	if (small_check(t, &small_live, &small_bytes) != 0)
+		return -EFAULT;
+	if (nr_used + runs + small_live != t->live || used + small_bytes > t->used_bytes)
+		return -EFAULT;
+	/* What is left of used_bytes is the large runs' payloads, at most a page from their start.
+	 */
+	large_used = t->used_bytes - used - small_bytes;
+	if (large_used > large_pages * PAGE_SIZE - runs * sizeof(struct tlsf_region) ||
+	    large_used + runs * PAGE_SIZE < large_pages * PAGE_SIZE)
 		return -EFAULT;
 	return check_free_lists(t, nr_free);
 }
@@ -621,8 +656,9 @@ static void tlsf_stats(const struct kheap *h, struct kheap_stats *st)
 {
 	const struct tlsf_kheap *t = (const struct tlsf_kheap *)h;
 
-	*st = (struct kheap_stats){
-	    .pages = t->chunk_pages + t->large_pages, .used_bytes = t->used_bytes, .live = t->live};
+	*st = (struct kheap_stats){.pages = t->chunk_pages + t->large_pages + t->small_region_pages,
+				   .used_bytes = t->used_bytes,
+				   .live = t->live};
 }
 
 const struct kheap_ops tlsf_kheap_ops = {
@@ -632,6 +668,7 @@ const struct kheap_ops tlsf_kheap_ops = {
     .alloc = tlsf_alloc,
     .free = tlsf_free,
     .usable_size = tlsf_usable_size,
+    .live_size = tlsf_live_size,
     .resize = tlsf_resize,
     .stats = tlsf_stats,
     .check = tlsf_check,

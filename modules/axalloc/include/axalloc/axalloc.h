@@ -104,6 +104,7 @@ struct axalloc_stats {
 	uint64_t heap_allocs;	    /* blocks handed out; allocs - frees = live blocks */
 	uint64_t heap_frees;	    /* blocks given back (kfree, krealloc moves and frees) */
 	uint64_t heap_bad_frees;    /* kfree of a pointer the heap saw was bad (logged, ignored) */
+	uint64_t heap_cached;	    /* free blocks kept by the heap's front (axalloc_heap_trim) */
 	uint64_t failed_allocs;	    /* page or heap requests answered with ENOMEM */
 	/*
 	 * Compaction, explicit (axalloc_compact) and direct, named as in
@@ -280,12 +281,19 @@ void axalloc_fail_after(long n);
  * which) is logged, counted in heap_bad_frees and ignored; anything else it
  * cannot tell is undefined.
  *
- * The heap is the one chosen in menuconfig ("Kernel heap").
+ * The heap is the one chosen in menuconfig ("Kernel heap"). With
+ * AXALLOC_HEAP_FRONT, kmalloc and kfree of up to 256 bytes go through a
+ * front that caches a few free blocks per size class without the lock;
+ * those blocks keep their heap pages until axalloc_heap_trim, or until the
+ * heap runs out of pages.
  */
 void *kmalloc(size_t size);
 void *kcalloc(size_t n, size_t size);
 void *krealloc(void *p, size_t size);
 void *kmemalign(size_t align, size_t size);
 void kfree(void *p);
+
+/* Gives the blocks the heap's front caches back to the heap, and so its free pages back. */
+void axalloc_heap_trim(void);
 
 #endif

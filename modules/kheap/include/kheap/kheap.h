@@ -75,6 +75,11 @@ struct kheap_ops {
 	int (*free)(struct kheap *h, void *p);
 	/* p a live block. */
 	size_t (*usable_size)(const struct kheap *h, const void *p);
+	/*
+	 * Any p: its usable size when the heap sees a live block there (with
+	 * the checks its free makes), else 0. Changes nothing.
+	 */
+	size_t (*live_size)(const struct kheap *h, const void *p);
 	/* p a live block, 1 <= size <= KHEAP_MAX_SIZE: resizes in place or returns false. */
 	bool (*resize)(struct kheap *h, void *p, size_t size);
 	void (*stats)(const struct kheap *h, struct kheap_stats *st);
@@ -145,6 +150,15 @@ static inline void kheap_pages_put(struct kheap *h, void *p, size_t npages)
 static inline size_t kheap_usable_size(const struct kheap *h, const void *p)
 {
 	return h->ops->usable_size(h, p);
+}
+
+/*
+ * The usable size of p if the heap can tell p is a live block (the checks
+ * kheap_free makes, in its header's words), else 0. Changes nothing.
+ */
+static inline size_t kheap_live_size(const struct kheap *h, const void *p)
+{
+	return h->ops->live_size(h, p);
 }
 
 /* Fills *st. */
