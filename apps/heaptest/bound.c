@@ -19,7 +19,7 @@
 #define KEPT_PAGES (LIST_KEEP_CHUNKS * LIST_CHUNK_PAGES)
 #elif defined(CONFIG_AXALLOC_HEAP_TLSF)
 #include <kheap-tlsf/tlsf.h>
-#define KEPT_PAGES (TLSF_CHUNK_BYTES / PAGE_SIZE)
+#define KEPT_PAGES (2 * TLSF_CHUNK_BYTES / PAGE_SIZE)
 #else
 #error "heaptest: bound.c does not know how many pages this kernel heap keeps"
 #endif

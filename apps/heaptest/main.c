@@ -130,14 +130,22 @@ static void fragment(struct ht_row *row)
 	       (unsigned long)(p.limit >> MIB_SHIFT));
 }
 
-/* The heap after every workload: back to its baseline, within its page bound. */
+/*
+ * The heap after every workload: back to its baseline and, once the heap's
+ * front has given its cached blocks back (axalloc_heap_trim), within its
+ * page bound.
+ */
 static void check_baseline(void)
 {
-	struct axalloc_stats st;
+	struct axalloc_stats before_trim, st;
 	uint64_t kept = heaptest_kept_pages();
-	int check = axalloc_heap_check();
 
+	axalloc_stats(&before_trim);
+	axalloc_heap_trim();
 	axalloc_stats(&st);
+	int check = axalloc_heap_check();
+	printf("heaptest: the heap's front cached %lu free blocks, on %lu heap pages; trimmed\n",
+	       (unsigned long)before_trim.heap_cached, (unsigned long)before_trim.heap_pages);
 	printf(
 	    "heaptest: heap back to its baseline: %lu live blocks (%lu at the start), heap check "
 	    "%d, %lu heap pages (%lu at the start; %s keeps at most %lu once all is freed)\n",

@@ -5,8 +5,9 @@
  *
  * Each heap runs directly through the kheap API, without a lock, over a
  * page source of its own (tests/kheap's bitmap-managed arena); the kmalloc
- * column is axalloc on the host: its lock and counters around the heap it
- * is built with. Before anything is timed, every workload runs once per
+ * column is axalloc on the host as the kernel has it by default: the heap
+ * front (a lock-free cache of small free blocks) and then the lock and the
+ * counters around the heap it is built with. Before anything is timed, every workload runs once per
  * allocator with its content checks on, and the allocator must be back to
  * empty afterwards (the run stops otherwise); the timed runs leave blocks
  * unfilled, as ArceOS's benchmark does.
@@ -228,10 +229,14 @@ static void print_header(void)
 	printf(
 	    "Each heap runs through the kheap API without a lock over a %lu MiB page source of "
 	    "its own (a bitmap page allocator over host memory, as in the heap tests); the "
-	    "kmalloc column is axalloc's kmalloc over %lu MiB of host \"RAM\": the kernel's path, "
-	    "with its lock and counters. Every workload first runs once per allocator with "
+	    "kmalloc column is axalloc's kmalloc over %lu MiB of host \"RAM\": the kernel's path "
+	    "as configured by default, blocks of up to 256 bytes through the heap front (a "
+	    "cache of free blocks per size class, no lock), the rest and the front's refills "
+	    "under the allocator lock, with its counters. Every workload first runs once per "
+	    "allocator with "
 	    "every block filled and verified before it is freed, and each allocator must then "
-	    "be empty again (no live block, its check passing); the timed runs do not fill. "
+	    "be empty again (no live block, its check passing, its pages within its bound once "
+	    "empty; kmalloc's front trimmed first); the timed runs do not fill. "
 	    "The workloads are apps/heaptest/workloads, the code the kernel app runs. ",
 	    ARENA_BYTES >> 20, ARENA_BYTES >> 20);
 	printf("A first write to a fresh page of the process costs %.2f µs here: glibc maps its "

@@ -5,6 +5,7 @@
 #include "kb_allocs.h"
 
 #include <axalloc/axalloc.h>
+#include <klib/kconfig.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -124,7 +125,8 @@ int kb_allocs_create(struct kb_alloc *out, size_t arena_bytes)
 		abort();
 	}
 	out[n] = (struct kb_alloc){.kind = KB_KMALLOC};
-	snprintf(out[n].name, sizeof(out[n].name), "kmalloc (%s)", axalloc_heap_name());
+	snprintf(out[n].name, sizeof(out[n].name), "kmalloc (%s%s)", axalloc_heap_name(),
+		 IS_ENABLED(CONFIG_AXALLOC_HEAP_FRONT) ? " + front" : "");
 	out[n].a = (struct wl_allocator){k_alloc, k_free, k_realloc, k_usage, NULL};
 	return n + 1;
 }
@@ -168,6 +170,8 @@ int kb_alloc_empty(const struct kb_alloc *k, char *why, size_t len)
 		}
 		return 0;
 	case KB_KMALLOC:
+		/* the front's cached blocks keep their pages: give them back first */
+		axalloc_heap_trim();
 		axalloc_stats(&as);
 		if (as.heap_allocs != as.heap_frees || axalloc_heap_check() != 0 ||
 		    as.heap_bad_frees != 0 || as.heap_pages > kmalloc_bound()) {

@@ -40,7 +40,9 @@ void kb_allocs_destroy(struct kb_alloc *all, int n);
  * 0 when the allocator is back to empty: no live block, its own check
  * passes (heaps, kmalloc), no bad free (kmalloc), and a heap holds no more
  * pages than its bound once empty (kheap_all[]) and exactly the pages its
- * page source has out. Otherwise -1 with a reason in why (len bytes).
+ * page source has out; kmalloc's front is trimmed first (axalloc_heap_trim:
+ * its cached blocks keep their pages). Otherwise -1 with a reason in why
+ * (len bytes).
  */
 int kb_alloc_empty(const struct kb_alloc *k, char *why, size_t len);
 
