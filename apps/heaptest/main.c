@@ -180,6 +180,16 @@ int main(void)
 	       CONFIG_HEAPTEST_PERCENT,
 	       IS_ENABLED(CONFIG_HEAPTEST_CHECK) ? "filled and verified (times include it)"
 						 : "not checked");
+	if (IS_ENABLED(CONFIG_HEAPTEST_WARM_UP)) {
+		uint64_t touched = heaptest_warm_up();
+		struct axalloc_stats st;
+
+		axalloc_stats(&st);
+		printf("heaptest: warm-up wrote %lu free pages\n", (unsigned long)touched);
+		if (touched != st.pages.free_pages)
+			ht_fail("warm-up wrote %lu pages, but %lu are free", (unsigned long)touched,
+				(unsigned long)st.pages.free_pages);
+	}
 	ht_print_header();
 	/* first, on a fresh heap: its largest allocation is then the random workload's doing */
 	fragment(&frag);
