@@ -72,14 +72,21 @@ void ht_print_markdown(const struct ht_row *rows, int n, const uint64_t *pair_ns
 	printf("BENCH-BEGIN\n");
 	printf("## Kernel heap under QEMU (apps/heaptest, %s heap, %s page allocator)\n\n",
 	       axalloc_heap_name(), axalloc_page_allocator_name());
-	printf("kmalloc/kfree/krealloc in the kernel under QEMU TCG (axalloc's lock and counters "
-	       "included), one run, seed %d, ArceOS's counts at %d %%; every block %s. held = heap "
-	       "pages x 4096 bytes, live = usable bytes of the live blocks; peak = every block of "
-	       "the workload live, end = when it is done (fragment: after its steps, with its "
-	       "blocks still live).\n\n",
-	       CONFIG_HEAPTEST_SEED, CONFIG_HEAPTEST_PERCENT,
-	       IS_ENABLED(CONFIG_HEAPTEST_CHECK) ? "filled and verified, in the times"
-						 : "left unfilled, as ArceOS's benchmark does");
+	printf(
+	    "kmalloc/kfree/krealloc in the kernel under QEMU TCG (axalloc's heap front, lock and "
+	    "counters included), one run, seed %d, ArceOS's counts at %d %%; every block %s; %s. "
+	    "The random workload runs first, on a fresh heap, and the heap front is trimmed "
+	    "before each workload. held = heap pages x 4096 bytes, live = usable bytes of the "
+	    "live blocks; peak = every block of the workload live, end = when it is done "
+	    "(fragment: after its steps, with its blocks still live; the others: everything "
+	    "freed, the front's cached blocks still holding their pages).\n\n",
+	    CONFIG_HEAPTEST_SEED, CONFIG_HEAPTEST_PERCENT,
+	    IS_ENABLED(CONFIG_HEAPTEST_CHECK) ? "filled and verified, in the times"
+					      : "left unfilled, as ArceOS's benchmark does",
+	    IS_ENABLED(CONFIG_HEAPTEST_WARM_UP)
+		? "every free page was written once before anything was timed (QEMU's host "
+		  "backs guest RAM on first write)"
+		: "no warm-up: the times include the host's first-write faults on QEMU's RAM");
 	printf(
 	    "| workload | count | ms | peak held KiB | peak live KiB | held / live | end held KiB "
 	    "| end live KiB | held / live |\n");
