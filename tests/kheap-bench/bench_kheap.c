@@ -239,10 +239,15 @@ static void print_header(void)
 	    "empty; kmalloc's front trimmed first); the timed runs do not fill. "
 	    "The workloads are apps/heaptest/workloads, the code the kernel app runs. ",
 	    ARENA_BYTES >> 20, ARENA_BYTES >> 20);
-	printf("A first write to a fresh page of the process costs %.2f µs here: glibc maps its "
-	       "blocks of 128 KiB and more afresh (and unmaps them when freed), so it pays that "
-	       "on every run, while the heaps' page sources were written by the checking run. ",
-	       fault_us());
+	printf(
+	    "A first write to a fresh page of the process costs %.2f µs here: glibc pays it "
+	    "whenever it maps memory afresh (its blocks of 128 KiB and more come from mmap until "
+	    "its threshold has risen to the size of one it freed, and it unmaps and trims what "
+	    "it frees), the heaps only in the checking run, which wrote their page sources. "
+	    "The largest allocation of the fragmentation table depends on where the unmovable "
+	    "page grouping puts the heaps' pages, so on the page source's address (ASLR): "
+	    "`setarch -R` repeats it exactly. ",
+	    fault_us());
 	printf("Reproduce: `make bench` or `build/host/bench/tests/kheap-bench/bench_kheap "
 	       "[--quick] [--seed=N]`.\n\n");
 }
