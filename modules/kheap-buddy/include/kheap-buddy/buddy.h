@@ -47,15 +47,15 @@
  * header 48 bytes rounded up to `align`; nothing outside the pages held
  * (meta_bytes 0).
  *
- * Bad frees detected, heap unchanged. For p in a page the heap holds:
- * -EINVAL when p is not 16-byte aligned, points into an arena's first page,
- * into a live block but not at its start, or into a run but not at its
- * block (in the run's first 64 KiB; further in, its 64K-aligned base is not
- * a header, unless the caller's data forges magic, heap and list links);
- * -ENOENT when p points at or into a free block of an arena still held (a
- * second free, also after the block merged). Not detected (undefined): a
- * pointer into memory the heap does not hold, that is a second free of a
- * run's block or of a block whose arena went back to the page source.
+ * Bad frees detected, heap unchanged: -EINVAL when p is not 16-byte
+ * aligned, lies in an arena's first page, inside a live block, in a run but
+ * not at its block, or under a 64K-aligned base that is no header of this
+ * heap (another heap's arena, a run's later 64 KiBs: only caller data
+ * forging magic, owner and list links would pass); -ENOENT when p lies at
+ * or in a free block of an arena the heap holds (a second free, also after
+ * the block merged). Undefined: p whose 64K-aligned base cannot be read,
+ * and a second free after the block's run or arena went back to the page
+ * source (those pages may be the heap's again, p a live block of another).
  *
  * Not thread-safe: the caller locks (axalloc does).
  */
