@@ -56,35 +56,38 @@ static void *buddy_alloc(struct kheap *h, size_t size, size_t align)
 }
 
 /*
- * Frees p: 0, or -EINVAL / -ENOENT (heap unchanged) as buddy.h says. The
- * header under p must be the heap's, then a run's block or an arena's
- * live block (bk_block_state).
+ * The checks of a free: 0 when p is a live block of b, then *hd is its
+ * run or arena and *off its offset there; -EINVAL or -ENOENT otherwise
+ * (buddy.h says when). Changes nothing.
  */
+static int buddy_find(const struct buddy_kheap *b, const void *p, struct bk_head **hd, size_t *off)
+{
+	*hd = bk_head_of(b, p);
+	if (!*hd)
+		return -EINVAL;
+	*off = (size_t)((const char *)p - (const char *)*hd);
+	if ((*hd)->magic == BK_MAGIC_RUN)
+		return *off == ((struct bk_run *)*hd)->offset ? 0 : -EINVAL;
+	return bk_block_state((struct bk_arena *)*hd, *off);
+}
+
+/* Frees p (buddy_find's checks first): its run goes back, or its block merges. */
 static int buddy_free(struct kheap *h, void *p)
 {
 	struct buddy_kheap *b = bk_of(h);
-	struct bk_head *hd = bk_head_of(b, p);
-
-	if (!hd)
-		return -EINVAL;
-	if (hd->magic == BK_MAGIC_RUN) {
-		struct bk_run *r = (struct bk_run *)hd;
-
-		if (p != bk_run_block(r))
-			return -EINVAL;
-		b->live--;
-		b->used_bytes -= bk_run_usable(r);
-		bk_run_free(b, r);
-		return 0;
-	}
-	struct bk_arena *a = (struct bk_arena *)hd;
-	size_t off = (size_t)((char *)p - (char *)a);
-	int err = bk_block_state(a, off);
+	struct bk_head *hd;
+	size_t off;
+	int err = buddy_find(b, p, &hd, &off);
 
 	if (err)
 		return err;
 	b->live--;
-	b->used_bytes -= (size_t)1 << bk_block_give(b, a, off);
+	if (hd->magic == BK_MAGIC_RUN) {
+		b->used_bytes -= bk_run_usable((struct bk_run *)hd);
+		bk_run_free(b, (struct bk_run *)hd);
+	} else {
+		b->used_bytes -= (size_t)1 << bk_block_give(b, (struct bk_arena *)hd, off);
+	}
 	return 0;
 }
 
@@ -98,6 +101,15 @@ static size_t buddy_usable_size(const struct kheap *h, const void *p)
 		return bk_run_usable((const struct bk_run *)hd);
 	return (size_t)1 << bk_order(bk_entry_of((const struct bk_arena *)hd,
 						 (size_t)((const char *)p - (const char *)hd)));
+}
+
+/* Any p: its usable bytes when buddy_find sees a live block there, else 0. */
+static size_t buddy_live_size(const struct kheap *h, const void *p)
+{
+	struct bk_head *hd;
+	size_t off;
+
+	return buddy_find(bk_of_const(h), p, &hd, &off) == 0 ? buddy_usable_size(h, p) : 0;
 }
 
 /*
@@ -144,6 +156,7 @@ const struct kheap_ops buddy_kheap_ops = {
     .alloc = buddy_alloc,
     .free = buddy_free,
     .usable_size = buddy_usable_size,
+    .live_size = buddy_live_size,
     .resize = buddy_resize,
     .stats = buddy_stats,
     .check = bk_check,

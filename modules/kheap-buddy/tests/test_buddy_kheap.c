@@ -302,15 +302,17 @@ static void test_merge_random_order(void **state)
 
 /* ---- Bad frees ---- */
 
-/* kheap_free(h, p) returns err and changes nothing. */
+/* kheap_free(h, p) returns err and changes nothing but the count of bad frees. */
 static void expect_bad_free(struct fixture *f, struct kheap *h, void *p, int err)
 {
 	struct kheap_stats before = stats_of(h), after;
 	uint64_t held = f->tp.held;
 
+	assert_int_equal(kheap_live_size(h, p), 0);
 	assert_int_equal(kheap_free(h, p), err);
 	after = stats_of(h);
 	assert_stats_equal(&before, &after);
+	assert_int_equal(after.bad_frees, before.bad_frees + 1);
 	assert_int_equal(f->tp.held, held);
 	assert_int_equal(kheap_check(h), 0);
 }
@@ -318,7 +320,8 @@ static void expect_bad_free(struct fixture *f, struct kheap *h, void *p, int err
 /*
  * -EINVAL: misaligned, inside a live block, in the map, in a run's header
  * or body, another heap's block. -ENOENT: a second free, also after the
- * block merged, and free memory that never was a block.
+ * block merged, and free memory that never was a block. kheap_live_size
+ * says 0 for each.
  */
 static void test_bad_frees(void **state)
 {
@@ -334,6 +337,8 @@ static void test_bad_frees(void **state)
 	memset(big, 0, kheap_usable_size(h, big));
 	assert_ptr_equal(p, base + META);
 	assert_ptr_equal(q, p + 64);
+	assert_int_equal(kheap_live_size(h, p), 64);
+	assert_int_equal(kheap_live_size(h, big), kheap_usable_size(h, big));
 
 	expect_bad_free(f, h, p + 1, -EINVAL);
 	expect_bad_free(f, h, p + 8, -EINVAL);
@@ -640,6 +645,7 @@ static void check_model(struct fixture *f, const struct slot *slots)
 			continue;
 		live[n++] = slots[i];
 		used += kheap_usable_size(h, slots[i].p);
+		assert_int_equal(kheap_live_size(h, slots[i].p), kheap_usable_size(h, slots[i].p));
 		assert_filled(slots[i].p, slots[i].size, slots[i].tag);
 	}
 	qsort(live, n, sizeof(live[0]), cmp_slot);

@@ -56,6 +56,8 @@
  * the block merged). Undefined: p whose 64K-aligned base cannot be read,
  * and a second free after the block's run or arena went back to the page
  * source (those pages may be the heap's again, p a live block of another).
+ * kheap_live_size makes the same checks: the usable size, or 0 for each of
+ * these.
  *
  * Not thread-safe: the caller locks (axalloc does).
  */
