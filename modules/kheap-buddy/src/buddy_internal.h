@@ -91,15 +91,16 @@ static inline unsigned bk_order(uint8_t e)
 	return e & ~BK_FREE_BIT;
 }
 
-/* The order a block of `size` (<= BUDDY_KHEAP_MAX_BLOCK) bytes aligned to `align` needs. */
+/*
+ * The order a block of `size` (1 .. BUDDY_KHEAP_MAX_BLOCK) bytes aligned to
+ * `align` (a power of two) needs: the smallest 2^k, k >= BK_MIN_ORDER, that
+ * is at least both (a block is aligned to its size).
+ */
 static inline unsigned bk_order_for(size_t size, size_t align)
 {
-	unsigned k = (unsigned)log2_ceil64(size);
-	unsigned a = (unsigned)log2_floor64(align);
+	size_t need = size > align ? size : align;
 
-	if (k < a)
-		k = a;
-	return k < BK_MIN_ORDER ? BK_MIN_ORDER : k;
+	return need <= ((size_t)1 << BK_MIN_ORDER) ? BK_MIN_ORDER : (unsigned)fls64(need - 1);
 }
 
 /* The free list of order k. */
