@@ -13,12 +13,12 @@
  * objects are at least `align` aligned: kmemalign(512, 16) is a 512-byte
  * object.
  *
- * Large blocks. Any other request (more than 1536 bytes, or aligned to
- * 2048 or 4096 beyond what a class fits) gets a run of whole pages of its
- * own: a run header at the start of the first page and the block right
- * after it at the requested alignment. A 4096-aligned block therefore
- * starts on the run's second page and the header has the first page to
- * itself.
+ * Large blocks. Any other request (more than 1536 bytes, or more aligned
+ * than every class large enough for it: 1100 bytes aligned to 1024, any
+ * 2048- or 4096-aligned one) gets a run of whole pages of its own: a run
+ * header at the start of the first page and the block right after it at
+ * the requested alignment. A 4096-aligned block therefore starts on the
+ * run's second page: the header costs it a page of its own.
  *
  * Finding a block's header. Every block starts past a header in the same
  * page, or exactly one page past its run's header, so the header of the
@@ -41,21 +41,24 @@
  * most SLAB_KEPT_PAGES = 1 page. All bookkeeping is in the headers, inside
  * the pages held: meta_bytes is 0.
  *
- * Bad frees. kheap_free(p) reads the header page of p (above). When that
- * page is a slab or a run of this heap, every bad p is detected and the
- * heap is left unchanged:
- *   -EINVAL  p not 16-aligned; p in a slab but not at an object's start
- *            (inside the header, inside an object, in the tail past the
- *            last object); p in a run but not its block's start; p whose
- *            header page is no header of this heap (another heap's block,
- *            a page of a run's data: a page-aligned p inside a run).
- *   -ENOENT  p an object of a slab the heap holds (the spare included)
- *            that is already free.
- * Undefined: p whose header page the heap does not hold and that is not
- * readable (memory given back: a second free of a large block, or of an
- * object whose slab went back to the page source; a page-aligned p whose
- * page before is not the heap's); and a page whose first word happens to
- * equal this heap's header word (user data forging a header).
+ * Bad frees. kheap_free(p) reads the first word of p's header page (see
+ * above) and, when that is a slab or a run of this heap, its header. It
+ * detects these, leaving the heap unchanged:
+ *   -EINVAL  p not 16-aligned; p's header page no slab or run of this heap
+ *            (another heap's block, p inside a run's data past its first
+ *            page, any other readable memory); p in a slab but not at an
+ *            object's start (in the header, inside an object, in the tail
+ *            past the last object, the page start of the next page); p in
+ *            a run but not its block's start.
+ *   -ENOENT  p an object, already free, of a slab the heap holds (the
+ *            spare included).
+ * Undefined: a second free of a block whose page has gone back to the page
+ * source (any large block's; an object's whose slab was given back): that
+ * page may be unreadable, or the heap's again and the free then hits what
+ * lives there now. Also a p whose header page is not readable memory (a
+ * page-aligned p after an unmapped page), and one whose header page's
+ * first word happens to equal this heap's header word (user data forging
+ * a header).
  *
  * The heap does no locking (the caller does, see kheap/kheap.h).
  */
