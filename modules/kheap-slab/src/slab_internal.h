@@ -31,7 +31,7 @@ static inline uintptr_t run_key(const struct slab_kheap *h)
 	return (uintptr_t)h ^ SLAB_KEY_RUN;
 }
 
-/* The header page of the block p: the page holding p's byte before. */
+/* The first word of the block p's header page: the page holding the byte before p. */
 static inline const uintptr_t *header_word_of(const void *p)
 {
 	return (const uintptr_t *)ALIGN_DOWN((uintptr_t)p - 1, PAGE_SIZE);
@@ -102,10 +102,12 @@ void *slab_object_alloc(struct slab_kheap *h, unsigned cls);
  */
 int slab_object_free(struct slab_kheap *h, struct slab *s, void *p);
 
-/* True when a live object of slab s can hold `size` bytes and `size` still needs its class. */
+/* True when `size` bytes take the class of slab s's objects: a live one holds them in place. */
 bool slab_object_resize(const struct slab *s, size_t size);
 
-/* A block of `size` bytes aligned to `align` in a new run, or NULL when the page source has none.
+/*
+ * A block of `size` bytes aligned to `align` in a new run of its own, or
+ * NULL when the page source has no pages for it.
  */
 void *slab_run_alloc(struct slab_kheap *h, size_t size, size_t align);
 
@@ -130,6 +132,6 @@ void slab_kheap_stats(const struct kheap *heap, struct kheap_stats *st);
 int slab_kheap_check(const struct kheap *heap);
 
 /* The slab heap whose head is `heap`. */
-#define to_slab_kheap(heap) container_of(heap, struct slab_kheap, heap)
+#define to_slab_kheap(kh) container_of(kh, struct slab_kheap, heap)
 
 #endif
