@@ -34,7 +34,10 @@ static void *slab_kheap_alloc(struct kheap *heap, size_t size, size_t align)
 	return slab_run_alloc(h, size, align);
 }
 
-/* Frees p through its header page: a slab or a run of this heap, else -EINVAL. */
+/*
+ * Frees p through its header page: an object of a slab of this heap or the
+ * block of one of its runs; -EINVAL or -ENOENT (kheap-slab/slab.h) else.
+ */
 static int slab_kheap_free(struct kheap *heap, void *p)
 {
 	struct slab_kheap *h = to_slab_kheap(heap);
@@ -42,11 +45,36 @@ static int slab_kheap_free(struct kheap *heap, void *p)
 	if (!IS_ALIGNED((uintptr_t)p, KHEAP_MIN_ALIGN))
 		return -EINVAL;
 	const uintptr_t *head = header_word_of(p);
-	if (*head == slab_key(h))
-		return slab_object_free(h, (struct slab *)head, p);
-	if (*head == run_key(h))
-		return slab_run_free(h, (struct slab_run *)head, p);
+	if (*head == slab_key(h)) {
+		struct slab *s = (struct slab *)head;
+		int i = slab_object_find(s, p);
+		if (i < 0)
+			return i;
+		slab_object_free(h, s, (unsigned)i);
+		return 0;
+	}
+	if (*head == run_key(h) && slab_run_is_block((struct slab_run *)head, p)) {
+		slab_run_free(h, (struct slab_run *)head);
+		return 0;
+	}
 	return -EINVAL;
+}
+
+/* Any p: its usable size when free would take it as a live block, else 0. */
+static size_t slab_kheap_live_size(const struct kheap *heap, const void *p)
+{
+	const struct slab_kheap *h = to_slab_kheap(heap);
+
+	if (!IS_ALIGNED((uintptr_t)p, KHEAP_MIN_ALIGN))
+		return 0;
+	const uintptr_t *head = header_word_of(p);
+	if (*head == slab_key(h)) {
+		const struct slab *s = (const struct slab *)head;
+		return slab_object_find(s, p) >= 0 ? slab_classes[s->cls].size : 0;
+	}
+	if (*head == run_key(h) && slab_run_is_block((const struct slab_run *)head, p))
+		return slab_run_usable((const struct slab_run *)head);
+	return 0;
 }
 
 /* A live object holds its class size; a run's block holds up to the run's end. */
@@ -78,6 +106,7 @@ const struct kheap_ops slab_kheap_ops = {
     .alloc = slab_kheap_alloc,
     .free = slab_kheap_free,
     .usable_size = slab_kheap_usable_size,
+    .live_size = slab_kheap_live_size,
     .resize = slab_kheap_resize,
     .stats = slab_kheap_stats,
     .check = slab_kheap_check,

@@ -97,10 +97,14 @@ unsigned slab_class_of(size_t size, size_t align);
 void *slab_object_alloc(struct slab_kheap *h, unsigned cls);
 
 /*
- * Frees p, an address whose header page is slab s of h: 0, or -EINVAL (not
- * an object's start) / -ENOENT (an object already free), with h unchanged.
+ * The index of the live object p of slab s (p any address whose header page
+ * is s), or -EINVAL (p not an object's start) / -ENOENT (an object already
+ * free).
  */
-int slab_object_free(struct slab_kheap *h, struct slab *s, void *p);
+int slab_object_find(const struct slab *s, const void *p);
+
+/* Frees object i, live, of slab s of h. */
+void slab_object_free(struct slab_kheap *h, struct slab *s, unsigned i);
 
 /* True when `size` bytes take the class of slab s's objects: a live one holds them in place. */
 bool slab_object_resize(const struct slab *s, size_t size);
@@ -111,8 +115,14 @@ bool slab_object_resize(const struct slab *s, size_t size);
  */
 void *slab_run_alloc(struct slab_kheap *h, size_t size, size_t align);
 
-/* Frees p, an address whose header page is run r of h: 0, or -EINVAL when p is not its block. */
-int slab_run_free(struct slab_kheap *h, struct slab_run *r, void *p);
+/* True when p, an address whose header page is run r, is r's block. */
+static inline bool slab_run_is_block(const struct slab_run *r, const void *p)
+{
+	return (const char *)p == (const char *)r + r->block_offset;
+}
+
+/* Frees the run r of h and its block. */
+void slab_run_free(struct slab_kheap *h, struct slab_run *r);
 
 /*
  * Resizes the block of run r in place to `size` bytes: true when `size` is

@@ -138,7 +138,7 @@ void *slab_object_alloc(struct slab_kheap *h, unsigned cls)
 	return (char *)s + c->first + (size_t)i * c->size;
 }
 
-int slab_object_free(struct slab_kheap *h, struct slab *s, void *p)
+int slab_object_find(const struct slab *s, const void *p)
 {
 	const struct slab_class *c = &slab_classes[s->cls];
 	size_t offset = (uintptr_t)p - (uintptr_t)s; /* 1 .. PAGE_SIZE */
@@ -148,11 +148,16 @@ int slab_object_free(struct slab_kheap *h, struct slab *s, void *p)
 	size_t i = (offset - c->first) / c->size;
 	if (i >= c->count || c->first + i * c->size != offset)
 		return -EINVAL;
-	uint64_t *word = &s->free_bits[i / 64], bit = 1ULL << (i % 64);
-	if (*word & bit)
+	if (s->free_bits[i / 64] & (1ULL << (i % 64)))
 		return -ENOENT;
+	return (int)i;
+}
 
-	*word |= bit;
+void slab_object_free(struct slab_kheap *h, struct slab *s, unsigned i)
+{
+	const struct slab_class *c = &slab_classes[s->cls];
+
+	s->free_bits[i / 64] |= 1ULL << (i % 64);
 	h->live--;
 	h->used_bytes -= c->size;
 	if (s->nfree++ == 0) { /* was full */
@@ -163,7 +168,6 @@ int slab_object_free(struct slab_kheap *h, struct slab *s, void *p)
 		list_del(&s->link);
 		slab_retire(h, s);
 	}
-	return 0;
 }
 
 bool slab_object_resize(const struct slab *s, size_t size)

@@ -2,8 +2,6 @@
  * slab_run.c - large blocks: each one alone in a run of whole pages, after
  * a header at the start of the run (see kheap-slab/slab.h).
  */
-#include <errno.h>
-
 #include "slab_internal.h"
 
 /* Pages of a run whose block starts at `offset` and holds `size` bytes. */
@@ -30,17 +28,14 @@ void *slab_run_alloc(struct slab_kheap *h, size_t size, size_t align)
 	return (char *)r + offset;
 }
 
-int slab_run_free(struct slab_kheap *h, struct slab_run *r, void *p)
+void slab_run_free(struct slab_kheap *h, struct slab_run *r)
 {
-	if ((char *)p != (char *)r + r->block_offset)
-		return -EINVAL;
 	list_del(&r->link);
 	h->pages -= r->npages;
 	h->live--;
 	h->used_bytes -= slab_run_usable(r);
 	r->key = 0;
 	kheap_pages_put(&h->heap, r, r->npages);
-	return 0;
 }
 
 bool slab_run_resize(struct slab_kheap *h, struct slab_run *r, size_t size)

@@ -53,9 +53,12 @@ void assert_free_fails(struct slab_fixture *f, void *p, int err)
 	struct kheap_stats before = slab_stats(f), after;
 	uint64_t held = f->tp.held;
 
+	assert_int_equal(kheap_live_size(&f->h.heap, p), 0);
 	assert_int_equal(kheap_free(&f->h.heap, p), err);
 	after = slab_stats(f);
 	assert_stats_equal(&before, &after);
+	assert_int_equal(after.frees, before.frees);
+	assert_int_equal(after.bad_frees, before.bad_frees + 1);
 	assert_int_equal(f->tp.held, held);
 	assert_heap_consistent(f);
 }

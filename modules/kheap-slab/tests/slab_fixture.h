@@ -30,7 +30,7 @@ void slab_fixture_destroy(struct slab_fixture *f);
 /* kheap_stats of f's heap. */
 struct kheap_stats slab_stats(struct slab_fixture *f);
 
-/* Fails the test unless a and b are equal field by field. */
+/* Fails the test unless the heap's own fields of a and b (pages .. meta_bytes) are equal. */
 void assert_stats_equal(const struct kheap_stats *a, const struct kheap_stats *b);
 
 /*
@@ -39,7 +39,10 @@ void assert_stats_equal(const struct kheap_stats *a, const struct kheap_stats *b
  */
 void assert_heap_consistent(struct slab_fixture *f);
 
-/* Fails the test unless kheap_free(p) returns err and leaves the heap as it was. */
+/*
+ * Fails the test unless kheap_live_size(p) is 0 and kheap_free(p) returns
+ * err, counted as a bad free, leaving the heap as it was.
+ */
 void assert_free_fails(struct slab_fixture *f, void *p, int err);
 
 /* Fails the test unless the heap holds no block and at most SLAB_KEPT_PAGES pages. */

@@ -134,6 +134,7 @@ static void test_every_size_and_align(void **state)
 			       cls = expected_class(sizes[i], align);
 			assert_true(IS_ALIGNED((uintptr_t)p, align));
 			assert_true(usable >= sizes[i]);
+			assert_int_equal(kheap_live_size(&fx.h.heap, p), usable);
 			if (cls) {
 				assert_int_equal(usable, cls);
 			} else {

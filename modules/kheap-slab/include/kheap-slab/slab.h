@@ -52,6 +52,7 @@
  *            a run but not its block's start.
  *   -ENOENT  p an object, already free, of a slab the heap holds (the
  *            spare included).
+ * kheap_live_size(p) makes the same checks without freeing: 0 for these.
  * Undefined: a second free of a block whose page has gone back to the page
  * source (any large block's; an object's whose slab was given back): that
  * page may be unreadable, or the heap's again and the free then hits what
