@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "test_rand.h"
+#include "test_seed.h"
 
 void slab_fixture_create(struct slab_fixture *f)
 {
@@ -101,4 +102,28 @@ void free_in_random_order(struct slab_fixture *f, void **v, size_t n, uint64_t *
 	}
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(kheap_free(&f->h.heap, v[i]), 0);
+}
+
+struct slab_fixture fx;
+
+int slab_setup(void **state)
+{
+	(void)state;
+	slab_fixture_create(&fx);
+	return 0;
+}
+
+int slab_teardown(void **state)
+{
+	(void)state;
+	slab_fixture_destroy(&fx);
+	return 0;
+}
+
+uint64_t slab_seed_for(const char *test)
+{
+	uint64_t seed = host_test_seed(0x51ab);
+
+	print_message("%s: seed %#llx (TEST_SEED replays it)\n", test, (unsigned long long)seed);
+	return seed;
 }

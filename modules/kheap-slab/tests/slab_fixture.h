@@ -21,6 +21,16 @@ struct slab_fixture {
 	struct slab_kheap h;
 };
 
+/* The fixture of the test programs: slab_setup and slab_teardown make and release it. */
+extern struct slab_fixture fx;
+
+/* cmocka setup and teardown of fx. */
+int slab_setup(void **state);
+int slab_teardown(void **state);
+
+/* The seed of the test named `test` (TEST_SEED, else a fixed one), printed so a failure replays. */
+uint64_t slab_seed_for(const char *test);
+
 /* A new empty slab heap over a new arena. */
 void slab_fixture_create(struct slab_fixture *f);
 

@@ -22,8 +22,7 @@
 #include "test_rand.h"
 #include "test_seed.h"
 
-#define PG	     PAGE_SIZE
-#define DEFAULT_SEED 0x51ab
+#define PG PAGE_SIZE
 
 /* The class sizes the header states, in order. */
 static const size_t class_sizes[SLAB_NR_CLASSES] = {16,	 32,  48,  64,	96,   128, 192,
@@ -44,30 +43,6 @@ static size_t expected_class(size_t size, size_t align)
 static size_t expected_run_offset(size_t align)
 {
 	return ALIGN_UP((size_t)40, align);
-}
-
-static struct slab_fixture fx;
-
-static int setup(void **state)
-{
-	(void)state;
-	slab_fixture_create(&fx);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	slab_fixture_destroy(&fx);
-	return 0;
-}
-
-static uint64_t seed_for(const char *test)
-{
-	uint64_t seed = host_test_seed(DEFAULT_SEED);
-
-	print_message("%s: seed %#llx (TEST_SEED replays it)\n", test, (unsigned long long)seed);
-	return seed;
 }
 
 /* ---- Size classes ---- */
@@ -112,7 +87,7 @@ static void test_every_size_and_align(void **state)
 	enum { SMALL = 2100, MAX_BLOCKS = SMALL + 40 };
 	size_t sizes[MAX_BLOCKS], n = 0;
 	void *blocks[MAX_BLOCKS];
-	uint64_t rng = seed_for(__func__);
+	uint64_t rng = slab_seed_for(__func__);
 
 	for (size_t s = 1; s <= SMALL; s++)
 		sizes[n++] = s;
@@ -408,7 +383,7 @@ static int run_scenario(uint64_t seed)
 static void test_out_of_memory_everywhere(void **state)
 {
 	(void)state;
-	uint64_t seed = seed_for(__func__);
+	uint64_t seed = slab_seed_for(__func__);
 
 	assert_int_equal(run_scenario(seed), 0);
 	long pages_calls = (long)fx.tp.calls;
@@ -579,13 +554,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_class_table),
-	    cmocka_unit_test_setup_teardown(test_every_size_and_align, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_slab_packing, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_empty_slabs_go_back, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_out_of_memory_everywhere, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_realloc_in_place_and_moving, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_check_detects_corruption, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_every_size_and_align, slab_setup, slab_teardown),
+	    cmocka_unit_test_setup_teardown(test_slab_packing, slab_setup, slab_teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_slabs_go_back, slab_setup, slab_teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_frees, slab_setup, slab_teardown),
+	    cmocka_unit_test_setup_teardown(test_out_of_memory_everywhere, slab_setup,
+					    slab_teardown),
+	    cmocka_unit_test_setup_teardown(test_realloc_in_place_and_moving, slab_setup,
+					    slab_teardown),
+	    cmocka_unit_test_setup_teardown(test_check_detects_corruption, slab_setup,
+					    slab_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

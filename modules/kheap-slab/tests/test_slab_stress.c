@@ -21,32 +21,7 @@
 #include "test_rand.h"
 #include "test_seed.h"
 
-#define PG	     PAGE_SIZE
-#define DEFAULT_SEED 0x51ab
-
-static struct slab_fixture fx;
-
-static int setup(void **state)
-{
-	(void)state;
-	slab_fixture_create(&fx);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	slab_fixture_destroy(&fx);
-	return 0;
-}
-
-static uint64_t seed_for(const char *test)
-{
-	uint64_t seed = host_test_seed(DEFAULT_SEED);
-
-	print_message("%s: seed %#llx (TEST_SEED replays it)\n", test, (unsigned long long)seed);
-	return seed;
-}
+#define PG PAGE_SIZE
 
 /* A live block of the model. */
 struct model_block {
@@ -111,7 +86,7 @@ static void test_random_stress(void **state)
 	enum { SLOTS = 500, OPS = 60000, CHECK_EVERY = 500 };
 	struct model_block *blocks = calloc(SLOTS, sizeof(*blocks));
 	struct kheap *h = &fx.h.heap;
-	uint64_t rng = seed_for(__func__);
+	uint64_t rng = slab_seed_for(__func__);
 
 	assert_non_null(blocks);
 	for (int op = 0; op < OPS; op++) {
@@ -176,7 +151,7 @@ static void test_random_order_free_520(void **state)
 	enum { N = 7500, PER_SLAB = 5, HOLES = 1000 };
 	void **v = malloc(N * sizeof(*v));
 	struct kheap *h = &fx.h.heap;
-	uint64_t rng = seed_for(__func__);
+	uint64_t rng = slab_seed_for(__func__);
 
 	assert_non_null(v);
 	for (int i = 0; i < N; i++) {
@@ -221,8 +196,8 @@ static void test_random_order_free_520(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_random_stress, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_random_order_free_520, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_random_stress, slab_setup, slab_teardown),
+	    cmocka_unit_test_setup_teardown(test_random_order_free_520, slab_setup, slab_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
