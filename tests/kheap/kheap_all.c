@@ -35,6 +35,25 @@ const struct kheap_desc kheap_all[] = {
     {&tlsf_kheap_ops, 2 * TLSF_CHUNK_BYTES / PAGE_SIZE,
      KHEAP_DETECT_MISALIGNED | KHEAP_DETECT_INTERIOR | KHEAP_DETECT_DOUBLE, TLSF_CHUNK_BYTES / 2},
 #endif
+#ifdef CONFIG_KHEAP_SLAB
+    /*
+     * A slab's header and free bitmap tell interior pointers and double
+     * frees; a header page's first word can be forged by data, so no
+     * FORGED. A run's double free is undefined: up to the largest object.
+     */
+    {&slab_kheap_ops, SLAB_KEPT_PAGES,
+     KHEAP_DETECT_MISALIGNED | KHEAP_DETECT_INTERIOR | KHEAP_DETECT_DOUBLE, SLAB_LARGEST_OBJECT},
+#endif
+#ifdef CONFIG_KHEAP_BUDDY
+    /*
+     * The byte map tells every granule's state, whatever the blocks hold:
+     * interior pointers and forged contents are told. A run's double free
+     * is undefined: up to the largest arena block.
+     */
+    {&buddy_kheap_ops, BUDDY_KHEAP_ARENA_PAGES,
+     KHEAP_DETECT_MISALIGNED | KHEAP_DETECT_INTERIOR | KHEAP_DETECT_DOUBLE | KHEAP_DETECT_FORGED,
+     BUDDY_KHEAP_MAX_BLOCK},
+#endif
 #ifdef CONFIG_KHEAP_LIST
     /*
      * Block tags, the chunk's magic and owner and both neighbours' boundary

@@ -20,9 +20,13 @@
 #include <kheap-buddy/buddy.h>
 #define HEAP_OPS   buddy_kheap_ops
 #define HEAP_STATE struct buddy_kheap
-#elif defined(CONFIG_AXALLOC_HEAP_FIRSTFIT) || defined(CONFIG_AXALLOC_HEAP_BESTFIT)
+#elif defined(CONFIG_AXALLOC_HEAP_FIRSTFIT)
 #include <kheap-list/list.h>
-#define HEAP_OPS   (IS_ENABLED(CONFIG_AXALLOC_HEAP_FIRSTFIT) ? firstfit_kheap_ops : bestfit_kheap_ops)
+#define HEAP_OPS   firstfit_kheap_ops
+#define HEAP_STATE struct list_kheap
+#elif defined(CONFIG_AXALLOC_HEAP_BESTFIT)
+#include <kheap-list/list.h>
+#define HEAP_OPS   bestfit_kheap_ops
 #define HEAP_STATE struct list_kheap
 #else
 #include <kheap-tlsf/tlsf.h>
