@@ -140,7 +140,7 @@ static __attribute__((noinline)) void *refill(unsigned c)
 			front.refill_failed++; /* the heap counted it; the caller got a block */
 			break;
 		}
-		size_t n = kheap_live_size(front.heap, q);
+		size_t n = kheap_usable_size(front.heap, q);
 		struct front_class *k = &front.cls[class_of_block(n)];
 		if (k->count == FRONT_DEPTH) { /* a larger block, for a full class */
 			kheap_free(front.heap, q);

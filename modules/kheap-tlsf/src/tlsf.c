@@ -469,9 +469,17 @@ static size_t tlsf_live_size(const struct kheap *h, const void *p)
 	}
 }
 
+/* p is a live block: its region's kind says where its size is, no check needed. */
 static size_t tlsf_usable_size(const struct kheap *h, const void *p)
 {
-	return tlsf_live_size(h, p);
+	const struct tlsf_region *r = region_of(p);
+	(void)h;
+
+	if (r->magic == REGION_SMALL)
+		return small_usable_size(p);
+	if (r->magic == REGION_LARGE)
+		return large_usable(r, p);
+	return block_size((const struct tlsf_block *)((const char *)p - BLOCK_HDR)) - BLOCK_HDR;
 }
 
 static int tlsf_free(struct kheap *h, void *p)

@@ -53,6 +53,9 @@ void *small_alloc(struct tlsf_kheap *t, size_t size);
  */
 size_t small_live_size(const void *p);
 
+/* The usable size of the live object p, in a small region. */
+size_t small_usable_size(const void *p);
+
 /* Frees p, in a small region: 0, -EINVAL (not an object's start) or -ENOENT (free). */
 int small_free(struct tlsf_kheap *t, void *p);
 

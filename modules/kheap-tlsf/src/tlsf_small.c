@@ -231,6 +231,13 @@ static bool object_in_use(const struct small_page *pg, unsigned j)
 	return pg->in_use[j / 64] >> (j % 64) & 1;
 }
 
+size_t small_usable_size(const void *p)
+{
+	const struct small_region *r = small_region_of(p);
+
+	return class_size(r->page[((uintptr_t)p - (uintptr_t)r) / PAGE_SIZE].cls);
+}
+
 size_t small_live_size(const void *p)
 {
 	unsigned j;
