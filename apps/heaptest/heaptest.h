@@ -10,18 +10,8 @@
 
 #include "workloads/workloads.h"
 
-/* kmalloc, kfree and krealloc; usage from axalloc_stats (heap pages and used bytes). */
-extern const struct wl_allocator heaptest_kmalloc;
-
 /* The pages the configured kernel heap may keep once every block is freed (its header says). */
 uint64_t heaptest_kept_pages(void);
-
-/*
- * Allocates every free page, writes into each, and frees them all again, so
- * that the host backs QEMU's RAM before anything is timed. Returns the pages
- * touched (CONFIG_HEAPTEST_WARM_UP; warmup.c).
- */
-uint64_t heaptest_warm_up(void);
 
 /* Counts a failed check and prints "heaptest: FAILED: <message>". */
 void ht_fail(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));

@@ -83,7 +83,7 @@ static uint64_t run_timed(wl_fn fn, const struct wl_params *p, struct wl_result 
 	axalloc_heap_trim();
 	*r = (struct wl_result){0};
 	uint64_t t0 = axhal_ticks();
-	fn(&heaptest_kmalloc, p, r);
+	fn(&wl_kmalloc, p, r);
 	return axhal_ticks_to_ns(axhal_ticks() - t0);
 }
 
@@ -181,7 +181,7 @@ int main(void)
 	       IS_ENABLED(CONFIG_HEAPTEST_CHECK) ? "filled and verified (times include it)"
 						 : "not checked");
 	if (IS_ENABLED(CONFIG_HEAPTEST_WARM_UP)) {
-		uint64_t touched = heaptest_warm_up();
+		uint64_t touched = axalloc_touch_free_pages();
 		struct axalloc_stats st;
 
 		axalloc_stats(&st);

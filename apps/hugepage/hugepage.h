@@ -53,13 +53,6 @@ int hp_failures(void);
  */
 int hp_measure(uint64_t region, uint64_t pgsize, bool populate, unsigned reps, struct hp_result *r);
 
-/*
- * Writes once into every free page (allocating all of them, then freeing
- * them again) so that the host backs QEMU's RAM before anything is timed.
- * Returns the number of pages touched.
- */
-uint64_t hp_warm_up(void);
-
 /* "4K", "2M" or "1G". */
 const char *hp_pgsize_name(uint64_t pgsize);
 

@@ -55,7 +55,7 @@ int main(void)
 	       (unsigned long)(region >> HP_MIB_SHIFT), reps, axalloc_page_allocator_name(),
 	       (unsigned long)((st.pages.free_pages * PAGE_SIZE_4K) >> HP_MIB_SHIFT));
 	if (IS_ENABLED(CONFIG_HUGEPAGE_WARM_UP)) {
-		uint64_t touched = hp_warm_up();
+		uint64_t touched = axalloc_touch_free_pages();
 
 		printf("hugepage: warm-up touched %lu free pages\n", (unsigned long)touched);
 		if (touched != st.pages.free_pages)

@@ -73,34 +73,6 @@ static void heap_usage(void *ctx, struct wl_usage *u)
 	u->usable = st.used_bytes;
 }
 
-static void *k_alloc(void *ctx, size_t size)
-{
-	(void)ctx;
-	return kmalloc(size);
-}
-
-static void k_free(void *ctx, void *p)
-{
-	(void)ctx;
-	kfree(p);
-}
-
-static void *k_realloc(void *ctx, void *p, size_t size)
-{
-	(void)ctx;
-	return krealloc(p, size);
-}
-
-static void k_usage(void *ctx, struct wl_usage *u)
-{
-	struct axalloc_stats st;
-
-	(void)ctx;
-	axalloc_stats(&st);
-	u->held = st.heap_pages * PAGE_SIZE;
-	u->usable = st.heap_used_bytes;
-}
-
 int kb_allocs_create(struct kb_alloc *out, size_t arena_bytes)
 {
 	const struct mem_range ram = {KB_RAM_BASE, arena_bytes};
@@ -127,7 +99,7 @@ int kb_allocs_create(struct kb_alloc *out, size_t arena_bytes)
 	out[n] = (struct kb_alloc){.kind = KB_KMALLOC};
 	snprintf(out[n].name, sizeof(out[n].name), "kmalloc (%s%s)", axalloc_heap_name(),
 		 IS_ENABLED(CONFIG_AXALLOC_HEAP_FRONT) ? " + front" : "");
-	out[n].a = (struct wl_allocator){k_alloc, k_free, k_realloc, k_usage, NULL};
+	out[n].a = wl_kmalloc;
 	return n + 1;
 }
 

@@ -98,6 +98,9 @@ struct wl_result {
 	uint64_t largest; /* wl_fragment: the largest block still allocatable, in bytes */
 };
 
+/* kmalloc, kfree and krealloc as an allocator (kmalloc_allocator.c; needs axalloc). */
+extern const struct wl_allocator wl_kmalloc;
+
 typedef void (*wl_fn)(const struct wl_allocator *a, const struct wl_params *p, struct wl_result *r);
 
 void wl_vec_push(const struct wl_allocator *a, const struct wl_params *p, struct wl_result *r);

@@ -132,6 +132,15 @@ void axalloc_stats(struct axalloc_stats *st);
  */
 void axalloc_grouping(struct pgalloc_grouping *g);
 
+/*
+ * Writes into every free 4K page once (taking free memory in 2M blocks,
+ * then single pages, and freeing it all again), so that a hypervisor that
+ * backs guest RAM on first write (QEMU) has done so before anything is
+ * timed. Returns the pages touched. The pages are free again afterwards;
+ * the unmovable region may have grown (axalloc_grouping).
+ */
+uint64_t axalloc_touch_free_pages(void);
+
 /* Name of the configured page allocator: "bitmap" or "buddy". */
 const char *axalloc_page_allocator_name(void);
 

@@ -1,10 +1,11 @@
 /*
- * kalloc.c - the kernel heap (kmalloc, kfree, krealloc: axalloc's lock
- * around the heap chosen in menuconfig) as the workloads' allocator.
+ * kmalloc_allocator.c - the kernel heap (kmalloc, kfree, krealloc: axalloc's
+ * lock around the heap chosen in menuconfig) as the workloads' allocator,
+ * for the kernel app and for the host benchmark's kmalloc column.
  */
 #include <axalloc/axalloc.h>
 
-#include "heaptest.h"
+#include "workloads.h"
 
 static void *k_alloc(void *ctx, size_t size)
 {
@@ -35,4 +36,4 @@ static void k_usage(void *ctx, struct wl_usage *u)
 	u->usable = st.heap_used_bytes;
 }
 
-const struct wl_allocator heaptest_kmalloc = {k_alloc, k_free, k_realloc, k_usage, NULL};
+const struct wl_allocator wl_kmalloc = {k_alloc, k_free, k_realloc, k_usage, NULL};
