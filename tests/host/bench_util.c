@@ -1,6 +1,7 @@
-/* bench_util.c - clock, median and --quick of the host benchmarks (see bench_util.h). */
+/* bench_util.c - clock, median and the switches of the host benchmarks (see bench_util.h). */
 #include "bench_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,4 +38,19 @@ double bench_median(double *v, int n)
 bool bench_quick(int argc, char **argv)
 {
 	return argc > 1 && strcmp(argv[1], "--quick") == 0;
+}
+
+bool bench_args(int argc, char **argv, bool *quick, uint64_t *seed)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0) {
+			*quick = true;
+		} else if (strncmp(argv[i], "--seed=", 7) == 0) {
+			*seed = strtoull(argv[i] + 7, NULL, 0);
+		} else {
+			fprintf(stderr, "usage: %s [--quick] [--seed=N]\n", argv[0]);
+			return false;
+		}
+	}
+	return true;
 }

@@ -1,11 +1,12 @@
 /*
  * bench_util.h - what the host benchmarks share: a monotonic clock, the
- * median of repeated runs and the `--quick` switch.
+ * median of repeated runs and the `--quick` and `--seed=N` switches.
  */
 #ifndef HOST_BENCH_UTIL_H
 #define HOST_BENCH_UTIL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* The monotonic clock, in nanoseconds. */
 double bench_now_ns(void);
@@ -21,5 +22,11 @@ double bench_median(double *v, int n);
 
 /* True if the program's first argument is `--quick` (a short smoke run). */
 bool bench_quick(int argc, char **argv);
+
+/*
+ * Reads `--quick` (sets *quick) and `--seed=N` (sets *seed) in any order.
+ * Returns false, after printing the usage, for any other argument.
+ */
+bool bench_args(int argc, char **argv, bool *quick, uint64_t *seed);
 
 #endif

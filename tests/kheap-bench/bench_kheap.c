@@ -486,17 +486,11 @@ static void print_fragment(void)
 
 int main(int argc, char **argv)
 {
-	S = &full_sizes;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--quick") == 0) {
-			S = &quick_sizes;
-		} else if (strncmp(argv[i], "--seed=", 7) == 0) {
-			g_seed = strtoull(argv[i] + 7, NULL, 0);
-		} else {
-			fprintf(stderr, "usage: %s [--quick] [--seed=N]\n", argv[0]);
-			return 2;
-		}
-	}
+	bool quick = false;
+
+	if (!bench_args(argc, argv, &quick, &g_seed))
+		return 2;
+	S = quick ? &quick_sizes : &full_sizes;
 	init_rows();
 	nr_allocs = kb_allocs_create(allocs, ARENA_BYTES);
 	print_header();

@@ -23,16 +23,16 @@
 #include "pgalloc_inst.h"
 #include "test_rand.h"
 
-#define POOL_BASE ((paddr_t)0x80000000) /* 1G-aligned made-up physical base */
-#define GiB ((uint64_t)1 << 30)
-#define KiB 1024.0
-#define PG(i) ((paddr_t)(i) << PAGE_SHIFT)
+#define POOL_BASE    ((paddr_t)0x80000000) /* 1G-aligned made-up physical base */
+#define GiB	     ((uint64_t)1 << 30)
+#define KiB	     1024.0
+#define PG(i)	     ((paddr_t)(i) << PAGE_SHIFT)
 #define PAGES_PER_2M (PAGE_SIZE_2M >> PAGE_SHIFT)
 #define PAGES_PER_1G (PAGE_SIZE_1G >> PAGE_SHIFT)
-#define NR_POOLS 2
-#define MAX_RUNS 5
+#define NR_POOLS     2
+#define MAX_RUNS     5
 #define DEFAULT_SEED 0x5eed000ULL
-#define NR_ALLOC PGALLOC_NR_ALLOCATORS
+#define NR_ALLOC     PGALLOC_NR_ALLOCATORS
 /*
  * Single-page loops run in this many batches and report the fastest: on a
  * shared machine that filters out batches in which the process was
@@ -44,37 +44,37 @@
 struct sizes {
 	unsigned runs;
 	uint64_t pool_bytes[NR_POOLS];
-	uint64_t hot_pairs;	  /* single-page alloc+free pairs */
-	uint64_t victims;	  /* allocated pages the interleaved loop frees from */
-	unsigned aligned_batch;	  /* 2M allocations per timed batch */
-	unsigned aligned_reps;	  /* timed batches */
-	uint64_t free_pages;	  /* the random-order free target (25,000 pages) */
-	uint64_t workload_pages;  /* pool of the long random workload */
-	uint64_t workload_ops;	  /* steady-state operations of that workload */
+	uint64_t hot_pairs;	 /* single-page alloc+free pairs */
+	uint64_t victims;	 /* allocated pages the interleaved loop frees from */
+	unsigned aligned_batch;	 /* 2M allocations per timed batch */
+	unsigned aligned_reps;	 /* timed batches */
+	uint64_t free_pages;	 /* the random-order free target (25,000 pages) */
+	uint64_t workload_pages; /* pool of the long random workload */
+	uint64_t workload_ops;	 /* steady-state operations of that workload */
 };
 
 static const struct sizes full_sizes = {
-	.runs = MAX_RUNS,
-	.pool_bytes = { 4 * GiB, 64 * GiB },
-	.hot_pairs = 2000000,
-	.victims = 4096,
-	.aligned_batch = 256,
-	.aligned_reps = 8,
-	.free_pages = 25000,
-	.workload_pages = 262144,
-	.workload_ops = 400000,
+    .runs = MAX_RUNS,
+    .pool_bytes = {4 * GiB, 64 * GiB},
+    .hot_pairs = 2000000,
+    .victims = 4096,
+    .aligned_batch = 256,
+    .aligned_reps = 8,
+    .free_pages = 25000,
+    .workload_pages = 262144,
+    .workload_ops = 400000,
 };
 
 static const struct sizes quick_sizes = {
-	.runs = 1,
-	.pool_bytes = { 1 * GiB, 2 * GiB },
-	.hot_pairs = 100000,
-	.victims = 1024,
-	.aligned_batch = 64,
-	.aligned_reps = 2,
-	.free_pages = 25000,
-	.workload_pages = 16384,
-	.workload_ops = 20000,
+    .runs = 1,
+    .pool_bytes = {1 * GiB, 2 * GiB},
+    .hot_pairs = 100000,
+    .victims = 1024,
+    .aligned_batch = 64,
+    .aligned_reps = 2,
+    .free_pages = 25000,
+    .workload_pages = 16384,
+    .workload_ops = 20000,
 };
 
 static const struct sizes *S;
@@ -358,7 +358,7 @@ static void print_header(void)
 		}
 		fclose(f);
 	}
-	double load[1] = { -1 };
+	double load[1] = {-1};
 	uname(&u);
 	getloadavg(load, 1);
 	printf("## Page allocators: bitmap vs buddy (host)\n\n");
@@ -416,10 +416,10 @@ static double m_aligned_case(const struct pgalloc_ops *ops, uint64_t bytes, uint
 static void section_aligned(void)
 {
 	static const struct aligned_case cases[] = {
-		{ "2M-aligned 512 pages, empty pool", PAGES_PER_2M, PAGE_SIZE_2M, false },
-		{ "2M-aligned 512 pages, fragmented pool", PAGES_PER_2M, PAGE_SIZE_2M, true },
-		{ "1G-aligned 262144 pages, empty pool", PAGES_PER_1G, PAGE_SIZE_1G, false },
-		{ "1G-aligned 262144 pages, fragmented pool", PAGES_PER_1G, PAGE_SIZE_1G, true },
+	    {"2M-aligned 512 pages, empty pool", PAGES_PER_2M, PAGE_SIZE_2M, false},
+	    {"2M-aligned 512 pages, fragmented pool", PAGES_PER_2M, PAGE_SIZE_2M, true},
+	    {"1G-aligned 262144 pages, empty pool", PAGES_PER_1G, PAGE_SIZE_1G, false},
+	    {"1G-aligned 262144 pages, fragmented pool", PAGES_PER_1G, PAGE_SIZE_1G, true},
 	};
 	char pn[32];
 	printf("## Huge-page-sized aligned allocations (ns per alloc)\n\n");
@@ -509,18 +509,17 @@ static void section_init(void)
 #define REPORT_TITLE                                                                               \
 	"the 2025 spring/summer open-source OS training camp summary report on huge pages "        \
 	"(2025春夏季开源操作系统训练营总结报告)"
-#define FRAG_POOL_PAGES 512
-#define FRAG_PROBE_PAGES 24
-#define FRAG_PROBES 12
+#define FRAG_POOL_PAGES	  512
+#define FRAG_PROBE_PAGES  24
+#define FRAG_PROBES	  12
 #define FRAG_INDEX_ORDERS 10
 
 enum frag_pattern { RANDOM_SMALL, MIXED_SIZE, POWER_OF_2, NR_PATTERNS };
 
-static const char *const pattern_name[NR_PATTERNS] = { "random small", "mixed size",
-							"power-of-2" };
+static const char *const pattern_name[NR_PATTERNS] = {"random small", "mixed size", "power-of-2"};
 /* % of failed 24-page allocations given in the report. */
-static const double report_bitmap[NR_PATTERNS] = { 50.0, 41.7, 16.7 };
-static const double report_buddy[NR_PATTERNS] = { 83.3, 33.3, 33.3 };
+static const double report_bitmap[NR_PATTERNS] = {50.0, 41.7, 16.7};
+static const double report_buddy[NR_PATTERNS] = {83.3, 33.3, 33.3};
 
 /* Request i of a pattern (the report's formulas) and the number of requests. */
 static unsigned pattern_requests(enum frag_pattern p)
@@ -545,8 +544,8 @@ static uint64_t pattern_size(enum frag_pattern p, unsigned i)
 }
 
 struct pattern_result {
-	unsigned ok_requests;	   /* requests of the pattern that succeeded */
-	uint64_t used_after_free;  /* pages in use when the 24-page probes start */
+	unsigned ok_requests;	  /* requests of the pattern that succeeded */
+	uint64_t used_after_free; /* pages in use when the 24-page probes start */
 	unsigned probes_failed;
 	int unusable[FRAG_INDEX_ORDERS]; /* before the probes */
 };
@@ -714,7 +713,7 @@ static void run_workload(const struct pgalloc_ops *ops, unsigned occ_pct, uint64
 
 static void section_workload(void)
 {
-	static const unsigned occ[] = { 50, 90 };
+	static const unsigned occ[] = {50, 90};
 	printf("## Fragmentation: long random workload\n\n");
 	printf("Pool of %" PRIu64 " pages (%" PRIu64 " MiB), seed %#" PRIx64 ". Requests: 60%% one "
 	       "page, 25%% 2-16 pages, 12%% 17-256 pages, 3%% 512 pages (half of them 2M-aligned). "
@@ -734,8 +733,8 @@ static void section_workload(void)
 		for (unsigned k = 0; k < NR_ALLOC; k++) {
 			struct workload_result res;
 			run_workload(pgalloc_all_ops[k], occ[i], g_seed, &res);
-			double failed = res.attempts ? 100.0 * (double)res.failed /
-							       (double)res.attempts : 0.0;
+			double failed =
+			    res.attempts ? 100.0 * (double)res.failed / (double)res.attempts : 0.0;
 			printf("| %u%% | %s | %" PRIu64 " | %.2f |", occ[i],
 			       pgalloc_all_ops[k]->name, res.attempts, failed);
 			for (unsigned o = 0; o < FRAG_INDEX_ORDERS; o++)
@@ -804,17 +803,11 @@ static void section_targets(void)
 
 int main(int argc, char **argv)
 {
-	S = &full_sizes;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--quick") == 0) {
-			S = &quick_sizes;
-		} else if (strncmp(argv[i], "--seed=", 7) == 0) {
-			g_seed = strtoull(argv[i] + 7, NULL, 0);
-		} else {
-			fprintf(stderr, "usage: %s [--quick] [--seed=N]\n", argv[0]);
-			return 2;
-		}
-	}
+	bool quick = false;
+
+	if (!bench_args(argc, argv, &quick, &g_seed))
+		return 2;
+	S = quick ? &quick_sizes : &full_sizes;
 	print_header();
 	section_single_page();
 	section_aligned();
